@@ -1,0 +1,22 @@
+//! e2ee-spec: an executable specification of X3DH and the Double Ratchet (plain and with
+//! header encryption), in three deployment profiles: `modern`, `signal-v3` (libsignal) and
+//! `olm-v1` (vodozemac).
+//!
+//! Read it beside the protocol documents: every public function names the section it
+//! implements. All randomness is an input; every operation takes the state by reference
+//! and returns a new one, so a failed operation never changes state.
+#![forbid(unsafe_code)]
+
+pub mod crypto;
+pub mod double_ratchet;
+pub mod error;
+pub mod header_encryption;
+pub mod party;
+pub mod profile;
+pub mod profiles;
+pub mod session;
+pub mod wire;
+pub mod x3dh;
+
+pub use error::Error;
+pub use profile::Profile;

@@ -1,0 +1,155 @@
+//! A party: long-term identity, prekeys and sessions — the state X3DH §3.4 talks about when
+//! it says Bob "deletes the one-time prekey", and what a prekey message is matched against.
+
+use crate::double_ratchet::KeyPair;
+use crate::error::Error;
+use crate::profile::Profile;
+use crate::session::{self, MessageKind, OneTimePrekeyRef, ResponderKeys, Session};
+use crate::x3dh::{self, PreKeyBundle};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Party {
+    pub profile: Profile,
+    pub header_encryption: bool,
+    pub identity: KeyPair,
+    /// libsignal's registration id (0 elsewhere).
+    pub registration_id: u32,
+    pub signed_prekeys: Vec<(u32, KeyPair, [u8; 64])>,
+    pub one_time_prekeys: Vec<(u32, KeyPair)>,
+    /// At most one session per remote identity key, newest first.
+    pub sessions: Vec<Session>,
+}
+
+impl Party {
+    pub fn new(profile: Profile, header_encryption: bool, identity: &[u8; 32], registration_id: u32) -> Party {
+        Party {
+            profile,
+            header_encryption,
+            identity: KeyPair::from_private(identity),
+            registration_id,
+            signed_prekeys: Vec::new(),
+            one_time_prekeys: Vec::new(),
+            sessions: Vec::new(),
+        }
+    }
+
+    pub fn session(&self, remote_identity: &[u8; 32]) -> Option<&Session> {
+        self.sessions.iter().find(|s| &s.remote_identity == remote_identity)
+    }
+
+    fn with_session(&self, session: Session) -> Party {
+        let mut p = self.clone();
+        p.sessions.retain(|s| s.remote_identity != session.remote_identity);
+        p.sessions.insert(0, session);
+        p
+    }
+}
+
+/// X3DH §3.2: publish a signed prekey (signed with XEdDSA randomness `z`) and optionally a
+/// one-time prekey; returns the party holding them and the bundle to publish.
+pub fn publish_bundle(
+    party: &Party,
+    signed_prekey: (u32, &[u8; 32]),
+    one_time_prekey: Option<(u32, &[u8; 32])>,
+    z: &[u8; 64],
+) -> (Party, PreKeyBundle) {
+    let mut p = party.clone();
+    let spk = KeyPair::from_private(signed_prekey.1);
+    let signature = x3dh::sign_prekey(&p.identity, &spk.public, z);
+    p.signed_prekeys.retain(|(id, _, _)| *id != signed_prekey.0);
+    p.signed_prekeys.push((signed_prekey.0, spk.clone(), signature));
+    let otk = one_time_prekey.map(|(id, private)| (id, KeyPair::from_private(private)));
+    if let Some((id, pair)) = &otk {
+        p.one_time_prekeys.retain(|(i, _)| i != id);
+        p.one_time_prekeys.push((*id, pair.clone()));
+    }
+    let bundle = PreKeyBundle {
+        identity_key: p.identity.public,
+        signed_prekey_id: signed_prekey.0,
+        signed_prekey: spk.public,
+        signed_prekey_signature: signature,
+        one_time_prekey: otk.map(|(id, pair)| (id, pair.public)),
+    };
+    (p, bundle)
+}
+
+/// Alice: start a session from Bob's bundle (replacing any session with the same identity).
+pub fn initiate(party: &Party, bundle: &PreKeyBundle, ek_private: &[u8; 32], fresh: &[u8; 32]) -> Result<Party, Error> {
+    let session = session::initiate(
+        party.profile,
+        party.header_encryption,
+        &party.identity,
+        party.registration_id,
+        bundle,
+        ek_private,
+        fresh,
+    )?;
+    Ok(party.with_session(session))
+}
+
+pub fn encrypt(
+    party: &Party,
+    remote_identity: &[u8; 32],
+    plaintext: &[u8],
+    fresh: &[u8; 32],
+    header_nonce: &[u8; 12],
+) -> Result<(Party, MessageKind, Vec<u8>), Error> {
+    let session = party.session(remote_identity).ok_or(Error::State)?;
+    let (session, kind, message) = session::encrypt(session, plaintext, fresh, header_nonce)?;
+    Ok((party.with_session(session), kind, message))
+}
+
+/// Receive a message from `remote_identity`. A prekey message that does not belong to the
+/// current session runs the responder's key agreement, and on success the one-time prekey
+/// it used is deleted (X3DH §3.4), so a replayed prekey message fails with `UnknownPrekey`.
+pub fn decrypt(
+    party: &Party,
+    remote_identity: &[u8; 32],
+    kind: MessageKind,
+    message: &[u8],
+    fresh: &[u8; 32],
+) -> Result<(Party, Vec<u8>), Error> {
+    let existing = party.session(remote_identity);
+    if kind == MessageKind::Normal {
+        let session = existing.ok_or(Error::State)?;
+        let (session, plaintext) = session::decrypt(session, kind, message, fresh)?;
+        return Ok((party.with_session(session), plaintext));
+    }
+    let prekey = session::decode_prekey_message(party.profile, message)?;
+    if &prekey.header.identity_key != remote_identity {
+        return Err(Error::InvalidKey);
+    }
+    if let Some(session) = existing.filter(|s| s.base_key == prekey.header.base_key) {
+        let (session, plaintext) = session::decrypt(session, kind, message, fresh)?;
+        return Ok((party.with_session(session), plaintext));
+    }
+    let signed_prekey = party
+        .signed_prekeys
+        .iter()
+        .find(|(id, _, _)| *id == prekey.header.signed_prekey_id)
+        .map(|(_, pair, _)| pair);
+    let one_time = match prekey.header.one_time_prekey {
+        None => None,
+        Some(reference) => Some(
+            party
+                .one_time_prekeys
+                .iter()
+                .find(|(id, pair)| match reference {
+                    OneTimePrekeyRef::Id(want) => *id == want,
+                    OneTimePrekeyRef::Key(key) => pair.public == key,
+                })
+                .ok_or(Error::UnknownPrekey)?,
+        ),
+    };
+    let keys = ResponderKeys {
+        identity: &party.identity,
+        signed_prekey,
+        one_time_prekey: one_time.map(|(_, pair)| pair),
+    };
+    let (session, plaintext) = session::respond(party.profile, party.header_encryption, &keys, &prekey, fresh)?;
+    let mut p = party.with_session(session);
+    if let Some((used, _)) = one_time {
+        p.one_time_prekeys.retain(|(id, _)| id != used);
+    }
+    Ok((p, plaintext))
+}

@@ -1,0 +1,94 @@
+//! Profiles: what differs between deployments of the one Double Ratchet algorithm.
+//!
+//! The algorithm (`double_ratchet`, `header_encryption`, `x3dh`) is written once. A profile
+//! supplies the KDF labels, the message cipher, the wire encoding, how a session starts, and
+//! the limits. Every constant lives in the profile's own module (`profiles::*`) and is
+//! documented, with its source, in `spec/PROFILES.md`.
+
+use crate::profiles::{modern, olm_v1, signal_v3};
+
+/// A deployment of the protocol family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Profile {
+    /// X25519, HKDF/HMAC-SHA256, ChaCha20-Poly1305, this project's documented wire format.
+    Modern,
+    /// Byte-compatible with libsignal's X3DH sessions (libsignal v0.72.1).
+    SignalV3,
+    /// Byte-compatible with Olm as implemented by vodozemac 0.11.
+    OlmV1,
+}
+
+/// Where skipped message keys are kept and how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkippedKeyStore {
+    /// One store for all chains (Double Ratchet §3.2 `MKSKIPPED`); the oldest key is
+    /// evicted when the store is full. Keys outlive the chain they came from.
+    Global(usize),
+    /// A store per receiving chain; the chain's oldest key is evicted when full, and the
+    /// keys go when their chain is evicted.
+    PerChain(usize),
+}
+
+/// The limits a profile enforces. Each number's reason is in the profile's module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest number of message keys one received message may make us skip (Double Ratchet
+    /// §3.5 `MAX_SKIP`). A gap of exactly `max_skip` is accepted, `max_skip + 1` rejected.
+    pub max_skip: u32,
+    /// Where skipped keys are kept, and how many.
+    pub skipped_keys: SkippedKeyStore,
+    /// Receiving chains kept, newest first. 1 means the Double Ratchet document's single
+    /// `CKr`; more lets late messages of an old chain be decrypted without a `PN`.
+    pub receiver_chains: usize,
+    /// Largest plaintext `ratchet_encrypt` accepts (and so the largest message accepted).
+    pub max_plaintext: usize,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 3] = [Profile::Modern, Profile::SignalV3, Profile::OlmV1];
+
+    /// The profile's name in vectors, reports and the shim protocol.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Modern => "modern",
+            Profile::SignalV3 => "signal-v3",
+            Profile::OlmV1 => "olm-v1",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Profile> {
+        Profile::ALL.iter().copied().find(|p| p.name() == name)
+    }
+
+    pub fn limits(self) -> Limits {
+        match self {
+            Profile::Modern => modern::LIMITS,
+            Profile::SignalV3 => signal_v3::LIMITS,
+            Profile::OlmV1 => olm_v1::LIMITS,
+        }
+    }
+
+    /// `info` for KDF_RK (Double Ratchet §5.2 recommends HKDF with an application-specific
+    /// info string).
+    pub fn kdf_rk_info(self) -> &'static [u8] {
+        match self {
+            Profile::Modern => modern::KDF_RK_INFO,
+            Profile::SignalV3 => signal_v3::KDF_RK_INFO,
+            Profile::OlmV1 => olm_v1::KDF_RK_INFO,
+        }
+    }
+
+    /// Whether a new receiving chain first skips the rest of the previous one up to the
+    /// header's `PN` (Double Ratchet §3.5 `DHRatchet`). Profiles that keep several receiving
+    /// chains instead derive an old chain's keys when its late messages arrive.
+    pub fn skips_previous_chain(self) -> bool {
+        matches!(self, Profile::Modern)
+    }
+
+    /// Whether the sending half of a DH ratchet step happens when we next *send* (Olm)
+    /// rather than as soon as a new ratchet key is received (Double Ratchet §3.5). The key
+    /// schedule is the same; only when the new ratchet key pair is consumed differs.
+    pub fn lazy_sending_step(self) -> bool {
+        matches!(self, Profile::OlmV1)
+    }
+}

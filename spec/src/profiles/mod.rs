@@ -1,0 +1,58 @@
+//! Each profile's constants and message encoding. `double_ratchet` calls these three
+//! functions and nothing else profile-specific about messages.
+
+pub mod modern;
+pub mod olm_v1;
+pub mod signal_v3;
+
+use crate::double_ratchet::Header;
+use crate::error::Error;
+use crate::profile::Profile;
+
+/// Encrypt `plaintext` under message key `mk` and encode the message with `header`.
+pub fn seal(
+    profile: Profile,
+    mk: &[u8; 32],
+    header: &Header,
+    plaintext: &[u8],
+    ad: &[u8],
+) -> Result<Vec<u8>, Error> {
+    match profile {
+        Profile::Modern => Ok(modern::seal(mk, header, plaintext, ad)),
+        Profile::SignalV3 => Ok(signal_v3::seal(mk, header, plaintext, ad)),
+        Profile::OlmV1 => Ok(olm_v1::seal(mk, header, plaintext)),
+    }
+}
+
+/// Decode a message's header without authenticating it (authentication needs the key the
+/// header selects).
+pub fn parse_header(profile: Profile, message: &[u8]) -> Result<Header, Error> {
+    match profile {
+        Profile::Modern => modern::parse_header(message),
+        Profile::SignalV3 => signal_v3::parse_header(message),
+        Profile::OlmV1 => olm_v1::parse_header(message),
+    }
+}
+
+/// Authenticate and decrypt a message whose header `parse_header` accepted.
+pub fn open(profile: Profile, mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Result<Vec<u8>, Error> {
+    match profile {
+        Profile::Modern => modern::open(mk, message, ad),
+        Profile::SignalV3 => signal_v3::open(mk, message, ad),
+        Profile::OlmV1 => olm_v1::open(mk, message),
+    }
+}
+
+/// Split an 80-byte HKDF output into AES-256 key, HMAC key and IV: the message-key
+/// expansion that libsignal and Olm share (only the info string differs).
+pub fn split_cbc_keys(okm: &[u8]) -> ([u8; 32], [u8; 32], [u8; 16]) {
+    let mut cipher_key = [0u8; 32];
+    let mut mac_key = [0u8; 32];
+    let mut iv = [0u8; 16];
+    if okm.len() == 80 {
+        cipher_key.copy_from_slice(&okm[..32]);
+        mac_key.copy_from_slice(&okm[32..64]);
+        iv.copy_from_slice(&okm[64..80]);
+    }
+    (cipher_key, mac_key, iv)
+}

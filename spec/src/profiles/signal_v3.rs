@@ -1,0 +1,166 @@
+//! Profile `signal-v3`: byte-compatible with libsignal's X3DH (pre-Kyber, session version
+//! 3) sessions, libsignal v0.72.1 `rust/protocol`. Every constant is listed, with the
+//! libsignal file it comes from, in `spec/PROFILES.md` §signal-v3.
+
+use crate::crypto::{aes_cbc, kdf};
+use crate::double_ratchet::Header;
+use crate::error::Error;
+use crate::profile::{Limits, SkippedKeyStore};
+use crate::session::{OneTimePrekeyRef, PreKeyHeader, PreKeyMessage};
+use crate::profiles::split_cbc_keys;
+use crate::wire::protobuf;
+
+/// `info` of the X3DH KDF (libsignal `ratchet.rs`, `derive_keys`).
+pub const X3DH_INFO: &[u8] = b"WhisperText";
+/// KDF_RK `info` (libsignal `ratchet/keys.rs`, `RootKey::create_chain`).
+pub const KDF_RK_INFO: &[u8] = b"WhisperRatchet";
+/// Message-key expansion `info` (libsignal `ratchet/keys.rs`, `MessageKeys::derive_keys`).
+pub const MESSAGE_KEYS_INFO: &[u8] = b"WhisperMessageKeys";
+
+/// libsignal's serialized public key: type byte 0x05 (`KeyType::Djb`) || 32 bytes.
+pub const DJB_TYPE: u8 = 0x05;
+/// Session version of an X3DH (no Kyber) session.
+pub const SESSION_VERSION: u8 = 3;
+/// libsignal `protocol.rs` CIPHERTEXT_MESSAGE_CURRENT_VERSION.
+pub const CURRENT_VERSION: u8 = 4;
+/// The first byte of every message: (session version << 4) | current version.
+pub const VERSION_BYTE: u8 = (SESSION_VERSION << 4) | CURRENT_VERSION;
+/// `SignalMessage::MAC_LENGTH`: HMAC-SHA256 truncated to 8 bytes.
+pub const MAC_LEN: usize = 8;
+
+/// Protobuf field numbers of `SignalMessage` (libsignal `proto/wire.proto`).
+pub const FIELD_RATCHET_KEY: u32 = 1;
+pub const FIELD_COUNTER: u32 = 2;
+pub const FIELD_PREVIOUS_COUNTER: u32 = 3;
+pub const FIELD_CIPHERTEXT: u32 = 4;
+
+/// libsignal `consts.rs`: MAX_FORWARD_JUMPS = 25_000 (largest gap), MAX_MESSAGE_KEYS = 2000
+/// (skipped keys kept per chain, oldest dropped), MAX_RECEIVER_CHAINS = 5.
+pub const LIMITS: Limits = Limits {
+    max_skip: 25_000,
+    skipped_keys: SkippedKeyStore::PerChain(2000),
+    receiver_chains: 5,
+    max_plaintext: usize::MAX,
+};
+
+/// 0x05 || key: libsignal's `PublicKey::serialize` for X25519 keys, also X3DH's Encode.
+pub fn encode_public_key(key: &[u8; 32]) -> [u8; 33] {
+    let mut out = [0u8; 33];
+    out[0] = DJB_TYPE;
+    out[1..].copy_from_slice(key);
+    out
+}
+
+/// Inverse of [`encode_public_key`]: exactly 33 bytes with the 0x05 type byte.
+pub fn decode_public_key(bytes: &[u8]) -> Result<[u8; 32], Error> {
+    if bytes.len() != 33 || bytes[0] != DJB_TYPE {
+        return Err(Error::InvalidKey);
+    }
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&bytes[1..]);
+    Ok(key)
+}
+
+/// HKDF(salt = 0, ikm = mk, "WhisperMessageKeys", 80) → AES key, HMAC key, IV.
+pub fn message_keys(mk: &[u8; 32]) -> ([u8; 32], [u8; 32], [u8; 16]) {
+    split_cbc_keys(&kdf::hkdf_sha256(&[], mk, MESSAGE_KEYS_INFO, 80).unwrap_or_default())
+}
+
+/// SignalMessage: version byte || protobuf {ratchetKey, counter, previousCounter,
+/// ciphertext} || MAC. `ad` is the sender's then the receiver's serialized identity key
+/// (33 + 33 bytes); the MAC is HMAC-SHA256(mac key, ad || version || protobuf)[..8].
+pub fn seal(mk: &[u8; 32], header: &Header, plaintext: &[u8], ad: &[u8]) -> Vec<u8> {
+    let (cipher_key, mac_key, iv) = message_keys(mk);
+    let ciphertext = aes_cbc::encrypt(&cipher_key, &iv, plaintext);
+    let mut message = vec![VERSION_BYTE];
+    protobuf::put_bytes(&mut message, FIELD_RATCHET_KEY, &encode_public_key(&header.dh));
+    protobuf::put_uint(&mut message, FIELD_COUNTER, u64::from(header.n));
+    protobuf::put_uint(&mut message, FIELD_PREVIOUS_COUNTER, u64::from(header.pn));
+    protobuf::put_bytes(&mut message, FIELD_CIPHERTEXT, &ciphertext);
+    let mac = kdf::hmac_sha256(&mac_key, &[ad, &message[..]].concat());
+    message.extend_from_slice(&mac[..MAC_LEN]);
+    message
+}
+
+/// The parts of a SignalMessage: header and AES-CBC ciphertext.
+fn decode(message: &[u8]) -> Result<(Header, &[u8]), Error> {
+    if message.len() < 1 + MAC_LEN || message[0] != VERSION_BYTE {
+        return Err(Error::Decode);
+    }
+    let fields = protobuf::fields(&message[1..message.len() - MAC_LEN])?;
+    let dh = protobuf::last_bytes(&fields, FIELD_RATCHET_KEY)?.ok_or(Error::Decode)?;
+    let n = protobuf::last_u32(&fields, FIELD_COUNTER)?.ok_or(Error::Decode)?;
+    let pn = protobuf::last_u32(&fields, FIELD_PREVIOUS_COUNTER)?.unwrap_or(0);
+    let ciphertext = protobuf::last_bytes(&fields, FIELD_CIPHERTEXT)?.ok_or(Error::Decode)?;
+    let dh = decode_public_key(dh).map_err(|_| Error::Decode)?;
+    Ok((Header { dh, pn, n }, ciphertext))
+}
+
+pub fn parse_header(message: &[u8]) -> Result<Header, Error> {
+    decode(message).map(|(header, _)| header)
+}
+
+/// Encrypt-then-MAC: the MAC is checked before the ciphertext is decrypted.
+pub fn open(mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Result<Vec<u8>, Error> {
+    let (_, ciphertext) = decode(message)?;
+    let (cipher_key, mac_key, iv) = message_keys(mk);
+    let body = &message[..message.len() - MAC_LEN];
+    kdf::verify_hmac_sha256_truncated(&mac_key, &[ad, body].concat(), &message[body.len()..])?;
+    Ok(aes_cbc::decrypt(&cipher_key, &iv, ciphertext)?)
+}
+
+/// libsignal `ratchet.rs` `derive_keys`: HKDF(salt = none, F || DH1..DH4, "WhisperText",
+/// 64) → root key, chain key.
+pub fn derive_initial_keys(key_material: &[u8]) -> Result<([u8; 32], [u8; 32]), Error> {
+    let okm = crate::x3dh::kdf(key_material, X3DH_INFO, 64)?;
+    let mut rk = [0u8; 32];
+    let mut ck = [0u8; 32];
+    rk.copy_from_slice(&okm[..32]);
+    ck.copy_from_slice(&okm[32..]);
+    Ok((rk, ck))
+}
+
+/// Protobuf field numbers of `PreKeySignalMessage` (libsignal `proto/wire.proto`).
+pub const FIELD_PRE_KEY_ID: u32 = 1;
+pub const FIELD_BASE_KEY: u32 = 2;
+pub const FIELD_IDENTITY_KEY: u32 = 3;
+pub const FIELD_MESSAGE: u32 = 4;
+pub const FIELD_REGISTRATION_ID: u32 = 5;
+pub const FIELD_SIGNED_PRE_KEY_ID: u32 = 6;
+
+/// PreKeySignalMessage: version byte || protobuf, fields in field-number order as prost
+/// writes them; `message` is a whole SignalMessage (with its own version byte and MAC).
+pub fn encode_prekey_message(prekey: &PreKeyMessage) -> Vec<u8> {
+    let h = &prekey.header;
+    let mut out = vec![VERSION_BYTE];
+    if let Some(OneTimePrekeyRef::Id(id)) = h.one_time_prekey {
+        protobuf::put_uint(&mut out, FIELD_PRE_KEY_ID, u64::from(id));
+    }
+    protobuf::put_bytes(&mut out, FIELD_BASE_KEY, &encode_public_key(&h.base_key));
+    protobuf::put_bytes(&mut out, FIELD_IDENTITY_KEY, &encode_public_key(&h.identity_key));
+    protobuf::put_bytes(&mut out, FIELD_MESSAGE, &prekey.message);
+    protobuf::put_uint(&mut out, FIELD_REGISTRATION_ID, u64::from(h.registration_id));
+    protobuf::put_uint(&mut out, FIELD_SIGNED_PRE_KEY_ID, u64::from(h.signed_prekey_id));
+    out
+}
+
+pub fn decode_prekey_message(message: &[u8]) -> Result<PreKeyMessage, Error> {
+    if message.first() != Some(&VERSION_BYTE) {
+        return Err(Error::Decode);
+    }
+    let fields = protobuf::fields(&message[1..])?;
+    let base_key = protobuf::last_bytes(&fields, FIELD_BASE_KEY)?.ok_or(Error::Decode)?;
+    let identity_key = protobuf::last_bytes(&fields, FIELD_IDENTITY_KEY)?.ok_or(Error::Decode)?;
+    let inner = protobuf::last_bytes(&fields, FIELD_MESSAGE)?.ok_or(Error::Decode)?;
+    let signed_prekey_id = protobuf::last_u32(&fields, FIELD_SIGNED_PRE_KEY_ID)?.ok_or(Error::Decode)?;
+    Ok(PreKeyMessage {
+        header: PreKeyHeader {
+            identity_key: decode_public_key(identity_key).map_err(|_| Error::Decode)?,
+            base_key: decode_public_key(base_key).map_err(|_| Error::Decode)?,
+            signed_prekey_id,
+            one_time_prekey: protobuf::last_u32(&fields, FIELD_PRE_KEY_ID)?.map(OneTimePrekeyRef::Id),
+            registration_id: protobuf::last_u32(&fields, FIELD_REGISTRATION_ID)?.unwrap_or(0),
+        },
+        message: inner.to_vec(),
+    })
+}

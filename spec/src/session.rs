@@ -1,0 +1,347 @@
+//! Sessions: X3DH (or Olm's triple DH) composed with the Double Ratchet, in each profile's
+//! way of starting a session and wrapping the first messages.
+//!
+//! The initiator (Alice) wraps every message in a *prekey message* that carries what the
+//! responder needs to run the key agreement, until she has received a message from the
+//! responder (X3DH §3.3, libsignal's unacknowledged prekey state, Olm's pre-key messages).
+
+use crate::double_ratchet::{self as dr, KeyPair, ReceiverChain};
+use crate::error::Error;
+use crate::header_encryption as he;
+use crate::profile::Profile;
+use crate::profiles::{modern, olm_v1, signal_v3};
+use crate::x3dh::{self, Agreement, PreKeyBundle};
+
+/// The ratchet a session runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ratchet {
+    Plain(dr::State),
+    /// Header encryption (`modern` only).
+    HeaderEncrypted(he::State),
+}
+
+/// What a prekey message carries besides the inner ratchet message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreKeyHeader {
+    /// IK_A.
+    pub identity_key: [u8; 32],
+    /// EK_A, libsignal's and Olm's "base key".
+    pub base_key: [u8; 32],
+    /// Which signed prekey Alice used (`modern`, `signal-v3`).
+    pub signed_prekey_id: u32,
+    /// Which one-time prekey Alice used: its id (`modern`, `signal-v3`) or, in Olm, the key.
+    pub one_time_prekey: Option<OneTimePrekeyRef>,
+    /// libsignal: the sender's registration id.
+    pub registration_id: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OneTimePrekeyRef {
+    Id(u32),
+    Key([u8; 32]),
+}
+
+/// How a message travels: libsignal and Olm tell prekey messages from normal ones by a
+/// type sent beside the bytes (libsignal `CiphertextMessageType`, Olm's message type), not by
+/// the bytes themselves, so every API here carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    PreKey,
+    Normal,
+}
+
+/// A prekey message, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreKeyMessage {
+    pub header: PreKeyHeader,
+    pub message: Vec<u8>,
+}
+
+/// One end of a session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub profile: Profile,
+    pub ratchet: Ratchet,
+    pub local_identity: [u8; 32],
+    pub remote_identity: [u8; 32],
+    /// X3DH's AD (`modern`); libsignal's MAC input is built from the identities instead.
+    pub ad: Vec<u8>,
+    /// EK_A: names the session in prekey messages.
+    pub base_key: [u8; 32],
+    /// Set on the initiator until the first message from the responder decrypts.
+    pub pending_prekey: Option<PreKeyHeader>,
+}
+
+/// Alice's side: run the key agreement against Bob's bundle and start the ratchet.
+/// `ek_private` is the ephemeral (base) key, `fresh` the first ratchet key.
+pub fn initiate(
+    profile: Profile,
+    header_encryption: bool,
+    identity: &KeyPair,
+    registration_id: u32,
+    bundle: &PreKeyBundle,
+    ek_private: &[u8; 32],
+    fresh: &[u8; 32],
+) -> Result<Session, Error> {
+    if header_encryption && profile != Profile::Modern {
+        return Err(Error::State);
+    }
+    let base_key = KeyPair::from_private(ek_private).public;
+    let (ratchet, ad, one_time_prekey) = match profile {
+        Profile::OlmV1 => {
+            let (_, otk) = bundle.one_time_prekey.ok_or(Error::UnknownPrekey)?;
+            let km = olm_v1::triple_dh_alice(identity, ek_private, &bundle.identity_key, &otk)?;
+            let (rk, ck) = olm_v1::root_keys(&km);
+            let state = dr::State {
+                dh_s: Some(KeyPair::from_private(fresh)),
+                rk,
+                ck_s: Some(ck),
+                n_s: 0,
+                pn: 0,
+                receiver_chains: Vec::new(),
+                skipped: Vec::new(),
+            };
+            (Ratchet::Plain(state), Vec::new(), Some(OneTimePrekeyRef::Key(otk)))
+        }
+        _ => {
+            let agreement = x3dh::initiate(identity, bundle, ek_private)?;
+            let otk = bundle.one_time_prekey.map(|(id, _)| OneTimePrekeyRef::Id(id));
+            let ratchet = start_x3dh_ratchet(profile, header_encryption, &agreement, None, &bundle.signed_prekey, fresh)?;
+            (ratchet, agreement.ad, otk)
+        }
+    };
+    Ok(Session {
+        profile,
+        ratchet,
+        local_identity: identity.public,
+        remote_identity: bundle.identity_key,
+        ad,
+        base_key,
+        pending_prekey: Some(PreKeyHeader {
+            identity_key: identity.public,
+            base_key,
+            signed_prekey_id: bundle.signed_prekey_id,
+            one_time_prekey,
+            registration_id,
+        }),
+    })
+}
+
+/// The ratchet after X3DH, for Alice (`bob` = None, `spk` = Bob's signed prekey) or Bob
+/// (`bob` = his signed prekey pair).
+fn start_x3dh_ratchet(
+    profile: Profile,
+    header_encryption: bool,
+    agreement: &Agreement,
+    bob: Option<&KeyPair>,
+    spk: &[u8; 32],
+    fresh: &[u8; 32],
+) -> Result<Ratchet, Error> {
+    match profile {
+        Profile::SignalV3 => {
+            let (rk, ck) = signal_v3::derive_initial_keys(&agreement.key_material)?;
+            match bob {
+                // libsignal `initialize_bob_session`: Bob may send at once, on the chain
+                // of his signed prekey.
+                Some(spk_pair) => Ok(Ratchet::Plain(dr::State {
+                    dh_s: Some(spk_pair.clone()),
+                    rk,
+                    ck_s: Some(ck),
+                    n_s: 0,
+                    pn: 0,
+                    receiver_chains: Vec::new(),
+                    skipped: Vec::new(),
+                })),
+                // libsignal `initialize_alice_session`: a receiving chain for Bob's signed
+                // prekey, then the sending half of a DH step.
+                None => {
+                    let mut state = dr::State {
+                        dh_s: None,
+                        rk,
+                        ck_s: None,
+                        n_s: 0,
+                        pn: 0,
+                        receiver_chains: vec![ReceiverChain { dh_r: *spk, ck_r: ck, n_r: 0 }],
+                        skipped: Vec::new(),
+                    };
+                    dr::sending_step(profile, &mut state, fresh)?;
+                    Ok(Ratchet::Plain(state))
+                }
+            }
+        }
+        _ => {
+            let sk = modern::shared_secret(&agreement.key_material)?;
+            if header_encryption {
+                let (hka, nhkb) = modern::header_keys(&sk)?;
+                Ok(Ratchet::HeaderEncrypted(match bob {
+                    Some(pair) => he::ratchet_init_bob(&sk, pair, &hka, &nhkb),
+                    None => he::ratchet_init_alice(&sk, spk, &hka, &nhkb, fresh)?,
+                }))
+            } else {
+                Ok(Ratchet::Plain(match bob {
+                    Some(pair) => dr::ratchet_init_bob(&sk, pair),
+                    None => dr::ratchet_init_alice(profile, &sk, spk, fresh)?,
+                }))
+            }
+        }
+    }
+}
+
+/// Bob's side: the key pairs a prekey message named, looked up by the caller.
+pub struct ResponderKeys<'a> {
+    pub identity: &'a KeyPair,
+    pub signed_prekey: Option<&'a KeyPair>,
+    pub one_time_prekey: Option<&'a KeyPair>,
+}
+
+/// Bob's side: run the key agreement from a prekey message and decrypt its inner message.
+pub fn respond(
+    profile: Profile,
+    header_encryption: bool,
+    keys: &ResponderKeys<'_>,
+    prekey: &PreKeyMessage,
+    fresh: &[u8; 32],
+) -> Result<(Session, Vec<u8>), Error> {
+    let h = &prekey.header;
+    let ratchet = match profile {
+        Profile::OlmV1 => {
+            let otk = keys.one_time_prekey.ok_or(Error::UnknownPrekey)?;
+            let km = olm_v1::triple_dh_bob(keys.identity, otk, &h.identity_key, &h.base_key)?;
+            let (rk, ck) = olm_v1::root_keys(&km);
+            let ratchet_key = olm_v1::parse_header(&prekey.message)?.dh;
+            Ratchet::Plain(dr::State {
+                dh_s: None,
+                rk,
+                ck_s: None,
+                n_s: 0,
+                pn: 0,
+                receiver_chains: vec![ReceiverChain { dh_r: ratchet_key, ck_r: ck, n_r: 0 }],
+                skipped: Vec::new(),
+            })
+        }
+        _ => {
+            let spk = keys.signed_prekey.ok_or(Error::UnknownPrekey)?;
+            if h.one_time_prekey.is_some() != keys.one_time_prekey.is_some() {
+                return Err(Error::UnknownPrekey);
+            }
+            let agreement = x3dh::respond(keys.identity, spk, keys.one_time_prekey, &h.identity_key, &h.base_key)?;
+            start_x3dh_ratchet(profile, header_encryption, &agreement, Some(spk), &spk.public, fresh)?
+        }
+    };
+    let session = Session {
+        profile,
+        ratchet,
+        local_identity: keys.identity.public,
+        remote_identity: h.identity_key,
+        ad: if profile == Profile::Modern {
+            x3dh::associated_data(&h.identity_key, &keys.identity.public)
+        } else {
+            Vec::new()
+        },
+        base_key: h.base_key,
+        pending_prekey: None,
+    };
+    decrypt_inner(&session, &prekey.message, fresh)
+}
+
+/// The associated data for a message in one direction.
+fn direction_ad(session: &Session, sending: bool) -> Vec<u8> {
+    match session.profile {
+        Profile::SignalV3 => {
+            let (sender, receiver) = if sending {
+                (&session.local_identity, &session.remote_identity)
+            } else {
+                (&session.remote_identity, &session.local_identity)
+            };
+            [&signal_v3::encode_public_key(sender)[..], &signal_v3::encode_public_key(receiver)[..]].concat()
+        }
+        _ => session.ad.clone(),
+    }
+}
+
+/// Encrypt; while the session is unacknowledged the message is wrapped in a prekey message.
+/// Returns the new session, the message's kind and its bytes.
+/// `fresh` is a new ratchet private key (used only if a DH step happens now), `header_nonce`
+/// the HENCRYPT nonce (used only with header encryption).
+pub fn encrypt(
+    session: &Session,
+    plaintext: &[u8],
+    fresh: &[u8; 32],
+    header_nonce: &[u8; 12],
+) -> Result<(Session, MessageKind, Vec<u8>), Error> {
+    let ad = direction_ad(session, true);
+    let mut s = session.clone();
+    let inner = match &session.ratchet {
+        Ratchet::Plain(state) => {
+            let (state, message) = dr::ratchet_encrypt(session.profile, state, plaintext, &ad, fresh)?;
+            s.ratchet = Ratchet::Plain(state);
+            message
+        }
+        Ratchet::HeaderEncrypted(state) => {
+            let (state, message) = he::ratchet_encrypt(state, plaintext, &ad, header_nonce)?;
+            s.ratchet = Ratchet::HeaderEncrypted(state);
+            message
+        }
+    };
+    Ok(match &session.pending_prekey {
+        Some(header) => {
+            let prekey = PreKeyMessage { header: header.clone(), message: inner };
+            (s, MessageKind::PreKey, encode_prekey_message(session.profile, &prekey))
+        }
+        None => (s, MessageKind::Normal, inner),
+    })
+}
+
+/// Decrypt a message of an existing session. A prekey message is accepted if it belongs to
+/// this session (same base key): Alice may have sent several before Bob's reply reached her.
+pub fn decrypt(
+    session: &Session,
+    kind: MessageKind,
+    message: &[u8],
+    fresh: &[u8; 32],
+) -> Result<(Session, Vec<u8>), Error> {
+    if kind == MessageKind::PreKey {
+        let prekey = decode_prekey_message(session.profile, message)?;
+        if prekey.header.base_key != session.base_key || prekey.header.identity_key != session.remote_identity {
+            return Err(Error::State);
+        }
+        return decrypt_inner(session, &prekey.message, fresh);
+    }
+    decrypt_inner(session, message, fresh)
+}
+
+fn decrypt_inner(session: &Session, message: &[u8], fresh: &[u8; 32]) -> Result<(Session, Vec<u8>), Error> {
+    let ad = direction_ad(session, false);
+    let mut s = session.clone();
+    let plaintext = match &session.ratchet {
+        Ratchet::Plain(state) => {
+            let (state, plaintext) = dr::ratchet_decrypt(session.profile, state, message, &ad, fresh)?;
+            s.ratchet = Ratchet::Plain(state);
+            plaintext
+        }
+        Ratchet::HeaderEncrypted(state) => {
+            let (state, plaintext) = he::ratchet_decrypt(state, message, &ad, fresh)?;
+            s.ratchet = Ratchet::HeaderEncrypted(state);
+            plaintext
+        }
+    };
+    // A message from the responder acknowledges the session: stop sending prekey messages.
+    s.pending_prekey = None;
+    Ok((s, plaintext))
+}
+
+pub fn encode_prekey_message(profile: Profile, prekey: &PreKeyMessage) -> Vec<u8> {
+    match profile {
+        Profile::Modern => modern::encode_prekey_message(prekey),
+        Profile::SignalV3 => signal_v3::encode_prekey_message(prekey),
+        Profile::OlmV1 => olm_v1::encode_prekey_message(prekey),
+    }
+}
+
+pub fn decode_prekey_message(profile: Profile, message: &[u8]) -> Result<PreKeyMessage, Error> {
+    match profile {
+        Profile::Modern => modern::decode_prekey_message(message),
+        Profile::SignalV3 => signal_v3::decode_prekey_message(message),
+        Profile::OlmV1 => olm_v1::decode_prekey_message(message),
+    }
+}

@@ -1,0 +1,3 @@
+//! Byte-level encodings shared by the profiles' wire formats.
+
+pub mod protobuf;
