@@ -347,7 +347,7 @@ pub fn sending_step(profile: Profile, s: &mut State, fresh: &[u8; 32]) -> Result
     let dh_r = s.receiver_chains.first().ok_or(Error::State)?.dh_r;
     let dh_s = KeyPair::from_private(fresh);
     let (rk, ck_s) = kdf_rk(profile, &s.rk, &x25519::dh(&dh_s.private, &dh_r)?);
-    s.pn = s.n_s;
+    s.pn = profile.previous_counter(s.n_s);
     s.n_s = 0;
     s.rk = rk;
     s.ck_s = Some(ck_s);

@@ -18,6 +18,9 @@ pub const BLOCK_LEN: usize = 16;
 /// (len mod 16)` bytes of value `n` are appended (a full block when `len` is a multiple of 16),
 /// so the output is `16 * (len / 16 + 1)` bytes.
 #[hax_lib::opaque]
+#[hax_lib::ensures(|result| result.len() % BLOCK_LEN == 0
+    && result.len() > plaintext.len()
+    && result.len() - plaintext.len() <= BLOCK_LEN)]
 pub fn encrypt(key: &[u8; 32], iv: &[u8; 16], plaintext: &[u8]) -> Vec<u8> {
     let pad = BLOCK_LEN - plaintext.len() % BLOCK_LEN;
     let mut buf = plaintext.to_vec();
@@ -34,6 +37,11 @@ pub fn encrypt(key: &[u8; 32], iv: &[u8; 16], plaintext: &[u8]) -> Vec<u8> {
 /// `Err(InvalidLength)` if `ciphertext` is empty or not a whole number of blocks;
 /// `Err(BadPadding)` unless the last byte `n` is in `1..=16` and the last `n` bytes all equal `n`.
 #[hax_lib::opaque]
+#[hax_lib::ensures(|result| match result {
+    Ok(plaintext) => plaintext.len() < ciphertext.len()
+        && ciphertext.len() - plaintext.len() <= BLOCK_LEN,
+    Err(_) => true,
+})]
 pub fn decrypt(key: &[u8; 32], iv: &[u8; 16], ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
     if ciphertext.is_empty() || ciphertext.len() % BLOCK_LEN != 0 {
         return Err(CryptoError::InvalidLength);

@@ -19,6 +19,8 @@ pub const MAX_PLAINTEXT_LEN: u64 = (1 << 38) - 64;
 /// which cannot occur in practice; this function then fails closed by returning an empty vector,
 /// which [`open`] always rejects, instead of panicking.
 #[hax_lib::opaque]
+#[hax_lib::requires(plaintext.len() as u64 <= MAX_PLAINTEXT_LEN)]
+#[hax_lib::ensures(|result| result.len() == plaintext.len() + TAG_LEN)]
 pub fn seal(key: &[u8; 32], nonce: &[u8; 12], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let cipher = ChaCha20Poly1305::new(key.into());
     cipher
@@ -36,6 +38,10 @@ pub fn seal(key: &[u8; 32], nonce: &[u8; 12], aad: &[u8], plaintext: &[u8]) -> V
 /// (constant-time comparison), else `Err(AuthFailure)`. Input shorter than the 16-byte tag is
 /// also `Err(AuthFailure)`: it cannot carry a valid tag.
 #[hax_lib::opaque]
+#[hax_lib::ensures(|result| match result {
+    Ok(plaintext) => plaintext.len() + TAG_LEN == ciphertext_and_tag.len(),
+    Err(e) => e == CryptoError::AuthFailure,
+})]
 pub fn open(
     key: &[u8; 32],
     nonce: &[u8; 12],

@@ -21,6 +21,10 @@ const BLOCK_LEN: usize = 64;
 /// the same HMAC key). Returns `Err(OutputTooLong)` when `len > 255 * HashLen` (§2.3 `L`
 /// bound), before allocating anything.
 #[hax_lib::opaque]
+#[hax_lib::ensures(|result| match result {
+    Ok(okm) => okm.len() == len,
+    Err(e) => e == CryptoError::OutputTooLong && len > 255 * HASH_LEN,
+})]
 pub fn hkdf_sha256(
     salt: &[u8],
     ikm: &[u8],
@@ -54,6 +58,11 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 /// truncated to 8 bytes. Returns `Err(InvalidLength)` unless `1 <= tag.len() <= 32`, and
 /// `Err(AuthFailure)` when the tag does not match.
 #[hax_lib::opaque]
+#[hax_lib::ensures(|result| match result {
+    Ok(()) => 1 <= tag.len() && tag.len() <= HASH_LEN,
+    Err(e) => e == CryptoError::AuthFailure
+        || (e == CryptoError::InvalidLength && (tag.len() == 0 || tag.len() > HASH_LEN)),
+})]
 pub fn verify_hmac_sha256_truncated(
     key: &[u8],
     data: &[u8],

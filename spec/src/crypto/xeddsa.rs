@@ -1,8 +1,10 @@
-//! XEdDSA signatures on X25519 keys, as libsignal produces and accepts them.
+//! XEdDSA signatures on X25519 keys, in libsignal's variant.
 //!
-//! X3DH §3.3 signs the signed prekey with the identity key using `XEdDSA` (XEdDSA and VXEdDSA
-//! Signature Schemes, Revision 1, §3 `xeddsa_sign` / `xeddsa_verify`, §2.3 `convert_mont`,
-//! `calculate_key_pair`, §2.5 `hash_i`, §5 Curve25519 parameters).
+//! X3DH §2.2 defines `Sig(PK, M)` as an XEdDSA signature; Bob signs his signed prekey with it
+//! (§3.2) and Alice verifies it (§3.3). Sections cited below are those of "The XEdDSA and
+//! VXEdDSA Signature Schemes", Revision 1 (<https://signal.org/docs/specifications/xeddsa/>):
+//! §3 `xeddsa_sign` / `xeddsa_verify`, §2.3 `convert_mont` and `calculate_key_pair`, §2.5
+//! `hash_i`, §5 the Curve25519 parameters.
 //!
 //! # Departures from the XEdDSA document (evidence: libsignal)
 //!
@@ -10,8 +12,9 @@
 //! (`rust/core/src/curve/curve25519.rs` in signalapp/libsignal, `PrivateKey::calculate_signature`
 //! and `PrivateKey::verify_signature`, the same algorithm as `curve25519_sign` in
 //! signalapp/libsignal-protocol-c `src/curve25519/ed25519/additions/curve_sigs.c`) differs from
-//! the document in three ways. Its doc comment says the sign-bit change is "for compatibility
-//! with the implementation found in libsignal-protocol-java".
+//! the document in three ways. libsignal's doc comment says the sign-bit change is "for
+//! compatibility with the implementation found in libsignal-protocol-java". The sign known answer
+//! in `tests/crypto_rfc.rs` (from libsignal-protocol-c) pins this variant down byte for byte.
 //!
 //! 1. **Sign bit carried in the signature.** The document forces the Edwards public key's sign
 //!    bit to 0 (`calculate_key_pair`: `A.s = 0`, `a = -k` if `E.s = 1`). libsignal keeps
@@ -22,12 +25,13 @@
 //! 2. **Nonce input.** The document's `r = hash_1(a || M || Z)` hashes the (possibly negated)
 //!    reduced scalar `a`; libsignal hashes the clamped private key bytes `k` instead. This changes
 //!    the signature bytes (not their validity), so KAT vectors need it.
-//! 3. **Encoding checks in `verify`.** The document rejects `u >= p` and `s >= 2^|q|`; libsignal
-//!    rejects neither `u >= p` (it masks bit 255 and reduces mod p) nor `q <= s < 2^253` (it
-//!    reduces `s` mod q). This spec is *stricter* than both: it rejects `u >= p` as the document
-//!    does, and any `s >= q` (non-canonical `s`, which would make signatures malleable). libsignal
-//!    never produces such keys or signatures, so valid libsignal signatures always verify here;
-//!    only forged encodings that libsignal would still accept are refused.
+//! 3. **Encoding checks in `verify`.** The document rejects `u >= p` and `s >= 2^|q|`.
+//!    libsignal's `verify_signature` ignores bit 255 of `u` and reduces the rest mod p (so
+//!    `u + 2^255`, and `u + p` when that is below 2^255, verify like `u`), and accepts
+//!    `q <= s < 2^253`, reducing `s` mod q. This spec is *stricter* than both: it rejects
+//!    `u >= p` as the document does, and any `s >= q` (non-canonical `s` makes signatures
+//!    malleable). libsignal never produces such keys or signatures, so every libsignal signature
+//!    verifies here; only re-encodings that libsignal would still accept are refused.
 //!
 //! `R` is never decoded: it is compared with the canonical encoding of `sB - hA`, so a
 //! non-canonical or undecodable `R` fails the comparison, as in the document and libsignal.

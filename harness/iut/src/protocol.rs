@@ -1,0 +1,192 @@
+//! Shim protocol v1: the requests and replies every implementation under test (IUT)
+//! answers, in-process (`Iut` trait) or as JSON lines over a child's stdin/stdout.
+//! `harness/SHIM.md` is the normative description; this module is its Rust form.
+
+use serde::{Deserialize, Serialize};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Bytes on the wire are lowercase hex strings.
+pub type Hex = String;
+
+/// A request. The JSON form is `{"id": N, "op": "<snake_case name>", ...fields}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Request {
+    /// First request on a connection.
+    Hello { protocol: u32 },
+    /// Forget every party, session and snapshot (sent before each test).
+    Reset {},
+    /// A new party: its identity key pair (imported when `identity_private` is given and
+    /// the IUT has `import-keys`) and, for libsignal, its registration id.
+    CreateParty {
+        profile: String,
+        #[serde(default)]
+        header_encryption: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity_private: Option<Hex>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        registration_id: Option<u32>,
+    },
+    /// Generate (or import) prekeys and return the bundle to publish. `olm-v1` has no
+    /// signed prekey: the fields are ignored and the bundle carries none.
+    CreateBundle {
+        party: String,
+        signed_prekey_id: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signed_prekey_private: Option<Hex>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        one_time_prekey_id: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        one_time_prekey_private: Option<Hex>,
+        /// XEdDSA's 64 random bytes Z.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature_randomness: Option<Hex>,
+    },
+    /// Start a session with `peer` (an address chosen by the runner) from its bundle.
+    Initiate {
+        party: String,
+        peer: String,
+        bundle: Bundle,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base_key_private: Option<Hex>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ratchet_private: Option<Hex>,
+    },
+    Encrypt {
+        party: String,
+        peer: String,
+        plaintext: Hex,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ratchet_private: Option<Hex>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        header_nonce: Option<Hex>,
+    },
+    Decrypt {
+        party: String,
+        peer: String,
+        kind: MessageKind,
+        message: Hex,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ratchet_private: Option<Hex>,
+    },
+    /// Capture the party's whole state (identity, prekeys, sessions).
+    Snapshot { party: String },
+    /// Put a party back into a captured state.
+    Restore { party: String, snapshot: String },
+}
+
+impl Request {
+    pub fn op(&self) -> &'static str {
+        match self {
+            Request::Hello { .. } => "hello",
+            Request::Reset {} => "reset",
+            Request::CreateParty { .. } => "create_party",
+            Request::CreateBundle { .. } => "create_bundle",
+            Request::Initiate { .. } => "initiate",
+            Request::Encrypt { .. } => "encrypt",
+            Request::Decrypt { .. } => "decrypt",
+            Request::Snapshot { .. } => "snapshot",
+            Request::Restore { .. } => "restore",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Prekey,
+    Normal,
+}
+
+/// A prekey bundle. Keys are raw 32-byte X25519 public keys in hex in every profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    pub identity_key: Hex,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_id: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_prekey_id: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_prekey: Option<Hex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_prekey_signature: Option<Hex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_time_prekey_id: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_time_prekey: Option<Hex>,
+}
+
+/// The `hello` reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub protocol: u32,
+    pub name: String,
+    pub version: String,
+    pub profiles: Vec<String>,
+    /// `deterministic`, `import-keys`, `header-encryption`, `snapshot`.
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    /// The error classes the IUT can tell apart. A rejection whose expected class is not
+    /// listed is judged as a rejection only, and reported so.
+    #[serde(default)]
+    pub error_classes: Vec<String>,
+}
+
+/// A successful reply's payload (the JSON `ok` object). Which variant a request gets is
+/// fixed by its op; see SHIM.md.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Hello(Hello),
+    Done,
+    Party { party: String, identity_key: Hex },
+    Bundle(Bundle),
+    Encrypted { kind: MessageKind, message: Hex },
+    Decrypted { plaintext: Hex },
+    Snapshot { snapshot: String },
+}
+
+/// Why a request did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The IUT refused with one of the protocol's error classes (`auth_failure`, ...).
+    Rejected { class: String, detail: String },
+    /// The IUT cannot do this (`unsupported`).
+    Unsupported(String),
+    /// The IUT misbehaved: timeout, crash, malformed or mis-numbered reply. Always a failure.
+    Broken(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Rejected { class, detail } => write!(f, "error {class} ({detail})"),
+            Failure::Unsupported(d) => write!(f, "unsupported ({d})"),
+            Failure::Broken(d) => write!(f, "implementation misbehaved: {d}"),
+        }
+    }
+}
+
+/// The closed set of error classes (SHIM.md §Errors).
+pub const ERROR_CLASSES: [&str; 8] = [
+    "decode_error",
+    "auth_failure",
+    "duplicate_message",
+    "too_far_ahead",
+    "invalid_key",
+    "bad_signature",
+    "unknown_prekey",
+    "state_error",
+];
+
+/// An implementation under test.
+pub trait Iut {
+    fn call(&mut self, request: &Request) -> Result<Reply, Failure>;
+
+    /// SHA-256 of a party's state in the spec's canonical encoding (`vectors/README.md`
+    /// §Checkpoints). Only the spec implements it; vector checkpoints are checked with it.
+    fn state_digest(&self, _party: &str) -> Option<String> {
+        None
+    }
+}

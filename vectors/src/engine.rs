@@ -1,0 +1,400 @@
+//! Executes trace tests against any implementation (`e2ee_iut::Iut`): to check them
+//! (`run`), or, against the spec, to record their expected results (`record`).
+//!
+//! Two modes. **Full**: the IUT plays every party and must be `deterministic`; outputs are
+//! compared byte for byte. **Receiver**: the IUT plays only the test's `receiver` (with
+//! imported long-term keys); the other parties' outputs are taken from the vector.
+
+use crate::envelope::Verdict;
+use crate::trace::{Expect, Step, TraceGroup, TraceTest};
+use e2ee_iut::protocol::{Bundle, Failure, Hello, Iut, MessageKind, Reply, Request};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Full,
+    Receiver,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail,
+    /// The IUT answered `unsupported`, or the test cannot run in this mode.
+    Skip,
+}
+
+/// A test's result; `detail` says what happened at `step` (0-based), and `notes` lists
+/// passes that were weaker than a full match (e.g. an error class the IUT cannot report).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: Status,
+    pub step: Option<usize>,
+    pub detail: String,
+    pub notes: Vec<String>,
+}
+
+impl Outcome {
+    fn skip(detail: impl Into<String>) -> Outcome {
+        Outcome { status: Status::Skip, step: None, detail: detail.into(), notes: Vec::new() }
+    }
+}
+
+struct Party {
+    name: String,
+    handle: Option<String>,
+}
+
+/// What a conversation has produced so far.
+struct World {
+    parties: Vec<Party>,
+    bundles: Vec<(String, Bundle)>,
+    messages: Vec<(String, MessageKind, String)>,
+    snapshots: Vec<(String, String)>,
+}
+
+impl World {
+    fn handle(&self, name: &str) -> Option<&str> {
+        self.parties.iter().find(|p| p.name == name).and_then(|p| p.handle.as_deref())
+    }
+    fn message(&self, label: &str) -> Option<(MessageKind, String)> {
+        self.messages.iter().rev().find(|(l, _, _)| l == label).map(|(_, k, m)| (*k, m.clone()))
+    }
+    fn set_message(&mut self, label: &str, kind: MessageKind, message: String) {
+        self.messages.push((label.to_string(), kind, message));
+    }
+}
+
+/// Whether a test can run in `mode` against an IUT with these capabilities.
+pub fn runnable(hello: &Hello, test: &TraceTest, header_encryption: bool, mode: &Mode) -> Result<(), String> {
+    let has = |c: &str| hello.capabilities.iter().any(|x| x == c);
+    if header_encryption && !has("header-encryption") {
+        return Err("IUT lacks header-encryption".into());
+    }
+    let snapshots = test.steps.iter().any(|s| matches!(s, Step::Snapshot { .. }));
+    if snapshots && !has("snapshot") {
+        return Err("IUT lacks snapshot".into());
+    }
+    match mode {
+        Mode::Full if !has("deterministic") => Err("full replay needs a deterministic IUT".into()),
+        Mode::Receiver if !has("import-keys") => Err("receiver replay needs import-keys".into()),
+        Mode::Receiver if test.receiver.is_none() => Err("test has no receiver-only role".into()),
+        _ => Ok(()),
+    }
+}
+
+/// Replay `test` against `iut` and judge every step.
+pub fn run(iut: &mut dyn Iut, hello: &Hello, profile: &str, group: &TraceGroup, test: &TraceTest, mode: &Mode) -> Outcome {
+    if let Err(why) = runnable(hello, test, group.header_encryption, mode) {
+        return Outcome::skip(why);
+    }
+    let mut copy = test.clone();
+    execute(iut, Some(hello), profile, group.header_encryption, &mut copy, mode)
+}
+
+/// Run `test` against the spec and overwrite every step's `expect` with what it gave.
+pub fn record(spec: &mut dyn Iut, profile: &str, header_encryption: bool, test: &mut TraceTest) -> Result<(), String> {
+    let outcome = execute(spec, None, profile, header_encryption, test, &Mode::Full);
+    match outcome.status {
+        Status::Pass => Ok(()),
+        _ => Err(format!("step {:?}: {}", outcome.step, outcome.detail)),
+    }
+}
+
+fn execute(
+    iut: &mut dyn Iut,
+    hello: Option<&Hello>,
+    profile: &str,
+    header_encryption: bool,
+    test: &mut TraceTest,
+    mode: &Mode,
+) -> Outcome {
+    let recording = hello.is_none();
+    let mut notes = Vec::new();
+    let fail = |step: Option<usize>, detail: String, notes: Vec<String>| Outcome { status: Status::Fail, step, detail, notes };
+    if let Err(f) = iut.call(&Request::Reset {}) {
+        return fail(None, format!("reset: {f}"), notes);
+    }
+    let on_iut = |name: &str| *mode == Mode::Full || test.receiver.as_deref() == Some(name);
+    let mut world = World { parties: Vec::new(), bundles: Vec::new(), messages: Vec::new(), snapshots: Vec::new() };
+    for p in &test.parties {
+        let mut party = Party { name: p.name.clone(), handle: None };
+        if on_iut(&p.name) {
+            let request = Request::CreateParty {
+                profile: profile.to_string(),
+                header_encryption,
+                identity_private: Some(p.identity_private.clone()),
+                registration_id: Some(p.registration_id),
+            };
+            match iut.call(&request) {
+                Ok(Reply::Party { party: handle, .. }) => party.handle = Some(handle),
+                Ok(other) => return fail(None, format!("create_party: unexpected reply {other:?}"), notes),
+                Err(Failure::Unsupported(d)) => return Outcome::skip(format!("create_party unsupported: {d}")),
+                Err(f) => return fail(None, format!("create_party: {f}"), notes),
+            }
+        }
+        world.parties.push(party);
+    }
+    let deterministic = recording || *mode == Mode::Full;
+    let error_classes: Vec<String> = hello.map(|h| h.error_classes.clone()).unwrap_or_default();
+    let acceptable = test.result == Verdict::Acceptable;
+    let steps_len = test.steps.len();
+    for i in 0..steps_len {
+        let step = test.steps[i].clone();
+        // Steps with no actor manipulate messages.
+        match &step {
+            Step::Drop { .. } => continue,
+            Step::Tamper { label, as_label, offset, xor } => {
+                let Some((kind, message)) = world.message(label) else {
+                    return fail(Some(i), format!("no message {label}"), notes);
+                };
+                let mut bytes = hex::decode(&message).unwrap_or_default();
+                if let Some(b) = bytes.get_mut(*offset) {
+                    *b ^= xor;
+                }
+                world.set_message(as_label, kind, hex::encode(bytes));
+                continue;
+            }
+            Step::Inject { label, kind, message } => {
+                world.set_message(label, *kind, message.clone());
+                continue;
+            }
+            _ => {}
+        }
+        let actor = step.actor().unwrap_or_default().to_string();
+        let expect = expect_of(&step).clone();
+        if !on_iut(&actor) {
+            // Receiver mode: the other party's outputs come from the vector.
+            match &step {
+                Step::Publish { .. } => {
+                    if let Some(b) = &expect.bundle {
+                        world.bundles.push((actor.clone(), b.clone()));
+                    }
+                }
+                Step::Send { label, .. } => {
+                    if let (Some(kind), Some(message)) = (expect.kind, &expect.message) {
+                        world.set_message(label, kind, message.clone());
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let Some(handle) = world.handle(&actor).map(str::to_string) else {
+            return fail(Some(i), format!("unknown actor {actor}"), notes);
+        };
+        let request = match request_for(&step, &handle, &world) {
+            Ok(r) => r,
+            Err(e) => return fail(Some(i), e, notes),
+        };
+        let result = iut.call(&request);
+        if recording {
+            let digest_party = handle.clone();
+            let new_expect = recorded(&result);
+            match &result {
+                Err(Failure::Broken(d)) | Err(Failure::Unsupported(d)) => return fail(Some(i), d.clone(), notes),
+                _ => {}
+            }
+            let mut e = new_expect;
+            e.digest = iut.state_digest(&digest_party);
+            if let Some(slot) = expect_mut(&mut test.steps[i]) {
+                *slot = e;
+            }
+        } else if let Some(outcome) = judge(i, &step, &expect, &result, deterministic, &error_classes, acceptable, &mut notes) {
+            return outcome;
+        } else if let (Some(want), Some(got)) = (&expect.digest, iut.state_digest(&handle)) {
+            if want != &got {
+                return fail(Some(i), format!("state checkpoint differs after {}: expected {want}, got {got}", request.op()), notes);
+            }
+        }
+        // Remember outputs for later steps.
+        match (&step, &result) {
+            (Step::Publish { .. }, Ok(Reply::Bundle(b))) => {
+                // Non-deterministic signatures: later steps use the IUT's own bundle.
+                world.bundles.push((actor.clone(), b.clone()));
+            }
+            (Step::Send { label, .. }, Ok(Reply::Encrypted { kind, message })) => {
+                world.set_message(label, *kind, message.clone());
+            }
+            (Step::Snapshot { name, .. }, Ok(Reply::Snapshot { snapshot })) => {
+                world.snapshots.push((name.clone(), snapshot.clone()));
+            }
+            _ => {}
+        }
+    }
+    Outcome { status: Status::Pass, step: None, detail: String::new(), notes }
+}
+
+fn expect_of(step: &Step) -> &Expect {
+    static EMPTY: Expect = Expect { error: None, bundle: None, kind: None, message: None, plaintext: None, digest: None };
+    match step {
+        Step::Publish { expect, .. } | Step::Initiate { expect, .. } | Step::Send { expect, .. } | Step::Deliver { expect, .. } => expect,
+        _ => &EMPTY,
+    }
+}
+
+fn expect_mut(step: &mut Step) -> Option<&mut Expect> {
+    match step {
+        Step::Publish { expect, .. } | Step::Initiate { expect, .. } | Step::Send { expect, .. } | Step::Deliver { expect, .. } => Some(expect),
+        _ => None,
+    }
+}
+
+fn request_for(step: &Step, handle: &str, world: &World) -> Result<Request, String> {
+    Ok(match step {
+        Step::Publish { signed_prekey_id, signed_prekey_private, one_time_prekey_id, one_time_prekey_private, signature_randomness, .. } => {
+            Request::CreateBundle {
+                party: handle.to_string(),
+                signed_prekey_id: *signed_prekey_id,
+                signed_prekey_private: Some(signed_prekey_private.clone()),
+                one_time_prekey_id: *one_time_prekey_id,
+                one_time_prekey_private: one_time_prekey_private.clone(),
+                signature_randomness: Some(signature_randomness.clone()),
+            }
+        }
+        Step::Initiate { peer, bundle, base_key_private, ratchet_private, .. } => {
+            let bundle = match bundle {
+                Some(b) => b.clone(),
+                None => world
+                    .bundles
+                    .iter()
+                    .rev()
+                    .find(|(name, _)| name == peer)
+                    .map(|(_, b)| b.clone())
+                    .ok_or_else(|| format!("{peer} has published no bundle"))?,
+            };
+            Request::Initiate {
+                party: handle.to_string(),
+                peer: peer.clone(),
+                bundle,
+                base_key_private: Some(base_key_private.clone()),
+                ratchet_private: Some(ratchet_private.clone()),
+            }
+        }
+        Step::Send { peer, plaintext, ratchet_private, header_nonce, .. } => Request::Encrypt {
+            party: handle.to_string(),
+            peer: peer.clone(),
+            plaintext: plaintext.clone(),
+            ratchet_private: Some(ratchet_private.clone()),
+            header_nonce: Some(header_nonce.clone()),
+        },
+        Step::Deliver { peer, label, ratchet_private, .. } => {
+            let (kind, message) = world.message(label).ok_or_else(|| format!("no message {label}"))?;
+            Request::Decrypt {
+                party: handle.to_string(),
+                peer: peer.clone(),
+                kind,
+                message,
+                ratchet_private: Some(ratchet_private.clone()),
+            }
+        }
+        Step::Snapshot { .. } => Request::Snapshot { party: handle.to_string() },
+        Step::Restore { name, .. } => {
+            let snapshot = world
+                .snapshots
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s.clone())
+                .ok_or_else(|| format!("no snapshot {name}"))?;
+            Request::Restore { party: handle.to_string(), snapshot }
+        }
+        Step::Drop { .. } | Step::Tamper { .. } | Step::Inject { .. } => return Err("not an actor step".into()),
+    })
+}
+
+fn recorded(result: &Result<Reply, Failure>) -> Expect {
+    let mut e = Expect::default();
+    match result {
+        Ok(Reply::Bundle(b)) => e.bundle = Some(b.clone()),
+        Ok(Reply::Encrypted { kind, message }) => {
+            e.kind = Some(*kind);
+            e.message = Some(message.clone());
+        }
+        Ok(Reply::Decrypted { plaintext }) => e.plaintext = Some(plaintext.clone()),
+        Ok(_) => {}
+        Err(Failure::Rejected { class, .. }) => e.error = Some(class.clone()),
+        Err(_) => {}
+    }
+    e
+}
+
+/// Compare one step's result with its expectation; `Some(outcome)` ends the test.
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    i: usize,
+    step: &Step,
+    expect: &Expect,
+    result: &Result<Reply, Failure>,
+    deterministic: bool,
+    error_classes: &[String],
+    acceptable: bool,
+    notes: &mut Vec<String>,
+) -> Option<Outcome> {
+    let op = match step {
+        Step::Publish { .. } => "publish",
+        Step::Initiate { .. } => "initiate",
+        Step::Send { .. } => "send",
+        Step::Deliver { .. } => "deliver",
+        Step::Snapshot { .. } => "snapshot",
+        Step::Restore { .. } => "restore",
+        _ => "step",
+    };
+    let fail = |detail: String, notes: &mut Vec<String>| {
+        Some(Outcome { status: Status::Fail, step: Some(i), detail: format!("step {i} ({op}): {detail}"), notes: std::mem::take(notes) })
+    };
+    match (result, &expect.error) {
+        (Err(Failure::Unsupported(d)), _) => Some(Outcome::skip(format!("step {i} ({op}) unsupported: {d}"))),
+        (Err(Failure::Broken(d)), _) => fail(d.clone(), notes),
+        (Err(Failure::Rejected { class, detail }), Some(want)) => {
+            if class == want {
+                None
+            } else if !error_classes.iter().any(|c| c == want) {
+                notes.push(format!("step {i}: rejected with {class}; expected {want}, which the IUT cannot report"));
+                None
+            } else {
+                fail(format!("expected error {want}, got {class} ({detail})"), notes)
+            }
+        }
+        (Err(Failure::Rejected { class, detail }), None) => fail(format!("expected success, got error {class} ({detail})"), notes),
+        (Ok(_), Some(want)) if acceptable => {
+            notes.push(format!("step {i}: accepted where the spec rejects with {want} (acceptable)"));
+            None
+        }
+        (Ok(_), Some(want)) => fail(format!("expected error {want}, but the IUT accepted"), notes),
+        (Ok(reply), None) => compare(reply, expect, deterministic).map(|d| fail(d, notes)).unwrap_or(None),
+    }
+}
+
+/// Output comparison. Bytes that depend on randomness the IUT did not take are compared
+/// only for deterministic replays.
+fn compare(reply: &Reply, expect: &Expect, deterministic: bool) -> Option<String> {
+    match reply {
+        Reply::Decrypted { plaintext } => match &expect.plaintext {
+            Some(want) if want != plaintext => Some(format!("plaintext {plaintext}, expected {want}")),
+            _ => None,
+        },
+        Reply::Encrypted { kind, message } => {
+            if let Some(want) = expect.kind {
+                if want != *kind {
+                    return Some(format!("message kind {kind:?}, expected {want:?}"));
+                }
+            }
+            match &expect.message {
+                Some(want) if deterministic && want != message => Some(format!("message {message}, expected {want}")),
+                _ => None,
+            }
+        }
+        Reply::Bundle(b) => {
+            let want = expect.bundle.as_ref()?;
+            let public = |x: &Bundle| (x.identity_key.clone(), x.signed_prekey_id, x.signed_prekey.clone(), x.one_time_prekey_id, x.one_time_prekey.clone());
+            if public(b) != public(want) {
+                Some(format!("bundle keys {:?}, expected {:?}", public(b), public(want)))
+            } else if deterministic && b.signed_prekey_signature != want.signed_prekey_signature {
+                Some("signed prekey signature differs".into())
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,263 @@
+//! The spec as an implementation under test: `--impl spec` in process, and behind
+//! `e2ee-conform shim` as the reference shim.
+//!
+//! Randomness the runner does not inject comes from a SHA-256 counter generator seeded at
+//! construction, so a run of the spec is reproducible either way.
+
+use e2ee_iut::hexbytes::{arr, hex_of};
+use e2ee_iut::protocol::{Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_VERSION};
+use e2ee_spec::party::{self, Party};
+use e2ee_spec::session::MessageKind as Kind;
+use e2ee_spec::x3dh::PreKeyBundle;
+use e2ee_spec::{Error, Profile};
+use sha2::{Digest, Sha256};
+
+struct Entry {
+    handle: String,
+    party: Party,
+    /// Runner-chosen peer addresses and the identity key each stands for.
+    peers: Vec<(String, [u8; 32])>,
+}
+
+pub struct SpecIut {
+    parties: Vec<Entry>,
+    snapshots: Vec<(String, Party, Vec<(String, [u8; 32])>)>,
+    seed: [u8; 32],
+    counter: u64,
+    next_handle: u64,
+}
+
+impl SpecIut {
+    pub fn new(seed: u64) -> SpecIut {
+        SpecIut {
+            parties: Vec::new(),
+            snapshots: Vec::new(),
+            seed: Sha256::digest(seed.to_be_bytes()).into(),
+            counter: 0,
+            next_handle: 0,
+        }
+    }
+
+    pub fn hello() -> Hello {
+        Hello {
+            protocol: PROTOCOL_VERSION,
+            name: "e2ee-spec".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            profiles: Profile::ALL.iter().map(|p| p.name().to_string()).collect(),
+            capabilities: ["deterministic", "import-keys", "header-encryption", "snapshot"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            error_classes: e2ee_spec::error::ALL.iter().map(|e| e.class().to_string()).collect(),
+        }
+    }
+
+    fn random<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        for (i, chunk) in out.chunks_mut(32).enumerate() {
+            let block = Sha256::new()
+                .chain_update(self.seed)
+                .chain_update(self.counter.to_be_bytes())
+                .chain_update((i as u64).to_be_bytes())
+                .finalize();
+            chunk.copy_from_slice(&block[..chunk.len()]);
+        }
+        self.counter += 1;
+        out
+    }
+
+    fn or_random<const N: usize>(&mut self, given: &Option<String>) -> Result<[u8; N], Failure> {
+        match given {
+            Some(h) => arr(h),
+            None => Ok(self.random()),
+        }
+    }
+
+    fn handle(&mut self, prefix: &str) -> String {
+        self.next_handle += 1;
+        format!("{prefix}{}", self.next_handle)
+    }
+
+    fn entry(&mut self, handle: &str) -> Result<&mut Entry, Failure> {
+        self.parties
+            .iter_mut()
+            .find(|e| e.handle == handle)
+            .ok_or_else(|| rejected(Error::State, "no such party"))
+    }
+}
+
+fn rejected(e: Error, detail: &str) -> Failure {
+    Failure::Rejected {
+        class: e.class().to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+fn spec_error(e: Error) -> Failure {
+    rejected(e, "rejected by the spec")
+}
+
+fn kind_to_spec(kind: MessageKind) -> Kind {
+    match kind {
+        MessageKind::Prekey => Kind::PreKey,
+        MessageKind::Normal => Kind::Normal,
+    }
+}
+
+fn bundle_from_wire(b: &Bundle) -> Result<PreKeyBundle, Failure> {
+    let opt_key = |k: &Option<String>| k.as_ref().map(|h| arr::<32>(h)).transpose();
+    let otk = match (b.one_time_prekey_id, opt_key(&b.one_time_prekey)?) {
+        (id, Some(key)) => Some((id.unwrap_or(0), key)),
+        _ => None,
+    };
+    Ok(PreKeyBundle {
+        identity_key: arr(&b.identity_key)?,
+        signed_prekey_id: b.signed_prekey_id.unwrap_or(0),
+        signed_prekey: opt_key(&b.signed_prekey)?.unwrap_or([0; 32]),
+        signed_prekey_signature: match &b.signed_prekey_signature {
+            Some(h) => arr(h)?,
+            None => [0; 64],
+        },
+        one_time_prekey: otk,
+    })
+}
+
+fn bundle_to_wire(profile: Profile, b: &PreKeyBundle, registration_id: u32) -> Bundle {
+    let signed = profile != Profile::OlmV1;
+    Bundle {
+        identity_key: hex_of(&b.identity_key),
+        registration_id: (profile == Profile::SignalV3).then_some(registration_id),
+        signed_prekey_id: signed.then_some(b.signed_prekey_id),
+        signed_prekey: signed.then(|| hex_of(&b.signed_prekey)),
+        signed_prekey_signature: signed.then(|| hex_of(&b.signed_prekey_signature)),
+        one_time_prekey_id: b.one_time_prekey.map(|(id, _)| id),
+        one_time_prekey: b.one_time_prekey.map(|(_, k)| hex_of(&k)),
+    }
+}
+
+impl Iut for SpecIut {
+    fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        match request {
+            Request::Hello { .. } => Ok(Reply::Hello(SpecIut::hello())),
+            Request::Reset {} => {
+                self.parties.clear();
+                self.snapshots.clear();
+                Ok(Reply::Done)
+            }
+            Request::CreateParty { profile, header_encryption, identity_private, registration_id } => {
+                let p = Profile::from_name(profile)
+                    .ok_or_else(|| Failure::Unsupported(format!("profile {profile}")))?;
+                if *header_encryption && p != Profile::Modern {
+                    return Err(Failure::Unsupported("header encryption outside modern".into()));
+                }
+                let identity: [u8; 32] = self.or_random(identity_private)?;
+                let party = Party::new(p, *header_encryption, &identity, registration_id.unwrap_or(0));
+                let handle = self.handle("p");
+                let identity_key = hex_of(&party.identity.public);
+                self.parties.push(Entry { handle: handle.clone(), party, peers: Vec::new() });
+                Ok(Reply::Party { party: handle, identity_key })
+            }
+            Request::CreateBundle {
+                party,
+                signed_prekey_id,
+                signed_prekey_private,
+                one_time_prekey_id,
+                one_time_prekey_private,
+                signature_randomness,
+            } => {
+                let spk: [u8; 32] = self.or_random(signed_prekey_private)?;
+                let z: [u8; 64] = self.or_random(signature_randomness)?;
+                let otk = match (one_time_prekey_id, one_time_prekey_private) {
+                    (None, None) => None,
+                    (id, given) => Some((id.unwrap_or(0), self.or_random::<32>(given)?)),
+                };
+                let entry = self.entry(party)?;
+                let (p, bundle) = party::publish_bundle(
+                    &entry.party,
+                    (*signed_prekey_id, &spk),
+                    otk.as_ref().map(|(id, k)| (*id, k)),
+                    &z,
+                );
+                let wire = bundle_to_wire(p.profile, &bundle, p.registration_id);
+                entry.party = p;
+                Ok(Reply::Bundle(wire))
+            }
+            Request::Initiate { party, peer, bundle, base_key_private, ratchet_private } => {
+                let ek: [u8; 32] = self.or_random(base_key_private)?;
+                let fresh: [u8; 32] = self.or_random(ratchet_private)?;
+                let b = bundle_from_wire(bundle)?;
+                let entry = self.entry(party)?;
+                entry.party = party::initiate(&entry.party, &b, &ek, &fresh).map_err(spec_error)?;
+                entry.peers.retain(|(name, _)| name != peer);
+                entry.peers.push((peer.clone(), b.identity_key));
+                Ok(Reply::Done)
+            }
+            Request::Encrypt { party, peer, plaintext, ratchet_private, header_nonce } => {
+                let fresh: [u8; 32] = self.or_random(ratchet_private)?;
+                let nonce: [u8; 12] = self.or_random(header_nonce)?;
+                let plaintext = e2ee_iut::hexbytes::bytes(plaintext)?;
+                let entry = self.entry(party)?;
+                let remote = peer_identity(entry, peer)?;
+                let (p, kind, message) =
+                    party::encrypt(&entry.party, &remote, &plaintext, &fresh, &nonce).map_err(spec_error)?;
+                entry.party = p;
+                let kind = match kind {
+                    Kind::PreKey => MessageKind::Prekey,
+                    Kind::Normal => MessageKind::Normal,
+                };
+                Ok(Reply::Encrypted { kind, message: hex_of(&message) })
+            }
+            Request::Decrypt { party, peer, kind, message, ratchet_private } => {
+                let fresh: [u8; 32] = self.or_random(ratchet_private)?;
+                let message = e2ee_iut::hexbytes::bytes(message)?;
+                let entry = self.entry(party)?;
+                let kind = kind_to_spec(*kind);
+                // A prekey message from a new peer introduces its identity key.
+                let remote = match peer_identity(entry, peer) {
+                    Ok(remote) => remote,
+                    Err(_) if kind == Kind::PreKey => {
+                        e2ee_spec::session::decode_prekey_message(entry.party.profile, &message)
+                            .map_err(spec_error)?
+                            .header
+                            .identity_key
+                    }
+                    Err(e) => return Err(e),
+                };
+                let (p, plaintext) =
+                    party::decrypt(&entry.party, &remote, kind, &message, &fresh).map_err(spec_error)?;
+                entry.party = p;
+                entry.peers.retain(|(name, _)| name != peer);
+                entry.peers.push((peer.clone(), remote));
+                Ok(Reply::Decrypted { plaintext: hex_of(&plaintext) })
+            }
+            Request::Snapshot { party } => {
+                let handle = self.handle("s");
+                let entry = self.entry(party)?;
+                let snap = (handle.clone(), entry.party.clone(), entry.peers.clone());
+                self.snapshots.push(snap);
+                Ok(Reply::Snapshot { snapshot: handle })
+            }
+            Request::Restore { party, snapshot } => {
+                let (_, p, peers) = self
+                    .snapshots
+                    .iter()
+                    .find(|(h, _, _)| h == snapshot)
+                    .cloned()
+                    .ok_or_else(|| rejected(Error::State, "no such snapshot"))?;
+                let entry = self.entry(party)?;
+                entry.party = p;
+                entry.peers = peers;
+                Ok(Reply::Done)
+            }
+        }
+    }
+}
+
+fn peer_identity(entry: &Entry, peer: &str) -> Result<[u8; 32], Failure> {
+    entry
+        .peers
+        .iter()
+        .find(|(name, _)| name == peer)
+        .map(|(_, id)| *id)
+        .ok_or_else(|| rejected(Error::State, "no session with this peer"))
+}
