@@ -2,10 +2,18 @@
 //! shim, generate and check vectors, export proof obligations.
 
 use clap::{Parser, Subcommand};
+use e2ee_harness::expectations::{self, Expectations};
+use e2ee_harness::impls;
+use e2ee_harness::report::{self, Counts, Status};
+use e2ee_harness::suite::{self, Options, RunMode};
+use e2ee_spec::Profile;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "e2ee-conform", version, about = "Conformance suite for E2EE messaging protocols")]
+#[command(name = "e2ee-conform", version, about = "Conformance suite for end-to-end encrypted messaging protocols")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -13,23 +21,257 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the suite. Without --impl: every bundled implementation in every mode it supports.
+    Run(RunArgs),
+    /// List the bundled implementations and the tests a run would include.
+    List(RunArgs),
     /// Serve the spec over shim protocol v1 on stdin/stdout (the reference shim).
     Shim {
         /// Seed for randomness the runner does not inject.
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Published test vectors.
+    Vectors {
+        #[command(subcommand)]
+        command: VectorsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum VectorsCommand {
+    /// Rewrite the vector files from the spec (byte-for-byte reproducible).
+    Generate {
+        #[arg(long, default_value = default_vectors())]
+        out: PathBuf,
+    },
+    /// Replay every vector file against the spec.
+    Check {
+        #[arg(long, default_value = default_vectors())]
+        dir: PathBuf,
+    },
+}
+
+const fn default_vectors() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/data")
+}
+
+#[derive(clap::Args, Clone)]
+struct RunArgs {
+    /// spec, spec-shim, libsignal, vodozemac, or shim:COMMAND (repeatable).
+    #[arg(long = "impl")]
+    impls: Vec<String>,
+    /// Comma-separated: kat, interop, props.
+    #[arg(long, value_delimiter = ',', default_value = "kat,interop,props")]
+    mode: Vec<String>,
+    /// modern, signal-v3, olm-v1 (repeatable; default all).
+    #[arg(long)]
+    profile: Vec<String>,
+    /// Property-mode cases per profile and role.
+    #[arg(long, default_value_t = 64)]
+    cases: u32,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Only tests whose id matches this glob (e.g. 'kat/signal-v3/*').
+    #[arg(long)]
+    filter: Option<String>,
+    /// Run shard K of N (1-based), e.g. 2/4.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Expectations file: JSON object of test-id glob -> reason it is known to fail.
+    #[arg(long)]
+    expect: Option<PathBuf>,
+    #[arg(long)]
+    report_json: Option<PathBuf>,
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Run the trace tests of this file (e.g. a shrunk property failure) instead of the suite.
+    #[arg(long)]
+    replay: Option<PathBuf>,
+    #[arg(long, default_value = default_vectors())]
+    vectors: PathBuf,
+    /// Per-request timeout for subprocess shims.
+    #[arg(long, default_value_t = 10_000)]
+    timeout_ms: u64,
+    /// Where property-mode failures are written.
+    #[arg(long, default_value = "e2ee-conform-failures")]
+    failures_dir: PathBuf,
+}
+
+fn usage(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("e2ee-conform: {msg}");
+    ExitCode::from(2)
+}
+
+fn options(args: &RunArgs) -> Result<Options, String> {
+    let modes = args
+        .mode
+        .iter()
+        .map(|m| match m.as_str() {
+            "kat" => Ok(RunMode::Kat),
+            "interop" => Ok(RunMode::Interop),
+            "props" => Ok(RunMode::Props),
+            other => Err(format!("unknown mode {other:?} (kat, interop, props)")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let profiles = if args.profile.is_empty() {
+        Profile::ALL.to_vec()
+    } else {
+        args.profile.iter().map(|p| Profile::from_name(p).ok_or(format!("unknown profile {p:?}"))).collect::<Result<_, _>>()?
+    };
+    let filter = args.filter.as_deref().map(glob::Pattern::new).transpose().map_err(|e| format!("bad --filter: {e}"))?;
+    let shard = match &args.shard {
+        None => None,
+        Some(s) => {
+            let (k, n) = s.split_once('/').ok_or("--shard is K/N")?;
+            let (k, n): (usize, usize) = (k.parse().map_err(|_| "--shard K")?, n.parse().map_err(|_| "--shard N")?);
+            if n == 0 || k == 0 || k > n {
+                return Err("--shard K/N needs 1 <= K <= N".into());
+            }
+            Some((k, n))
+        }
+    };
+    Ok(Options { modes, profiles, vectors: args.vectors.clone(), cases: args.cases, seed: args.seed, filter, shard, failures_dir: args.failures_dir.clone() })
+}
+
+fn run(args: RunArgs, list_only: bool) -> ExitCode {
+    let opts = match options(&args) {
+        Ok(o) => o,
+        Err(e) => return usage(e),
+    };
+    let expectations = match &args.expect {
+        Some(p) => match Expectations::load(p) {
+            Ok(e) => e,
+            Err(e) => return usage(e),
+        },
+        None => Expectations::empty(),
+    };
+    let names: Vec<String> = if args.impls.is_empty() { impls::BUNDLED.iter().map(|s| s.to_string()).collect() } else { args.impls.clone() };
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let mut results = Vec::new();
+    for name in &names {
+        let mut imp = match impls::open(name, opts.seed, timeout) {
+            Ok(i) => i,
+            Err(e) => return usage(format!("cannot start implementation: {e}")),
+        };
+        if let Some(path) = &args.replay {
+            match suite::replay(&mut imp, path) {
+                Ok(rs) => results.extend(rs),
+                Err(e) => return usage(e),
+            }
+            continue;
+        }
+        let plan = suite::plan(&imp.hello, &opts);
+        if list_only {
+            println!("{name}: {} {} [{}] — {} tests", imp.hello.name, imp.hello.version, imp.hello.capabilities.join(", "), plan.len());
+            for p in &plan {
+                println!("  {}", p.id);
+            }
+            continue;
+        }
+        let bar = progress(name, plan.len());
+        for planned in &plan {
+            if let Some(b) = &bar {
+                b.set_message(planned.id.clone());
+            }
+            results.push(suite::run_one(&mut imp, planned, &opts));
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        for r in results.iter().filter(|r| &r.implementation == name && r.mode == "props") {
+            println!("{name} props {}: {}", r.id, r.detail);
+        }
+    }
+    if list_only {
+        return ExitCode::SUCCESS;
+    }
+    let stale = expectations.apply(&mut results);
+    let unexpected = expectations::unexpected_passes(&results);
+    print!("{}", report::summary(&results, &stale, &unexpected));
+    if let Some(p) = &args.report_json {
+        if let Err(e) = std::fs::write(p, report::json(&results, &stale)) {
+            return usage(format!("{}: {e}", p.display()));
+        }
+    }
+    if let Some(p) = &args.junit {
+        if let Err(e) = std::fs::write(p, report::junit(&results)) {
+            return usage(format!("{}: {e}", p.display()));
+        }
+    }
+    if Counts::of(&results).failed > 0 || results.iter().all(|r| r.status == Status::Skip) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn progress(name: &str, len: usize) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    let style = indicatif::ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {wide_msg}").ok()?;
+    bar.set_style(style.progress_chars("=> "));
+    bar.set_prefix(name.to_string());
+    Some(bar)
+}
+
+fn vectors(command: VectorsCommand) -> ExitCode {
+    match command {
+        VectorsCommand::Generate { out } => match e2ee_vectors::generate::write_all(&out) {
+            Ok(files) => {
+                println!("wrote {} files to {}", files.len(), out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => usage(format!("{}: {e}", out.display())),
+        },
+        VectorsCommand::Check { dir } => check_vectors(&dir),
+    }
+}
+
+/// Known-answer files are re-derived with the spec; trace files are replayed against it.
+fn check_vectors(dir: &Path) -> ExitCode {
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut files: Vec<PathBuf> = Vec::new();
+    for profile in Profile::ALL {
+        if let Ok(rd) = std::fs::read_dir(dir.join(profile.name())) {
+            files.extend(rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")));
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return usage(format!("no vector files under {}", dir.display()));
+    }
+    for path in files {
+        let (p, f, errors) = e2ee_harness::vectors_check::check_file(&path);
+        println!("{}: {p} passed, {f} failed", path.display());
+        for e in errors.iter().take(10) {
+            println!("  {e}");
+        }
+        passed += p;
+        failed += f;
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run(args) => run(args, false),
+        Command::List(args) => run(args, true),
         Command::Shim { seed } => match e2ee_harness::shim_server::serve(seed) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("e2ee-conform shim: {e}");
-                ExitCode::from(2)
-            }
+            Err(e) => usage(format!("shim: {e}")),
         },
+        Command::Vectors { command } => vectors(command),
     }
 }

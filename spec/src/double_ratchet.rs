@@ -313,7 +313,9 @@ fn dh_ratchet(
     if profile.skips_previous_chain() && !s.receiver_chains.is_empty() {
         skip_message_keys(profile, s, 0, header.pn)?;
     }
-    let dh_s = s.dh_s.as_ref().ok_or(Error::State)?;
+    // An Olm responder that has not sent has no ratchet key to step from: no key for this
+    // message can exist, so it cannot be authenticated (libolm: "sender chain not acknowledged").
+    let dh_s = s.dh_s.as_ref().ok_or(Error::AuthFailure)?;
     let (rk, ck_r) = kdf_rk(profile, &s.rk, &x25519::dh(&dh_s.private, &header.dh)?);
     s.rk = rk;
     s.receiver_chains.insert(

@@ -119,7 +119,7 @@ pub fn decrypt(
     if &prekey.header.identity_key != remote_identity {
         return Err(Error::InvalidKey);
     }
-    if let Some(session) = existing.filter(|s| s.base_key == prekey.header.base_key) {
+    if let Some(session) = existing.filter(|s| session::belongs(s, &prekey.header)) {
         let (session, plaintext) = session::decrypt(session, kind, message, fresh)?;
         return Ok((party.with_session(session), plaintext));
     }

@@ -68,6 +68,10 @@ pub struct Session {
     pub ad: Vec<u8>,
     /// EK_A: names the session in prekey messages.
     pub base_key: [u8; 32],
+    /// The one-time prekey the session was started with: Olm names a session by all three
+    /// of Alice's identity key, her base key and Bob's one-time key (libolm
+    /// `olm_matches_inbound_session`, vodozemac `Session::session_id`).
+    pub one_time_prekey: Option<OneTimePrekeyRef>,
     /// Set on the initiator until the first message from the responder decrypts.
     pub pending_prekey: Option<PreKeyHeader>,
 }
@@ -117,6 +121,7 @@ pub fn initiate(
         remote_identity: bundle.identity_key,
         ad,
         base_key,
+        one_time_prekey,
         pending_prekey: Some(PreKeyHeader {
             identity_key: identity.public,
             base_key,
@@ -239,6 +244,7 @@ pub fn respond(
             Vec::new()
         },
         base_key: h.base_key,
+        one_time_prekey: h.one_time_prekey,
         pending_prekey: None,
     };
     decrypt_inner(&session, &prekey.message, fresh)
@@ -302,12 +308,20 @@ pub fn decrypt(
 ) -> Result<(Session, Vec<u8>), Error> {
     if kind == MessageKind::PreKey {
         let prekey = decode_prekey_message(session.profile, message)?;
-        if prekey.header.base_key != session.base_key || prekey.header.identity_key != session.remote_identity {
+        if !belongs(session, &prekey.header) {
             return Err(Error::State);
         }
         return decrypt_inner(session, &prekey.message, fresh);
     }
     decrypt_inner(session, message, fresh)
+}
+
+/// Whether a prekey message's header names `session`: the same identity and base key, and in
+/// Olm also the same one-time key.
+pub fn belongs(session: &Session, header: &PreKeyHeader) -> bool {
+    header.base_key == session.base_key
+        && header.identity_key == session.remote_identity
+        && (session.profile != Profile::OlmV1 || header.one_time_prekey == session.one_time_prekey)
 }
 
 fn decrypt_inner(session: &Session, message: &[u8], fresh: &[u8; 32]) -> Result<(Session, Vec<u8>), Error> {

@@ -1,9 +1,11 @@
 //! Executes trace tests against any implementation (`e2ee_iut::Iut`): to check them
 //! (`run`), or, against the spec, to record their expected results (`record`).
 //!
-//! Two modes. **Full**: the IUT plays every party and must be `deterministic`; outputs are
+//! Three modes. **Full**: the IUT plays every party and must be `deterministic`; outputs are
 //! compared byte for byte. **Receiver**: the IUT plays only the test's `receiver` (with
 //! imported long-term keys); the other parties' outputs are taken from the vector.
+//! **Interop**: the IUT plays one party and the spec (a second `Iut`) plays the others live;
+//! results are compared, bytes are not (neither side's randomness is fixed).
 
 use crate::envelope::Verdict;
 use crate::trace::{Expect, Step, TraceGroup, TraceTest};
@@ -13,6 +15,7 @@ use e2ee_iut::protocol::{Bundle, Failure, Hello, Iut, MessageKind, Reply, Reques
 pub enum Mode {
     Full,
     Receiver,
+    Interop { iut_party: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,22 +81,34 @@ pub fn runnable(hello: &Hello, test: &TraceTest, header_encryption: bool, mode: 
         Mode::Full if !has("deterministic") => Err("full replay needs a deterministic IUT".into()),
         Mode::Receiver if !has("import-keys") => Err("receiver replay needs import-keys".into()),
         Mode::Receiver if test.receiver.is_none() => Err("test has no receiver-only role".into()),
+        Mode::Interop { .. } if test.steps.iter().any(|s| matches!(s, Step::Inject { .. })) => {
+            Err("injected messages only make sense against the vector's own keys".into())
+        }
         _ => Ok(()),
     }
 }
 
-/// Replay `test` against `iut` and judge every step.
-pub fn run(iut: &mut dyn Iut, hello: &Hello, profile: &str, group: &TraceGroup, test: &TraceTest, mode: &Mode) -> Outcome {
+/// Replay `test` against `iut` and judge every step. `peer` plays the other parties in
+/// `Mode::Interop` (it is the spec); other modes ignore it.
+pub fn run(
+    iut: &mut dyn Iut,
+    peer: Option<&mut dyn Iut>,
+    hello: &Hello,
+    profile: &str,
+    group: &TraceGroup,
+    test: &TraceTest,
+    mode: &Mode,
+) -> Outcome {
     if let Err(why) = runnable(hello, test, group.header_encryption, mode) {
         return Outcome::skip(why);
     }
     let mut copy = test.clone();
-    execute(iut, Some(hello), profile, group.header_encryption, &mut copy, mode)
+    execute(iut, peer, Some(hello), profile, group.header_encryption, &mut copy, mode)
 }
 
 /// Run `test` against the spec and overwrite every step's `expect` with what it gave.
 pub fn record(spec: &mut dyn Iut, profile: &str, header_encryption: bool, test: &mut TraceTest) -> Result<(), String> {
-    let outcome = execute(spec, None, profile, header_encryption, test, &Mode::Full);
+    let outcome = execute(spec, None, None, profile, header_encryption, test, &Mode::Full);
     match outcome.status {
         Status::Pass => Ok(()),
         _ => Err(format!("step {:?}: {}", outcome.step, outcome.detail)),
@@ -102,6 +117,7 @@ pub fn record(spec: &mut dyn Iut, profile: &str, header_encryption: bool, test: 
 
 fn execute(
     iut: &mut dyn Iut,
+    mut peer: Option<&mut dyn Iut>,
     hello: Option<&Hello>,
     profile: &str,
     header_encryption: bool,
@@ -114,18 +130,39 @@ fn execute(
     if let Err(f) = iut.call(&Request::Reset {}) {
         return fail(None, format!("reset: {f}"), notes);
     }
-    let on_iut = |name: &str| *mode == Mode::Full || test.receiver.as_deref() == Some(name);
+    if let Mode::Interop { .. } = mode {
+        match peer.as_deref_mut() {
+            Some(p) => {
+                if let Err(f) = p.call(&Request::Reset {}) {
+                    return fail(None, format!("peer reset: {f}"), notes);
+                }
+            }
+            None => return fail(None, "interop needs a peer".into(), notes),
+        }
+    }
+    let on_iut = |name: &str| match mode {
+        Mode::Full => true,
+        Mode::Receiver => test.receiver.as_deref() == Some(name),
+        Mode::Interop { iut_party } => iut_party == name,
+    };
+    // Interop: parties not on the IUT run live on the peer.
+    let live_peer = matches!(mode, Mode::Interop { .. });
     let mut world = World { parties: Vec::new(), bundles: Vec::new(), messages: Vec::new(), snapshots: Vec::new() };
     for p in &test.parties {
         let mut party = Party { name: p.name.clone(), handle: None };
-        if on_iut(&p.name) {
+        let here = on_iut(&p.name);
+        if here || live_peer {
             let request = Request::CreateParty {
                 profile: profile.to_string(),
                 header_encryption,
                 identity_private: Some(p.identity_private.clone()),
                 registration_id: Some(p.registration_id),
             };
-            match iut.call(&request) {
+            let reply = match (here, peer.as_deref_mut()) {
+                (false, Some(p)) => p.call(&request),
+                _ => iut.call(&request),
+            };
+            match reply {
                 Ok(Reply::Party { party: handle, .. }) => party.handle = Some(handle),
                 Ok(other) => return fail(None, format!("create_party: unexpected reply {other:?}"), notes),
                 Err(Failure::Unsupported(d)) => return Outcome::skip(format!("create_party unsupported: {d}")),
@@ -148,8 +185,9 @@ fn execute(
                     return fail(Some(i), format!("no message {label}"), notes);
                 };
                 let mut bytes = hex::decode(&message).unwrap_or_default();
-                if let Some(b) = bytes.get_mut(*offset) {
-                    *b ^= xor;
+                match bytes.get_mut(*offset) {
+                    Some(b) => *b ^= xor,
+                    None => return fail(Some(i), format!("tamper offset {offset} beyond message {label} ({} bytes)", bytes.len()), notes),
                 }
                 world.set_message(as_label, kind, hex::encode(bytes));
                 continue;
@@ -162,7 +200,8 @@ fn execute(
         }
         let actor = step.actor().unwrap_or_default().to_string();
         let expect = expect_of(&step).clone();
-        if !on_iut(&actor) {
+        let on_this_iut = on_iut(&actor);
+        if !on_this_iut && !live_peer {
             // Receiver mode: the other party's outputs come from the vector.
             match &step {
                 Step::Publish { .. } => {
@@ -186,7 +225,11 @@ fn execute(
             Ok(r) => r,
             Err(e) => return fail(Some(i), e, notes),
         };
-        let result = iut.call(&request);
+        let target: &mut dyn Iut = match (on_this_iut, peer.as_deref_mut()) {
+            (false, Some(p)) => p,
+            _ => &mut *iut,
+        };
+        let result = target.call(&request);
         if recording {
             let digest_party = handle.clone();
             let new_expect = recorded(&result);
@@ -195,13 +238,13 @@ fn execute(
                 _ => {}
             }
             let mut e = new_expect;
-            e.digest = iut.state_digest(&digest_party);
+            e.digest = target.state_digest(&digest_party);
             if let Some(slot) = expect_mut(&mut test.steps[i]) {
                 *slot = e;
             }
         } else if let Some(outcome) = judge(i, &step, &expect, &result, deterministic, &error_classes, acceptable, &mut notes) {
             return outcome;
-        } else if let (Some(want), Some(got)) = (&expect.digest, iut.state_digest(&handle)) {
+        } else if let (Some(want), Some(got)) = (&expect.digest, target.state_digest(&handle).filter(|_| deterministic)) {
             if want != &got {
                 return fail(Some(i), format!("state checkpoint differs after {}: expected {want}, got {got}", request.op()), notes);
             }

@@ -2,7 +2,15 @@
 //! checker. Traces are replayed against implementations by the harness (`e2ee-conform`).
 #![forbid(unsafe_code)]
 
-pub mod envelope;
-pub mod trace;
+pub mod digest;
 pub mod engine;
+pub mod envelope;
+pub mod generate;
+pub mod kat;
+pub mod layout;
+pub mod notes;
+pub mod schema;
 pub mod spec_iut;
+pub mod trace;
+
+pub use kat::{check_file, load_trace_file, Counts};

@@ -78,6 +78,17 @@ impl SpecIut {
         format!("{prefix}{}", self.next_handle)
     }
 
+    /// The party behind `handle`, as the spec holds it.
+    pub fn party(&self, handle: &str) -> Option<&Party> {
+        self.parties.iter().find(|e| e.handle == handle).map(|e| &e.party)
+    }
+
+    /// The party whose identity public key is `identity`: how a script finds the state of
+    /// a party it named, since handles are the IUT's choice.
+    pub fn party_with_identity(&self, identity: &[u8; 32]) -> Option<&Party> {
+        self.parties.iter().find(|e| &e.party.identity.public == identity).map(|e| &e.party)
+    }
+
     fn entry(&mut self, handle: &str) -> Result<&mut Entry, Failure> {
         self.parties
             .iter_mut()
@@ -250,6 +261,10 @@ impl Iut for SpecIut {
                 Ok(Reply::Done)
             }
         }
+    }
+
+    fn state_digest(&self, party: &str) -> Option<String> {
+        self.party(party).map(crate::digest::party_digest)
     }
 }
 

@@ -83,8 +83,11 @@ pub fn seal(mk: &[u8; 32], header: &Header, plaintext: &[u8], ad: &[u8]) -> Vec<
 }
 
 /// The parts of a SignalMessage: header and AES-CBC ciphertext.
+/// libsignal `protocol.rs` `SignalMessage::try_from`: only the high nibble (the message
+/// version) is checked when parsing, and only against the range libsignal knows (3..=4);
+/// the low nibble is covered by the MAC alone.
 fn decode(message: &[u8]) -> Result<(Header, &[u8]), Error> {
-    if message.len() < 1 + MAC_LEN || message[0] != VERSION_BYTE {
+    if message.len() < 1 + MAC_LEN || !(SESSION_VERSION..=CURRENT_VERSION).contains(&(message[0] >> 4)) {
         return Err(Error::Decode);
     }
     let fields = protobuf::fields(&message[1..message.len() - MAC_LEN])?;
@@ -103,6 +106,11 @@ pub fn parse_header(message: &[u8]) -> Result<Header, Error> {
 /// Encrypt-then-MAC: the MAC is checked before the ciphertext is decrypted.
 pub fn open(mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Result<Vec<u8>, Error> {
     let (_, ciphertext) = decode(message)?;
+    // A message version other than the session's is a failed decryption in libsignal
+    // (`session_cipher.rs`, "decryption failed"), as is any change the MAC catches.
+    if message[0] >> 4 != SESSION_VERSION {
+        return Err(Error::AuthFailure);
+    }
     let (cipher_key, mac_key, iv) = message_keys(mk);
     let body = &message[..message.len() - MAC_LEN];
     kdf::verify_hmac_sha256_truncated(&mac_key, &[ad, body].concat(), &message[body.len()..])?;
@@ -144,8 +152,10 @@ pub fn encode_prekey_message(prekey: &PreKeyMessage) -> Vec<u8> {
     out
 }
 
+/// The wrapper carries no MAC: libsignal checks only its high nibble, and a version-4
+/// wrapper needs Kyber fields, which this profile (session version 3) never has.
 pub fn decode_prekey_message(message: &[u8]) -> Result<PreKeyMessage, Error> {
-    if message.first() != Some(&VERSION_BYTE) {
+    if message.first().map(|b| b >> 4) != Some(SESSION_VERSION) {
         return Err(Error::Decode);
     }
     let fields = protobuf::fields(&message[1..])?;

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The project's own CI: everything README.md tells users to run, plus the checks that gate
+# a change to the spec (vector reproducibility is a test; the hax contract type-check is here).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== tests"
+cargo test --workspace
+
+echo "== hax contracts type-check (RUSTFLAGS=--cfg hax, separate target dir)"
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="--cfg hax" CARGO_TARGET_DIR=target/hax cargo check -p e2ee-spec
+
+echo "== vectors against the spec"
+cargo run --release -q -p e2ee-harness -- vectors check
+
+echo "== conformance run against the bundled implementations"
+cargo run --release -q -p e2ee-harness -- run --expect ci/expectations.json \
+  --junit target/e2ee-conform.junit.xml --report-json target/e2ee-conform.json

@@ -1,0 +1,88 @@
+//! vodozemac's errors as shim error classes (`harness/SHIM.md` §Errors).
+//!
+//! | vodozemac | class |
+//! |---|---|
+//! | any `DecodeError` | `decode_error` |
+//! | `DecryptionError::InvalidMAC` | `auth_failure` |
+//! | `DecryptionError::InvalidMACLength` (a full-MAC "v2" message on a v1 session) | `decode_error` |
+//! | `DecryptionError::InvalidPadding`, ciphertext empty or not whole AES blocks | `decode_error` |
+//! | `DecryptionError::InvalidPadding`, otherwise | `auth_failure` |
+//! | `DecryptionError::NonContributoryKey` | `invalid_key` |
+//! | `DecryptionError::MissingMessageKey` | `duplicate_message` |
+//! | `DecryptionError::TooBigMessageGap` | `too_far_ahead` |
+//! | `EncryptionError::NonContributoryKey` | `invalid_key` |
+//! | `SessionCreationError::MissingOneTimeKey` | `unknown_prekey` |
+//! | `SessionCreationError::MismatchedIdentityKey` | `invalid_key` |
+//! | `SessionCreationError::MismatchedSessionConfig` (inner message not version 3) | `decode_error` |
+//! | `SessionCreationError::NonContributoryKey` | `invalid_key` |
+//! | `SessionCreationError::Decryption(e)` | as `e` |
+//!
+//! `InvalidPadding` is split by ciphertext length because vodozemac reports a ciphertext that
+//! is not whole blocks and one whose padding is wrong alike, and only the first is malformed
+//! bytes; both can only happen after the MAC verified.
+
+use e2ee_iut::Failure;
+use vodozemac::olm::{DecryptionError, EncryptionError, SessionCreationError};
+use vodozemac::DecodeError;
+
+/// The classes this adapter tells apart (`hello`'s `error_classes`). `bad_signature` is
+/// absent because Olm signs nothing in a session setup.
+pub const CLASSES: [&str; 7] = [
+    "decode_error",
+    "auth_failure",
+    "duplicate_message",
+    "too_far_ahead",
+    "invalid_key",
+    "unknown_prekey",
+    "state_error",
+];
+
+/// AES block length: a CBC ciphertext is a positive multiple of it.
+const AES_BLOCK: usize = 16;
+
+pub fn rejected(class: &str, detail: impl Into<String>) -> Failure {
+    Failure::Rejected {
+        class: class.to_string(),
+        detail: detail.into(),
+    }
+}
+
+pub fn state(detail: impl Into<String>) -> Failure {
+    rejected("state_error", detail)
+}
+
+pub fn decode(e: DecodeError) -> Failure {
+    rejected("decode_error", e.to_string())
+}
+
+pub fn encryption(e: EncryptionError) -> Failure {
+    match e {
+        EncryptionError::NonContributoryKey => rejected("invalid_key", e.to_string()),
+    }
+}
+
+/// `ciphertext_len` is the length of the message's ciphertext field.
+pub fn decryption(e: &DecryptionError, ciphertext_len: usize) -> Failure {
+    let whole_blocks = ciphertext_len != 0 && ciphertext_len.is_multiple_of(AES_BLOCK);
+    let class = match e {
+        DecryptionError::InvalidMAC(_) => "auth_failure",
+        DecryptionError::InvalidMACLength(..) => "decode_error",
+        DecryptionError::InvalidPadding(_) if !whole_blocks => "decode_error",
+        DecryptionError::InvalidPadding(_) => "auth_failure",
+        DecryptionError::NonContributoryKey => "invalid_key",
+        DecryptionError::MissingMessageKey(_) => "duplicate_message",
+        DecryptionError::TooBigMessageGap(..) => "too_far_ahead",
+    };
+    rejected(class, e.to_string())
+}
+
+pub fn session_creation(e: &SessionCreationError, ciphertext_len: usize) -> Failure {
+    let class = match e {
+        SessionCreationError::Decryption(inner) => return decryption(inner, ciphertext_len),
+        SessionCreationError::MissingOneTimeKey(_) => "unknown_prekey",
+        SessionCreationError::MismatchedIdentityKey(..) => "invalid_key",
+        SessionCreationError::MismatchedSessionConfig { .. } => "decode_error",
+        SessionCreationError::NonContributoryKey => "invalid_key",
+    };
+    rejected(class, e.to_string())
+}

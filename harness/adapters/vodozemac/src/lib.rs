@@ -1,0 +1,307 @@
+//! vodozemac 0.11 as an implementation under test of `e2ee-conform`, profile `olm-v1`
+//! (`harness/SHIM.md`).
+//!
+//! Olm has no signed prekey: a bundle is an identity key and one one-time key, and message
+//! bytes are Olm's binary messages (`OlmMessage::to_parts`, not base64). vodozemac draws all
+//! its randomness itself, so this IUT is not `deterministic`; it can import chosen identity
+//! and one-time keys (`import-keys`) and copy a party's state (`snapshot`), both through
+//! vodozemac's serde pickles (see [`pickle`]). Errors map to classes as listed in [`errors`].
+//!
+//! The adapter adds no protocol logic of its own beyond choosing a session: a failed decrypt
+//! leaves the party exactly as vodozemac leaves it.
+#![forbid(unsafe_code)]
+
+pub mod errors;
+pub mod pickle;
+
+use e2ee_iut::hexbytes::{arr, bytes, hex_of};
+use e2ee_iut::protocol::{
+    Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_VERSION,
+};
+use errors::state;
+use pickle::{Party, Peer};
+use vodozemac::olm::{Account, Message, OlmMessage, PreKeyMessage, SessionConfig};
+use vodozemac::{Curve25519PublicKey, Curve25519SecretKey};
+
+/// The only profile vodozemac speaks.
+const PROFILE: &str = "olm-v1";
+
+/// vodozemac behind the [`Iut`] trait. Handles are `p<n>` for parties, `s<n>` for snapshots.
+#[derive(Default)]
+pub struct VodozemacIut {
+    parties: Vec<(String, Party)>,
+    /// Snapshot handle and the party's state as [`pickle::save`] wrote it.
+    snapshots: Vec<(String, String)>,
+    next_handle: u64,
+}
+
+impl VodozemacIut {
+    pub fn new() -> VodozemacIut {
+        VodozemacIut::default()
+    }
+
+    pub fn hello() -> Hello {
+        Hello {
+            protocol: PROTOCOL_VERSION,
+            name: "vodozemac".into(),
+            version: vodozemac::VERSION.into(),
+            profiles: vec![PROFILE.into()],
+            capabilities: vec!["import-keys".into(), "snapshot".into()],
+            error_classes: errors::CLASSES.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    /// vodozemac's own pickle of the session `party` holds with `peer`, for diagnostics
+    /// (the shim protocol never shows it).
+    pub fn session_pickle(&self, party: &str, peer: &str) -> Option<serde_json::Value> {
+        let (_, p) = self.parties.iter().find(|(h, _)| h == party)?;
+        let peer = p.peers.iter().find(|x| x.name == peer)?;
+        pickle::session_json(&peer.session)
+    }
+
+    fn handle(&mut self, prefix: &str) -> String {
+        self.next_handle += 1;
+        format!("{prefix}{}", self.next_handle)
+    }
+
+    fn party(&mut self, handle: &str) -> Result<&mut Party, Failure> {
+        self.parties
+            .iter_mut()
+            .find(|(h, _)| h == handle)
+            .map(|(_, p)| p)
+            .ok_or_else(|| state(format!("no party {handle}")))
+    }
+
+    fn create_party(
+        &mut self,
+        profile: &str,
+        header_encryption: bool,
+        identity: &Option<String>,
+    ) -> Result<Reply, Failure> {
+        if profile != PROFILE {
+            return Err(Failure::Unsupported(format!("profile {profile}")));
+        }
+        if header_encryption {
+            return Err(Failure::Unsupported(
+                "header encryption (Olm has none)".into(),
+            ));
+        }
+        let mut account = Account::new();
+        if let Some(h) = identity {
+            account = pickle::with_identity(&account, &arr(h)?)?;
+        }
+        let identity_key = hex_of(account.curve25519_key().as_bytes());
+        let handle = self.handle("p");
+        let party = Party {
+            account,
+            peers: Vec::new(),
+            next_prekey_id: 1,
+        };
+        self.parties.push((handle.clone(), party));
+        Ok(Reply::Party {
+            party: handle,
+            identity_key,
+        })
+    }
+
+    fn create_bundle(
+        &mut self,
+        party: &str,
+        id: Option<u32>,
+        secret: &Option<String>,
+    ) -> Result<Reply, Failure> {
+        let p = self.party(party)?;
+        let key = match secret {
+            Some(h) => {
+                let secret: [u8; 32] = arr(h)?;
+                p.account = pickle::with_one_time_key(&p.account, &secret)?;
+                Curve25519PublicKey::from(&Curve25519SecretKey::from_slice(&secret))
+            }
+            None => {
+                let created = p.account.generate_one_time_keys(1).created;
+                p.account.mark_keys_as_published();
+                *created
+                    .first()
+                    .ok_or_else(|| Failure::Broken("vodozemac generated no one-time key".into()))?
+            }
+        };
+        let id = id.unwrap_or(p.next_prekey_id);
+        p.next_prekey_id = id.wrapping_add(1);
+        Ok(Reply::Bundle(Bundle {
+            identity_key: hex_of(p.account.curve25519_key().as_bytes()),
+            registration_id: None,
+            signed_prekey_id: None,
+            signed_prekey: None,
+            signed_prekey_signature: None,
+            one_time_prekey_id: Some(id),
+            one_time_prekey: Some(hex_of(key.as_bytes())),
+        }))
+    }
+
+    fn initiate(&mut self, party: &str, peer: &str, bundle: &Bundle) -> Result<Reply, Failure> {
+        let identity = pickle::public_key(&bundle.identity_key)?;
+        let otk = match &bundle.one_time_prekey {
+            Some(h) => pickle::public_key(h)?,
+            None => {
+                return Err(errors::rejected(
+                    "unknown_prekey",
+                    "an Olm bundle needs a one-time key",
+                ))
+            }
+        };
+        let p = self.party(party)?;
+        let session = p
+            .account
+            .create_outbound_session(SessionConfig::version_1(), identity, otk)
+            .map_err(|e| errors::session_creation(&e, 0))?;
+        p.peers.retain(|x| x.name != peer);
+        p.peers.push(Peer {
+            name: peer.to_string(),
+            identity,
+            session,
+        });
+        Ok(Reply::Done)
+    }
+
+    fn encrypt(&mut self, party: &str, peer: &str, plaintext: &str) -> Result<Reply, Failure> {
+        let plaintext = bytes(plaintext)?;
+        let p = self.party(party)?;
+        let session = &mut session_with(p, peer)?.session;
+        let message = session.encrypt(&plaintext).map_err(errors::encryption)?;
+        let kind = match message {
+            OlmMessage::PreKey(_) => MessageKind::Prekey,
+            OlmMessage::Normal(_) => MessageKind::Normal,
+        };
+        let (_, bytes) = message.to_parts();
+        Ok(Reply::Encrypted {
+            kind,
+            message: hex_of(&bytes),
+        })
+    }
+
+    fn decrypt(
+        &mut self,
+        party: &str,
+        peer: &str,
+        kind: MessageKind,
+        message: &str,
+    ) -> Result<Reply, Failure> {
+        let message = bytes(message)?;
+        let p = self.party(party)?;
+        let plaintext = match kind {
+            MessageKind::Normal => {
+                let session = &mut session_with(p, peer)?.session;
+                let m = Message::from_bytes(&message).map_err(errors::decode)?;
+                let len = m.ciphertext().len();
+                session
+                    .decrypt(&OlmMessage::Normal(m))
+                    .map_err(|e| errors::decryption(&e, len))?
+            }
+            MessageKind::Prekey => decrypt_prekey(p, peer, &message)?,
+        };
+        Ok(Reply::Decrypted {
+            plaintext: hex_of(&plaintext),
+        })
+    }
+
+    fn snapshot(&mut self, party: &str) -> Result<Reply, Failure> {
+        let saved = pickle::save(self.party(party)?)?;
+        let handle = self.handle("s");
+        self.snapshots.push((handle.clone(), saved));
+        Ok(Reply::Snapshot { snapshot: handle })
+    }
+
+    fn restore(&mut self, party: &str, snapshot: &str) -> Result<Reply, Failure> {
+        let saved = self
+            .snapshots
+            .iter()
+            .find(|(h, _)| h == snapshot)
+            .map(|(_, s)| s)
+            .ok_or_else(|| state(format!("no snapshot {snapshot}")))?;
+        let restored = pickle::load(saved)?;
+        *self.party(party)? = restored;
+        Ok(Reply::Done)
+    }
+}
+
+fn session_with<'a>(p: &'a mut Party, peer: &str) -> Result<&'a mut Peer, Failure> {
+    p.peers
+        .iter_mut()
+        .find(|x| x.name == peer)
+        .ok_or_else(|| state(format!("no session with {peer}")))
+}
+
+/// A prekey message goes to the session it belongs to (same session id: identity, base and
+/// one-time key) if we have it; otherwise it starts a new inbound session, which replaces any
+/// older one with that peer. A peer we know must keep its identity key.
+fn decrypt_prekey(p: &mut Party, peer: &str, message: &[u8]) -> Result<Vec<u8>, Failure> {
+    let m = PreKeyMessage::from_bytes(message).map_err(errors::decode)?;
+    let len = m.message().ciphertext().len();
+    let known = p.peers.iter_mut().find(|x| x.name == peer);
+    match known {
+        Some(existing) if existing.session.session_id() == m.session_id() => existing
+            .session
+            .decrypt(&OlmMessage::PreKey(m))
+            .map_err(|e| errors::decryption(&e, len)),
+        known => {
+            let identity = known.map_or(m.identity_key(), |x| x.identity);
+            let created = p
+                .account
+                .create_inbound_session(SessionConfig::version_1(), identity, &m)
+                .map_err(|e| errors::session_creation(&e, len))?;
+            p.peers.retain(|x| x.name != peer);
+            p.peers.push(Peer {
+                name: peer.to_string(),
+                identity,
+                session: created.session,
+            });
+            Ok(created.plaintext)
+        }
+    }
+}
+
+impl Iut for VodozemacIut {
+    fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        match request {
+            Request::Hello { .. } => Ok(Reply::Hello(VodozemacIut::hello())),
+            Request::Reset {} => {
+                self.parties.clear();
+                self.snapshots.clear();
+                Ok(Reply::Done)
+            }
+            Request::CreateParty {
+                profile,
+                header_encryption,
+                identity_private,
+                ..
+            } => self.create_party(profile, *header_encryption, identity_private),
+            Request::CreateBundle {
+                party,
+                one_time_prekey_id,
+                one_time_prekey_private,
+                ..
+            } => self.create_bundle(party, *one_time_prekey_id, one_time_prekey_private),
+            Request::Initiate {
+                party,
+                peer,
+                bundle,
+                ..
+            } => self.initiate(party, peer, bundle),
+            Request::Encrypt {
+                party,
+                peer,
+                plaintext,
+                ..
+            } => self.encrypt(party, peer, plaintext),
+            Request::Decrypt {
+                party,
+                peer,
+                kind,
+                message,
+                ..
+            } => self.decrypt(party, peer, *kind, message),
+            Request::Snapshot { party } => self.snapshot(party),
+            Request::Restore { party, snapshot } => self.restore(party, snapshot),
+        }
+    }
+}

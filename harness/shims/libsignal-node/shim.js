@@ -1,0 +1,568 @@
+#!/usr/bin/env node
+// Shim protocol v1 (harness/SHIM.md) for @signalapp/libsignal-client 0.72.1, profile signal-v3.
+//
+// stdin: one JSON request per line; stdout: exactly one JSON reply per request, in order;
+// stderr: logs. Requests are processed strictly one after another even though libsignal's
+// session functions are async.
+'use strict';
+
+const readline = require('readline');
+
+// Nothing but replies may reach stdout: route console output to stderr before anything
+// (including libsignal) can log.
+const log = (...args) => process.stderr.write(`[libsignal-shim] ${args.join(' ')}\n`);
+console.log = console.info = console.debug = console.warn = (...a) => log(...a.map(String));
+
+const S = require('@signalapp/libsignal-client');
+
+// The version actually loaded (package.json pins exactly 0.72.1).
+const LIB_VERSION = (() => {
+  try {
+    return require('@signalapp/libsignal-client/package.json').version;
+  } catch (_) {
+    return 'unknown';
+  }
+})();
+if (LIB_VERSION !== '0.72.1') log(`warning: loaded @signalapp/libsignal-client ${LIB_VERSION}, this shim was written for 0.72.1`);
+const PROFILE = 'signal-v3';
+const DEVICE_ID = 1;
+
+// Markers our stores throw; libsignal wraps them as
+// "error in method call 'getPreKey': callback error Error: <marker> ...".
+const UNKNOWN_PREKEY = 'E2EE_SHIM_UNKNOWN_PREKEY';
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+class ShimError extends Error {
+  constructor(cls, detail) {
+    super(detail);
+    this.cls = cls;
+  }
+}
+const fail = (cls, detail) => {
+  throw new ShimError(cls, detail);
+};
+
+// The classes `mapLibsignalError` produces reliably (see README.md for the table).
+const ERROR_CLASSES = [
+  'decode_error',
+  'auth_failure',
+  'duplicate_message',
+  'invalid_key',
+  'bad_signature',
+  'unknown_prekey',
+  'state_error',
+];
+
+// Rules applied in order to a LibSignalErrorBase's message (code 0, "Generic", unless noted).
+const MESSAGE_RULES = [
+  // The multi-session wrapper swallows every per-state error (bad MAC, session version
+  // mismatch, jump > 25000, bad padding, unknown chain) into this one message.
+  [/^invalid (Whisper|PreKey) message: (decryption failed|MAC verification failed|failed to decrypt)/, 'auth_failure'],
+  [/^invalid (Whisper|PreKey) message: No session available/, 'state_error'],
+  [/^invalid (Whisper|PreKey) message: message from too far into the future/, 'auth_failure'],
+  // Other InvalidMessage reasons are structural (Kyber fields inconsistent with the version).
+  [/^invalid (Whisper|PreKey) message: /, 'decode_error'],
+  [/^ciphertext serialized bytes were too short/, 'decode_error'],
+  [/^ciphertext version was too old/, 'decode_error'],
+  [/^ciphertext version was unrecognized/, 'decode_error'],
+  [/^unrecognized message version/, 'decode_error'],
+  [/^protobuf encoding was invalid/, 'decode_error'],
+  [/^no key type identifier/, 'decode_error'],
+  [/^bad key type/, 'decode_error'],
+  [/^bad key length/, 'decode_error'],
+  [/^invalid signature detected/, 'bad_signature'],
+  [new RegExp(UNKNOWN_PREKEY), 'unknown_prekey'],
+  [/^invalid (Kyber )?(signed )?prekey identifier/, 'unknown_prekey'],
+  [/^session with .* not found/, 'state_error'],
+  [/^invalid state for call to/, 'state_error'],
+  [/^untrusted identity for address/, 'invalid_key'],
+];
+
+function mapLibsignalError(e) {
+  const msg = e && typeof e.message === 'string' ? e.message : String(e);
+  if (e instanceof S.LibSignalErrorBase) {
+    switch (e.code) {
+      case S.ErrorCode.DuplicatedMessage:
+        return ['duplicate_message', msg];
+      case S.ErrorCode.UntrustedIdentity:
+        return ['invalid_key', msg];
+      case S.ErrorCode.InvalidRegistrationId:
+      case S.ErrorCode.InvalidSession:
+        return ['state_error', msg];
+      default:
+        break;
+    }
+  }
+  for (const [re, cls] of MESSAGE_RULES) {
+    if (re.test(msg)) return [cls, msg];
+  }
+  log(`unmapped libsignal error (reported as state_error): code=${e && e.code} ${msg}`);
+  return ['state_error', `unmapped libsignal error: ${msg}`];
+}
+
+// Run a libsignal call; map whatever it throws onto a protocol error class.
+async function lib(fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ShimError) throw e;
+    const [cls, detail] = mapLibsignalError(e);
+    throw new ShimError(cls, detail);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request field helpers (a malformed field is decode_error)
+
+function hexField(req, name, { optional = false, len = null } = {}) {
+  const v = req[name];
+  if (v === undefined || v === null) {
+    if (optional) return null;
+    fail('decode_error', `missing field ${name}`);
+  }
+  if (typeof v !== 'string' || !/^(?:[0-9a-fA-F]{2})*$/.test(v)) fail('decode_error', `field ${name} is not hex`);
+  const b = Buffer.from(v, 'hex');
+  if (len !== null && b.length !== len) fail('decode_error', `field ${name} is not ${len} bytes`);
+  return b;
+}
+
+function u32Field(req, name, { optional = false } = {}) {
+  const v = req[name];
+  if (v === undefined || v === null) {
+    if (optional) return null;
+    fail('decode_error', `missing field ${name}`);
+  }
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) fail('decode_error', `field ${name} is not a u32`);
+  return v;
+}
+
+function strField(req, name) {
+  const v = req[name];
+  if (typeof v !== 'string') fail('decode_error', `missing or non-string field ${name}`);
+  return v;
+}
+
+function boolField(req, name) {
+  const v = req[name];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') fail('decode_error', `field ${name} is not a boolean`);
+  return v;
+}
+
+const hex = (b) => Buffer.from(b).toString('hex');
+const rawPublic = (pub) => Buffer.from(pub.getPublicKeyBytes()); // 32 bytes, no 0x05
+const publicFromRaw = (raw32) => S.PublicKey.deserialize(Buffer.concat([Buffer.from([0x05]), raw32]));
+
+// ---------------------------------------------------------------------------------------------
+// Per-party state and the libsignal store interfaces over it
+//
+// Everything is kept serialized (Buffers) so that a snapshot is a plain deep copy.
+
+function emptyState(identityPriv, registrationId) {
+  return {
+    identityPriv: Buffer.from(identityPriv.serialize()),
+    registrationId,
+    sessions: new Map(), // "name.device" -> SessionRecord bytes
+    identities: new Map(), // "name.device" -> 33-byte public key
+    preKeys: new Map(), // id -> PreKeyRecord bytes
+    signedPreKeys: new Map(), // id -> SignedPreKeyRecord bytes
+    kyberPreKeys: new Map(), // always empty: signal-v3 is X3DH without Kyber
+  };
+}
+
+function copyState(st) {
+  const copyMap = (m) => new Map([...m].map(([k, v]) => [k, Buffer.from(v)]));
+  return {
+    identityPriv: Buffer.from(st.identityPriv),
+    registrationId: st.registrationId,
+    sessions: copyMap(st.sessions),
+    identities: copyMap(st.identities),
+    preKeys: copyMap(st.preKeys),
+    signedPreKeys: copyMap(st.signedPreKeys),
+    kyberPreKeys: copyMap(st.kyberPreKeys),
+  };
+}
+
+// The stores read `party.state` at call time, so `restore` can swap the whole state.
+class SessionStoreImpl extends S.SessionStore {
+  constructor(party) {
+    super();
+    this.party = party;
+  }
+  async saveSession(addr, record) {
+    this.party.state.sessions.set(addr.toString(), Buffer.from(record.serialize()));
+  }
+  async getSession(addr) {
+    const b = this.party.state.sessions.get(addr.toString());
+    return b ? S.SessionRecord.deserialize(b) : null;
+  }
+  async getExistingSessions(addrs) {
+    return addrs.map((a) => {
+      const b = this.party.state.sessions.get(a.toString());
+      if (!b) throw new Error(`no session for ${a.toString()}`);
+      return S.SessionRecord.deserialize(b);
+    });
+  }
+}
+
+class IdentityStoreImpl extends S.IdentityKeyStore {
+  constructor(party) {
+    super();
+    this.party = party;
+  }
+  async getIdentityKey() {
+    return S.PrivateKey.deserialize(this.party.state.identityPriv);
+  }
+  async getLocalRegistrationId() {
+    return this.party.state.registrationId;
+  }
+  async saveIdentity(addr, key) {
+    const k = addr.toString();
+    const next = Buffer.from(key.serialize());
+    const old = this.party.state.identities.get(k);
+    this.party.state.identities.set(k, next);
+    return old && !old.equals(next) ? S.IdentityChange.ReplacedExisting : S.IdentityChange.NewOrUnchanged;
+  }
+  // SHIM.md §Identities: starting a session (sending) may rebind an address to a new
+  // identity; a message received from an address must carry the identity pinned for it.
+  async isTrustedIdentity(addr, key, direction) {
+    if (direction !== S.Direction.Receiving) return true;
+    const pinned = this.party.state.identities.get(addr.toString());
+    return !pinned || pinned.equals(Buffer.from(key.serialize()));
+  }
+  async getIdentity(addr) {
+    const b = this.party.state.identities.get(addr.toString());
+    return b ? S.PublicKey.deserialize(b) : null;
+  }
+}
+
+class PreKeyStoreImpl extends S.PreKeyStore {
+  constructor(party) {
+    super();
+    this.party = party;
+  }
+  async savePreKey(id, record) {
+    this.party.state.preKeys.set(id, Buffer.from(record.serialize()));
+  }
+  async getPreKey(id) {
+    const b = this.party.state.preKeys.get(id);
+    if (!b) throw new Error(`${UNKNOWN_PREKEY} one-time prekey ${id}`);
+    return S.PreKeyRecord.deserialize(b);
+  }
+  async removePreKey(id) {
+    this.party.state.preKeys.delete(id);
+  }
+}
+
+class SignedPreKeyStoreImpl extends S.SignedPreKeyStore {
+  constructor(party) {
+    super();
+    this.party = party;
+  }
+  async saveSignedPreKey(id, record) {
+    this.party.state.signedPreKeys.set(id, Buffer.from(record.serialize()));
+  }
+  async getSignedPreKey(id) {
+    const b = this.party.state.signedPreKeys.get(id);
+    if (!b) throw new Error(`${UNKNOWN_PREKEY} signed prekey ${id}`);
+    return S.SignedPreKeyRecord.deserialize(b);
+  }
+}
+
+class KyberPreKeyStoreImpl extends S.KyberPreKeyStore {
+  constructor(party) {
+    super();
+    this.party = party;
+  }
+  async saveKyberPreKey(id, record) {
+    this.party.state.kyberPreKeys.set(id, Buffer.from(record.serialize()));
+  }
+  async getKyberPreKey(id) {
+    const b = this.party.state.kyberPreKeys.get(id);
+    if (!b) throw new Error(`${UNKNOWN_PREKEY} kyber prekey ${id}`);
+    return S.KyberPreKeyRecord.deserialize(b);
+  }
+  async markKyberPreKeyUsed(_id) {}
+}
+
+class Party {
+  constructor(handle, state) {
+    this.handle = handle;
+    this.state = state;
+    this.sessionStore = new SessionStoreImpl(this);
+    this.identityStore = new IdentityStoreImpl(this);
+    this.preKeyStore = new PreKeyStoreImpl(this);
+    this.signedPreKeyStore = new SignedPreKeyStoreImpl(this);
+    this.kyberPreKeyStore = new KyberPreKeyStoreImpl(this);
+  }
+  identityPrivate() {
+    return S.PrivateKey.deserialize(this.state.identityPriv);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shim
+
+class Shim {
+  constructor() {
+    this.reset();
+  }
+
+  reset() {
+    this.parties = new Map();
+    this.snapshots = new Map();
+    this.nextHandle = 0;
+  }
+
+  handle(prefix) {
+    this.nextHandle += 1;
+    return `${prefix}${this.nextHandle}`;
+  }
+
+  party(req) {
+    const h = strField(req, 'party');
+    const p = this.parties.get(h);
+    if (!p) fail('state_error', `no such party ${h}`);
+    return p;
+  }
+
+  address(req) {
+    return S.ProtocolAddress.new(strField(req, 'peer'), DEVICE_ID);
+  }
+
+  async call(req) {
+    switch (req.op) {
+      case 'hello':
+        return this.hello(req);
+      case 'reset':
+        this.reset();
+        return {};
+      case 'create_party':
+        return this.createParty(req);
+      case 'create_bundle':
+        return this.createBundle(req);
+      case 'initiate':
+        return this.initiate(req);
+      case 'encrypt':
+        return this.encrypt(req);
+      case 'decrypt':
+        return this.decrypt(req);
+      case 'snapshot':
+        return this.snapshot(req);
+      case 'restore':
+        return this.restore(req);
+      default:
+        fail('unsupported', `unknown op ${JSON.stringify(req.op)}`);
+    }
+  }
+
+  hello(req) {
+    if (req.protocol !== 1) log(`runner asked for protocol ${JSON.stringify(req.protocol)}; this shim speaks 1`);
+    return {
+      protocol: 1,
+      name: 'libsignal-client',
+      version: LIB_VERSION,
+      profiles: [PROFILE],
+      // libsignal draws its own randomness (ephemeral, ratchet keys, XEdDSA nonces): no
+      // `deterministic`. It has no header encryption.
+      capabilities: ['import-keys', 'snapshot'],
+      error_classes: ERROR_CLASSES,
+    };
+  }
+
+  createParty(req) {
+    const profile = strField(req, 'profile');
+    if (profile !== PROFILE) fail('unsupported', `profile ${profile}: libsignal only speaks ${PROFILE}`);
+    if (boolField(req, 'header_encryption')) fail('unsupported', 'libsignal has no header encryption');
+    const idRaw = hexField(req, 'identity_private', { optional: true, len: 32 });
+    let registrationId = u32Field(req, 'registration_id', { optional: true });
+    if (registrationId === null) registrationId = 1 + Math.floor(Math.random() * 16380);
+    const identity = idRaw ? S.PrivateKey.deserialize(idRaw) : S.PrivateKey.generate();
+    const handle = this.handle('p');
+    this.parties.set(handle, new Party(handle, emptyState(identity, registrationId)));
+    return { party: handle, identity_key: hex(rawPublic(identity.getPublicKey())) };
+  }
+
+  async createBundle(req) {
+    const party = this.party(req);
+    const spkId = u32Field(req, 'signed_prekey_id');
+    const spkRaw = hexField(req, 'signed_prekey_private', { optional: true, len: 32 });
+    const opkId = u32Field(req, 'one_time_prekey_id', { optional: true });
+    const opkRaw = hexField(req, 'one_time_prekey_private', { optional: true, len: 32 });
+    // signature_randomness cannot be injected into libsignal's XEdDSA: ignored.
+    hexField(req, 'signature_randomness', { optional: true });
+
+    const identity = party.identityPrivate();
+    const spk = spkRaw ? S.PrivateKey.deserialize(spkRaw) : S.PrivateKey.generate();
+    const spkPub = spk.getPublicKey();
+    // libsignal signs (and verifies) the 33-byte serialization 0x05 || u.
+    const signature = identity.sign(spkPub.serialize());
+    await lib(() =>
+      party.signedPreKeyStore.saveSignedPreKey(
+        spkId,
+        S.SignedPreKeyRecord.new(spkId, Date.now(), spkPub, spk, signature),
+      ),
+    );
+    const bundle = {
+      identity_key: hex(rawPublic(identity.getPublicKey())),
+      registration_id: party.state.registrationId,
+      signed_prekey_id: spkId,
+      signed_prekey: hex(rawPublic(spkPub)),
+      signed_prekey_signature: hex(signature),
+    };
+    if (opkId !== null || opkRaw !== null) {
+      const id = opkId === null ? 0 : opkId;
+      const opk = opkRaw ? S.PrivateKey.deserialize(opkRaw) : S.PrivateKey.generate();
+      await lib(() => party.preKeyStore.savePreKey(id, S.PreKeyRecord.new(id, opk.getPublicKey(), opk)));
+      bundle.one_time_prekey_id = id;
+      bundle.one_time_prekey = hex(rawPublic(opk.getPublicKey()));
+    }
+    return bundle;
+  }
+
+  async initiate(req) {
+    const party = this.party(req);
+    const addr = this.address(req);
+    const b = req.bundle;
+    if (!b || typeof b !== 'object' || Array.isArray(b)) fail('decode_error', 'missing or non-object field bundle');
+    // base_key_private / ratchet_private: injected randomness libsignal cannot take.
+    const identityKey = publicFromRaw(hexField(b, 'identity_key', { len: 32 }));
+    const registrationId = u32Field(b, 'registration_id', { optional: true }) ?? 0;
+    const spkId = u32Field(b, 'signed_prekey_id');
+    const spk = publicFromRaw(hexField(b, 'signed_prekey', { len: 32 }));
+    const sig = hexField(b, 'signed_prekey_signature', { len: 64 });
+    const opkRaw = hexField(b, 'one_time_prekey', { optional: true, len: 32 });
+    const opkIdGiven = u32Field(b, 'one_time_prekey_id', { optional: true });
+    const opkId = opkRaw ? (opkIdGiven ?? 0) : null;
+    const opk = opkRaw ? publicFromRaw(opkRaw) : null;
+    await lib(async () => {
+      // No Kyber arguments: a version-3 (X3DH) session, as 0.72.1 still allows.
+      const bundle = S.PreKeyBundle.new(registrationId, DEVICE_ID, opkId, opk, spkId, spk, sig, identityKey);
+      await S.processPreKeyBundle(bundle, addr, party.sessionStore, party.identityStore);
+    });
+    return {};
+  }
+
+  async encrypt(req) {
+    const party = this.party(req);
+    const addr = this.address(req);
+    const plaintext = hexField(req, 'plaintext');
+    const ct = await lib(() => S.signalEncrypt(plaintext, addr, party.sessionStore, party.identityStore));
+    const kind = ct.type() === S.CiphertextMessageType.PreKey ? 'prekey' : 'normal';
+    return { kind, message: hex(ct.serialize()) };
+  }
+
+  async decrypt(req) {
+    const party = this.party(req);
+    const addr = this.address(req);
+    const kind = req.kind;
+    if (kind !== 'prekey' && kind !== 'normal') fail('decode_error', `field kind is ${JSON.stringify(kind)}`);
+    const bytes = hexField(req, 'message');
+    // ratchet_private: injected randomness libsignal cannot take.
+    let plaintext;
+    if (kind === 'prekey') {
+      let msg;
+      try {
+        msg = S.PreKeySignalMessage.deserialize(bytes);
+      } catch (e) {
+        fail('decode_error', `PreKeySignalMessage: ${e && e.message}`);
+      }
+      plaintext = await lib(() =>
+        S.signalDecryptPreKey(
+          msg,
+          addr,
+          party.sessionStore,
+          party.identityStore,
+          party.preKeyStore,
+          party.signedPreKeyStore,
+          party.kyberPreKeyStore,
+        ),
+      );
+    } else {
+      let msg;
+      try {
+        msg = S.SignalMessage.deserialize(bytes);
+      } catch (e) {
+        fail('decode_error', `SignalMessage: ${e && e.message}`);
+      }
+      plaintext = await lib(() => S.signalDecrypt(msg, addr, party.sessionStore, party.identityStore));
+    }
+    return { plaintext: hex(plaintext) };
+  }
+
+  snapshot(req) {
+    const party = this.party(req);
+    const handle = this.handle('s');
+    this.snapshots.set(handle, copyState(party.state));
+    return { snapshot: handle };
+  }
+
+  restore(req) {
+    const party = this.party(req);
+    const h = strField(req, 'snapshot');
+    const snap = this.snapshots.get(h);
+    if (!snap) fail('state_error', `no such snapshot ${h}`);
+    party.state = copyState(snap); // the snapshot stays reusable
+    return {};
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON-lines loop
+
+const shim = new Shim();
+
+async function handleLine(line) {
+  let id = null;
+  let reply;
+  try {
+    let req;
+    try {
+      req = JSON.parse(line);
+    } catch (e) {
+      fail('decode_error', `bad request: not JSON: ${e.message}`);
+    }
+    if (!req || typeof req !== 'object' || Array.isArray(req)) fail('decode_error', 'bad request: not a JSON object');
+    if (Number.isSafeInteger(req.id) && req.id >= 0) id = req.id;
+    else fail('decode_error', 'bad request: missing or non-integer id');
+    if (typeof req.op !== 'string') fail('decode_error', 'bad request: missing op');
+    reply = { id, ok: await shim.call(req) };
+  } catch (e) {
+    if (e instanceof ShimError) {
+      reply = { id, error: { class: e.cls, detail: e.message } };
+    } else {
+      // A bug in this shim or an unexpected throw outside `lib`: still one reply.
+      log(`internal error: ${e && e.stack ? e.stack : e}`);
+      const [cls, detail] = mapLibsignalError(e);
+      reply = { id, error: { class: cls, detail } };
+    }
+  }
+  return JSON.stringify(reply);
+}
+
+function main() {
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  let queue = Promise.resolve();
+  rl.on('line', (line) => {
+    if (line.trim() === '') return;
+    queue = queue.then(async () => {
+      const out = await handleLine(line);
+      await new Promise((resolve) => process.stdout.write(out + '\n', resolve));
+    }).catch((e) => log(`queue: ${e && e.stack ? e.stack : e}`));
+  });
+  rl.on('close', () => {
+    queue.then(() => process.exit(0));
+  });
+}
+
+process.on('uncaughtException', (e) => log(`uncaught: ${e && e.stack ? e.stack : e}`));
+process.on('unhandledRejection', (e) => log(`unhandled rejection: ${e && e.stack ? e.stack : e}`));
+process.stdout.on('error', (e) => {
+  // The runner went away (EPIPE): nothing left to answer.
+  log(`stdout: ${e.message}`);
+  process.exit(0);
+});
+
+main();

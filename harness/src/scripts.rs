@@ -1,0 +1,174 @@
+//! Conversation scripts built in code: the interop scenarios that would be too large as
+//! files (the skip limits), and the random scripts of property mode. Scripts are trace tests
+//! with empty expectations; the spec records the expectations before an IUT runs them.
+
+use e2ee_spec::Profile;
+use e2ee_vectors::envelope::Verdict;
+use e2ee_vectors::trace::{Expect, PartyInit, Step, TraceTest};
+use sha2::{Digest, Sha256};
+
+/// Deterministic randomness for scripts: SHA-256(seed || label || counter).
+pub struct Randomness {
+    seed: u64,
+    counter: u64,
+}
+
+impl Randomness {
+    pub fn new(seed: u64) -> Randomness {
+        Randomness { seed, counter: 0 }
+    }
+
+    pub fn hex(&mut self, len: usize) -> String {
+        let mut out = Vec::new();
+        while out.len() < len {
+            self.counter += 1;
+            let block = Sha256::new().chain_update(self.seed.to_be_bytes()).chain_update(self.counter.to_be_bytes()).finalize();
+            out.extend_from_slice(&block);
+        }
+        out.truncate(len);
+        hex::encode(out)
+    }
+}
+
+pub const ALICE: &str = "alice";
+pub const BOB: &str = "bob";
+
+/// Alice and Bob, Bob's bundle (with a one-time prekey), Alice's session.
+pub fn setup(rng: &mut Randomness) -> (Vec<PartyInit>, Vec<Step>) {
+    let parties = vec![
+        PartyInit { name: ALICE.into(), identity_private: rng.hex(32), registration_id: 1111 },
+        PartyInit { name: BOB.into(), identity_private: rng.hex(32), registration_id: 2222 },
+    ];
+    let steps = vec![
+        Step::Publish {
+            actor: BOB.into(),
+            signed_prekey_id: 1,
+            signed_prekey_private: rng.hex(32),
+            one_time_prekey_id: Some(2),
+            one_time_prekey_private: Some(rng.hex(32)),
+            signature_randomness: rng.hex(64),
+            expect: Expect::default(),
+        },
+        Step::Initiate {
+            actor: ALICE.into(),
+            peer: BOB.into(),
+            bundle: None,
+            base_key_private: rng.hex(32),
+            ratchet_private: rng.hex(32),
+            expect: Expect::default(),
+        },
+    ];
+    (parties, steps)
+}
+
+pub fn send(rng: &mut Randomness, from: &str, to: &str, label: &str) -> Step {
+    Step::Send {
+        actor: from.into(),
+        peer: to.into(),
+        label: label.into(),
+        plaintext: rng.hex(12),
+        ratchet_private: rng.hex(32),
+        header_nonce: rng.hex(12),
+        expect: Expect::default(),
+    }
+}
+
+pub fn deliver(rng: &mut Randomness, to: &str, from: &str, label: &str) -> Step {
+    Step::Deliver { actor: to.into(), peer: from.into(), label: label.into(), ratchet_private: rng.hex(32), expect: Expect::default() }
+}
+
+/// The skip limit, exercised live: after the session is established Alice sends
+/// `max_skip` messages that are lost and the next one arrives (a gap of exactly `max_skip`:
+/// accepted), then `max_skip + 1` lost and the next one (a gap of `max_skip + 1`: rejected
+/// with `too_far_ahead`), then the last lost one (a gap of `max_skip` again: accepted, so the
+/// rejection changed no state).
+pub fn skip_limit(profile: Profile, seed: u64) -> TraceTest {
+    let max = profile.limits().max_skip as usize;
+    let mut rng = Randomness::new(seed);
+    let (parties, mut steps) = setup(&mut rng);
+    steps.push(send(&mut rng, ALICE, BOB, "first"));
+    steps.push(deliver(&mut rng, BOB, ALICE, "first"));
+    steps.push(send(&mut rng, BOB, ALICE, "ack"));
+    steps.push(deliver(&mut rng, ALICE, BOB, "ack"));
+    for i in 0..max {
+        steps.push(send(&mut rng, ALICE, BOB, &format!("lost{i}")));
+    }
+    steps.push(send(&mut rng, ALICE, BOB, "at_limit"));
+    steps.push(deliver(&mut rng, BOB, ALICE, "at_limit"));
+    for i in 0..=max {
+        steps.push(send(&mut rng, ALICE, BOB, &format!("gap{i}")));
+    }
+    steps.push(send(&mut rng, ALICE, BOB, "over_limit"));
+    steps.push(deliver(&mut rng, BOB, ALICE, "over_limit"));
+    steps.push(deliver(&mut rng, BOB, ALICE, &format!("gap{max}")));
+    TraceTest {
+        tc_id: "interop.skip.limit".into(),
+        comment: format!("gap of exactly MAX_SKIP = {max} accepted, MAX_SKIP + 1 rejected, state unchanged by the rejection"),
+        flags: vec!["SkipLimit".into()],
+        result: Verdict::Invalid,
+        parties,
+        receiver: None,
+        steps,
+    }
+}
+
+/// One action of a random conversation (property mode).
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Party 0 (Alice) or 1 (Bob) sends a message.
+    Send(u8),
+    /// The `n`-th (modulo) message not yet delivered arrives.
+    Deliver(usize),
+    /// The `n`-th (modulo) delivered message arrives again.
+    Duplicate(usize),
+    /// The `n`-th (modulo) sent message arrives with one byte flipped.
+    Tamper(usize, u16, u8),
+}
+
+/// Turn actions into a script. Messages are labelled `m<k>`; a tampered copy `t<k>`.
+pub fn conversation(seed: u64, actions: &[Action]) -> TraceTest {
+    let mut rng = Randomness::new(seed);
+    let (parties, mut steps) = setup(&mut rng);
+    let mut sent: Vec<(String, &str, &str)> = Vec::new();
+    let mut undelivered: Vec<usize> = Vec::new();
+    let mut delivered: Vec<usize> = Vec::new();
+    for (k, action) in actions.iter().enumerate() {
+        match action {
+            Action::Send(who) => {
+                // Bob has no session until one of Alice's messages reached him.
+                let bob_sends = *who == 1 && delivered.iter().any(|&i| sent[i].1 == ALICE);
+                let (from, to) = if bob_sends { (BOB, ALICE) } else { (ALICE, BOB) };
+                let label = format!("m{k}");
+                steps.push(send(&mut rng, from, to, &label));
+                sent.push((label, from, to));
+                undelivered.push(sent.len() - 1);
+            }
+            Action::Deliver(n) if !undelivered.is_empty() => {
+                let idx = undelivered.remove(n % undelivered.len());
+                let (label, from, to) = &sent[idx];
+                steps.push(deliver(&mut rng, to, from, label));
+                delivered.push(idx);
+            }
+            Action::Duplicate(n) if !delivered.is_empty() => {
+                let (label, from, to) = &sent[delivered[n % delivered.len()]];
+                steps.push(deliver(&mut rng, to, from, label));
+            }
+            Action::Tamper(n, offset, xor) if !sent.is_empty() => {
+                let (label, from, to) = sent[n % sent.len()].clone();
+                let as_label = format!("t{k}");
+                steps.push(Step::Tamper { label, as_label: as_label.clone(), offset: *offset as usize, xor: (*xor).max(1) });
+                steps.push(deliver(&mut rng, to, from, &as_label));
+            }
+            _ => {}
+        }
+    }
+    TraceTest {
+        tc_id: format!("props.{seed:016x}"),
+        comment: "random conversation (property mode)".into(),
+        flags: Vec::new(),
+        result: Verdict::Valid,
+        parties,
+        receiver: None,
+        steps,
+    }
+}

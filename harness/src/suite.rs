@@ -1,0 +1,331 @@
+//! The three modes, turned into test results for one implementation.
+
+use crate::impls::Implementation;
+use crate::report::{Status, TestResult};
+use crate::scripts::{self, Action};
+use e2ee_iut::protocol::Hello;
+use e2ee_spec::Profile;
+use e2ee_vectors::engine::{self, Mode, Outcome};
+use e2ee_vectors::envelope::VectorFile;
+use e2ee_vectors::spec_iut::SpecIut;
+use e2ee_vectors::trace::{TraceGroup, TraceTest};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunMode {
+    Kat,
+    Interop,
+    Props,
+}
+
+impl RunMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            RunMode::Kat => "kat",
+            RunMode::Interop => "interop",
+            RunMode::Props => "props",
+        }
+    }
+}
+
+pub struct Options {
+    pub modes: Vec<RunMode>,
+    pub profiles: Vec<Profile>,
+    pub vectors: PathBuf,
+    pub cases: u32,
+    pub seed: u64,
+    pub filter: Option<glob::Pattern>,
+    pub shard: Option<(usize, usize)>,
+    /// Where property-mode failures are written as replayable trace files.
+    pub failures_dir: PathBuf,
+}
+
+/// One planned test: an id and what to run.
+pub struct Planned {
+    pub id: String,
+    pub mode: RunMode,
+    pub job: Job,
+}
+
+pub enum Job {
+    Trace { profile: String, group: TraceGroup, test: TraceTest, mode: Mode },
+    Props { profile: Profile, role: &'static str },
+}
+
+/// The trace files of a profile, in name order.
+pub fn trace_files(vectors: &Path, profile: Profile) -> Vec<(PathBuf, VectorFile<TraceGroup>)> {
+    let dir = vectors.join(profile.name());
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).ok()?;
+            let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+            // Trace files are those whose groups are "TraceTest".
+            let is_trace = value["testGroups"].get(0).and_then(|g| g["type"].as_str()) == Some("TraceTest");
+            if !is_trace {
+                return None;
+            }
+            serde_json::from_value(value).ok().map(|f| (p, f))
+        })
+        .collect()
+}
+
+fn supports(hello: &Hello, profile: Profile) -> bool {
+    hello.profiles.iter().any(|p| p == profile.name())
+}
+
+fn has(hello: &Hello, capability: &str) -> bool {
+    hello.capabilities.iter().any(|c| c == capability)
+}
+
+/// Every test this implementation gets, after filter and shard.
+pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
+    let mut out = Vec::new();
+    for &profile in &options.profiles {
+        if !supports(hello, profile) {
+            continue;
+        }
+        let files = trace_files(&options.vectors, profile);
+        for mode in &options.modes {
+            match mode {
+                RunMode::Kat => {
+                    let replay = if has(hello, "deterministic") { Mode::Full } else { Mode::Receiver };
+                    for (_, file) in &files {
+                        for group in &file.test_groups {
+                            for test in &group.tests {
+                                out.push(Planned {
+                                    id: format!("kat/{}/{}", profile.name(), test.tc_id),
+                                    mode: RunMode::Kat,
+                                    job: Job::Trace { profile: profile.name().into(), group: group.clone(), test: test.clone(), mode: replay.clone() },
+                                });
+                            }
+                        }
+                    }
+                }
+                RunMode::Interop => {
+                    let mut tests: Vec<(TraceGroup, TraceTest)> = Vec::new();
+                    for (_, file) in &files {
+                        for group in &file.test_groups {
+                            for test in &group.tests {
+                                tests.push((group.clone(), test.clone()));
+                            }
+                        }
+                    }
+                    let plain = TraceGroup { group_type: "TraceTest".into(), header_encryption: false, tests: Vec::new() };
+                    tests.push((plain, scripts::skip_limit(profile, options.seed)));
+                    for (group, test) in tests {
+                        for party in test.parties.iter().map(|p| p.name.clone()) {
+                            out.push(Planned {
+                                id: format!("interop/{}/{}@{}", profile.name(), test.tc_id, party),
+                                mode: RunMode::Interop,
+                                job: Job::Trace {
+                                    profile: profile.name().into(),
+                                    group: group.clone(),
+                                    test: test.clone(),
+                                    mode: Mode::Interop { iut_party: party },
+                                },
+                            });
+                        }
+                    }
+                }
+                RunMode::Props => {
+                    for role in [scripts::ALICE, scripts::BOB] {
+                        out.push(Planned {
+                            id: format!("props/{}/{role}", profile.name()),
+                            mode: RunMode::Props,
+                            job: Job::Props { profile, role },
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out.retain(|p| options.filter.as_ref().is_none_or(|f| f.matches(&p.id)));
+    if let Some((k, n)) = options.shard {
+        out = out.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, p)| p).collect();
+    }
+    out
+}
+
+/// Run one planned test.
+pub fn run_one(imp: &mut Implementation, planned: &Planned, options: &Options) -> TestResult {
+    let start = Instant::now();
+    let (status, detail, notes) = match &planned.job {
+        Job::Trace { profile, group, test, mode } => {
+            let outcome = run_trace(imp, profile, group, test, mode);
+            (status_of(&outcome), outcome.detail, outcome.notes)
+        }
+        Job::Props { profile, role } => run_props(imp, *profile, role, options),
+    };
+    TestResult {
+        implementation: imp.name.clone(),
+        mode: planned.mode.name().into(),
+        id: planned.id.clone(),
+        status,
+        detail,
+        notes,
+        expectation: None,
+        duration: start.elapsed(),
+    }
+}
+
+fn status_of(outcome: &Outcome) -> Status {
+    match outcome.status {
+        engine::Status::Pass => Status::Pass,
+        engine::Status::Fail => Status::Fail,
+        engine::Status::Skip => Status::Skip,
+    }
+}
+
+/// A trace: for interop, the spec first records the expectations of a script that has
+/// none (the code-built ones), then plays the peer.
+fn run_trace(imp: &mut Implementation, profile: &str, group: &TraceGroup, test: &TraceTest, mode: &Mode) -> Outcome {
+    let mut test = test.clone();
+    let mut spec = SpecIut::new(0);
+    if test.steps.iter().all(|s| expect_is_empty(s)) {
+        if let Err(e) = engine::record(&mut spec, profile, group.header_encryption, &mut test) {
+            return Outcome { status: engine::Status::Fail, step: None, detail: format!("the spec could not record this script: {e}"), notes: Vec::new() };
+        }
+    }
+    let peer: Option<&mut dyn e2ee_iut::Iut> = match mode {
+        Mode::Interop { .. } => Some(&mut spec),
+        _ => None,
+    };
+    engine::run(imp.iut.as_mut(), peer, &imp.hello, profile, group, &test, mode)
+}
+
+fn expect_is_empty(step: &e2ee_vectors::trace::Step) -> bool {
+    use e2ee_vectors::trace::Step::*;
+    match step {
+        Publish { expect, .. } | Initiate { expect, .. } | Send { expect, .. } | Deliver { expect, .. } => *expect == Default::default(),
+        _ => true,
+    }
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        4 => (0u8..2).prop_map(Action::Send),
+        4 => any::<usize>().prop_map(Action::Deliver),
+        1 => any::<usize>().prop_map(Action::Duplicate),
+        1 => (any::<usize>(), 0u16..48, 1u8..=255).prop_map(|(n, o, x)| Action::Tamper(n, o, x)),
+    ]
+}
+
+/// Property mode: random conversations with faults, the IUT playing `role` against the
+/// spec, judged against the spec playing both parties. A failure is shrunk and written out
+/// as a trace file that `--replay` runs again.
+fn run_props(imp: &mut Implementation, profile: Profile, role: &str, options: &Options) -> (Status, String, Vec<String>) {
+    let config = Config { cases: options.cases, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, proptest::test_runner::TestRng::from_seed(
+        proptest::test_runner::RngAlgorithm::ChaCha,
+        &seed_bytes(options.seed, profile, role),
+    ));
+    let group = TraceGroup { group_type: "TraceTest".into(), header_encryption: false, tests: Vec::new() };
+    let strategy = (any::<u64>(), proptest::collection::vec(action(), 1..40));
+    // proptest's runner takes an `Fn`: the IUT and the skip note go through RefCells.
+    let skipped = std::cell::RefCell::new(None);
+    let iut = std::cell::RefCell::new(imp.iut.as_mut());
+    let hello = imp.hello.clone();
+    let start = Instant::now();
+    let result = runner.run(&strategy, |(seed, actions)| {
+        let mut test = scripts::conversation(seed, &actions);
+        let mut spec = SpecIut::new(seed);
+        engine::record(&mut spec, profile.name(), false, &mut test).map_err(|e| TestCaseError::fail(format!("spec: {e}")))?;
+        let mut peer = SpecIut::new(seed ^ 1);
+        let mut iut = iut.borrow_mut();
+        let outcome = engine::run(*iut, Some(&mut peer), &hello, profile.name(), &group, &test, &Mode::Interop { iut_party: role.to_string() });
+        match outcome.status {
+            engine::Status::Pass => Ok(()),
+            engine::Status::Skip => {
+                *skipped.borrow_mut() = Some(outcome.detail);
+                Ok(())
+            }
+            engine::Status::Fail => Err(TestCaseError::fail(outcome.detail)),
+        }
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    let rate = format!("{} cases in {:.1} s ({:.0} cases/min)", options.cases, elapsed, options.cases as f64 * 60.0 / elapsed.max(1e-9));
+    drop(iut);
+    if let Some(why) = skipped.into_inner() {
+        return (Status::Skip, why, Vec::new());
+    }
+    match result {
+        Ok(()) => (Status::Pass, rate.clone(), vec![rate]),
+        Err(TestError::Fail(why, (seed, actions))) => {
+            let mut test = scripts::conversation(seed, &actions);
+            let mut spec = SpecIut::new(seed);
+            let _ = engine::record(&mut spec, profile.name(), false, &mut test);
+            test.tc_id = format!("props.{}.{}.{role}.{seed:016x}", imp.name.replace(|c: char| !c.is_alphanumeric(), "_"), profile.name());
+            test.comment = format!("shrunk property-mode failure: {why}");
+            let path = write_failure(options, profile, &imp.name, test);
+            (Status::Fail, format!("{why}; minimal script written to {path} (replay with --replay {path})"), Vec::new())
+        }
+        Err(TestError::Abort(why)) => (Status::Fail, format!("property run aborted: {why}"), Vec::new()),
+    }
+}
+
+fn seed_bytes(seed: u64, profile: Profile, role: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::new().chain_update(seed.to_be_bytes()).chain_update(profile.name()).chain_update(role).finalize().into()
+}
+
+fn write_failure(options: &Options, profile: Profile, imp: &str, test: TraceTest) -> String {
+    let file = e2ee_vectors::envelope::VectorFile {
+        algorithm: "DoubleRatchet".into(),
+        profile: profile.name().into(),
+        schema: "trace_test_schema.json".into(),
+        number_of_tests: 1,
+        header: vec![format!("Minimal failing conversation found by property mode against {imp}.")],
+        notes: Default::default(),
+        test_groups: vec![TraceGroup { group_type: "TraceTest".into(), header_encryption: false, tests: vec![test.clone()] }],
+    };
+    let _ = std::fs::create_dir_all(&options.failures_dir);
+    let path = options.failures_dir.join(format!("{}.json", test.tc_id));
+    let text = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
+    match std::fs::write(&path, text) {
+        Ok(()) => path.display().to_string(),
+        Err(e) => format!("(could not write {}: {e})", path.display()),
+    }
+}
+
+/// `--replay FILE`: every test of a trace file, in the modes the implementation supports.
+pub fn replay(imp: &mut Implementation, path: &Path) -> Result<Vec<TestResult>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file: VectorFile<TraceGroup> = serde_json::from_str(&text).map_err(|e| format!("{}: not a trace file: {e}", path.display()))?;
+    let mut results = Vec::new();
+    for group in &file.test_groups {
+        for test in &group.tests {
+            let modes: Vec<Mode> = if has(&imp.hello, "deterministic") {
+                vec![Mode::Full]
+            } else {
+                test.parties.iter().map(|p| Mode::Interop { iut_party: p.name.clone() }).collect()
+            };
+            for mode in modes {
+                let start = Instant::now();
+                let outcome = run_trace(imp, &file.profile, group, test, &mode);
+                let suffix = match &mode {
+                    Mode::Interop { iut_party } => format!("@{iut_party}"),
+                    _ => String::new(),
+                };
+                results.push(TestResult {
+                    implementation: imp.name.clone(),
+                    mode: "replay".into(),
+                    id: format!("replay/{}/{}{suffix}", file.profile, test.tc_id),
+                    status: status_of(&outcome),
+                    detail: outcome.detail,
+                    notes: outcome.notes,
+                    expectation: None,
+                    duration: start.elapsed(),
+                });
+            }
+        }
+    }
+    Ok(results)
+}

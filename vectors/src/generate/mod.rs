@@ -1,0 +1,140 @@
+//! The vector generator: every file under `vectors/data/` comes from here, from the spec and
+//! fixed seeds, byte for byte the same on every run (`e2ee-conform vectors generate`).
+
+mod kat;
+mod script;
+mod traces;
+
+use crate::envelope::VectorFile;
+use crate::notes;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+pub use kat::LOW_ORDER_POINTS;
+
+/// Every vector file: its path under the data directory and its contents.
+pub fn files() -> Vec<(PathBuf, String)> {
+    let mut out = kat::files();
+    out.extend(traces::files());
+    out
+}
+
+/// Write every vector file under `out` (`out/<profile>/<name>.json`), remove `.json` files
+/// in those profile directories that the generator no longer makes, and return the paths
+/// written.
+pub fn write_all(out: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let files = files();
+    let mut written = Vec::new();
+    let dirs: BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|(p, _)| p.parent().map(|d| out.join(d)))
+        .collect();
+    for dir in &dirs {
+        std::fs::create_dir_all(dir)?;
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let ours = files.iter().any(|(p, _)| out.join(p) == path);
+            if !ours && path.extension().is_some_and(|e| e == "json") {
+                std::fs::remove_file(&path)?;
+            }
+        }
+    }
+    for (path, text) in files {
+        let path = out.join(path);
+        std::fs::write(&path, text)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Deterministic randomness: SHA-256(seed || counter || block), the seed being SHA-256 of
+/// the length-prefixed parts that name what it is for (e.g. a test id), so adding or
+/// changing one vector never changes another.
+pub struct Rng {
+    seed: [u8; 32],
+    counter: u64,
+}
+
+impl Rng {
+    pub fn new(parts: &[&str]) -> Rng {
+        let mut h = Sha256::new();
+        h.update(b"e2ee-vectors v1");
+        for p in parts {
+            h.update((p.len() as u64).to_be_bytes());
+            h.update(p.as_bytes());
+        }
+        Rng {
+            seed: h.finalize().into(),
+            counter: 0,
+        }
+    }
+
+    pub fn bytes<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        for (i, chunk) in out.chunks_mut(32).enumerate() {
+            let block = Sha256::new()
+                .chain_update(self.seed)
+                .chain_update(self.counter.to_be_bytes())
+                .chain_update((i as u64).to_be_bytes())
+                .finalize();
+            chunk.copy_from_slice(&block[..chunk.len()]);
+        }
+        self.counter += 1;
+        out
+    }
+
+    pub fn vec(&mut self, len: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len);
+        while out.len() < len {
+            let block: [u8; 32] = self.bytes();
+            out.extend_from_slice(&block[..(len - out.len()).min(32)]);
+        }
+        out
+    }
+
+    /// A number in 1..=max.
+    pub fn below(&mut self, max: u32) -> u32 {
+        let b: [u8; 4] = self.bytes();
+        u32::from_be_bytes(b) % max + 1
+    }
+}
+
+/// A vector file around `groups`: `numberOfTests` counted and `notes` holding exactly the
+/// flags the tests use.
+pub fn vector_file<G: Serialize>(
+    algorithm: &str,
+    profile: &str,
+    schema: &str,
+    header: &[&str],
+    groups: Vec<G>,
+) -> VectorFile<G> {
+    let value = serde_json::to_value(&groups).expect("vector groups serialize");
+    let mut flags = BTreeSet::new();
+    let mut n = 0;
+    for group in value.as_array().into_iter().flatten() {
+        for test in group["tests"].as_array().into_iter().flatten() {
+            n += 1;
+            for f in test["flags"].as_array().into_iter().flatten() {
+                flags.insert(f.as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    VectorFile {
+        algorithm: algorithm.into(),
+        profile: profile.into(),
+        schema: schema.into(),
+        number_of_tests: n,
+        header: header.iter().map(|s| s.to_string()).collect(),
+        notes: notes::notes_for(&flags),
+        test_groups: groups,
+    }
+}
+
+/// Pretty JSON with a trailing newline: the committed form.
+pub fn render<G: Serialize>(file: &VectorFile<G>) -> String {
+    let mut s = serde_json::to_string_pretty(file).expect("vector file serializes");
+    s.push('\n');
+    s
+}

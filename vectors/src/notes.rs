@@ -1,0 +1,103 @@
+//! Every flag a vector may carry, and the note that explains it: which bug a failing
+//! implementation has. A file's `notes` holds exactly the flags its tests use.
+
+use crate::envelope::{BugType, Note};
+use std::collections::BTreeMap;
+
+use BugType::*;
+
+/// (flag, bug type, description, effect).
+const CATALOG: &[(&str, BugType, &str, &str)] = &[
+    // Positive cases.
+    ("Normal", Basic, "A pseudorandom valid case.", ""),
+    ("EdgeCaseKey", EdgeCase, "An input key of all zero or all 0xff bytes.", ""),
+    ("ChainIteration", Basic, "Consecutive steps of one chain: each test's input is the previous test's output.", ""),
+    ("PlaintextSizes", EdgeCase, "Plaintexts of lengths around the cipher's block and tag sizes, including empty.", "Padding or length bugs corrupt or reject valid messages."),
+    ("WithOneTimePrekey", Basic, "X3DH with a one-time prekey (DH1..DH4).", ""),
+    ("WithoutOneTimePrekey", Basic, "X3DH without a one-time prekey (DH1..DH3).", ""),
+    ("InOrder", Functionality, "A conversation delivered in order.", ""),
+    ("PingPong", Functionality, "Both parties take turns, so every message starts a DH ratchet step.", ""),
+    ("MultiplePrekeyMessages", Functionality, "The initiator sends several prekey messages before the first reply; all belong to one session.", ""),
+    ("NoOneTimePrekey", Functionality, "The session starts from a bundle without a one-time prekey.", ""),
+    ("OutOfOrder", Functionality, "Messages of one chain delivered out of order: skipped message keys must be stored and used.", "An implementation without skipped keys loses messages."),
+    ("OutOfOrderAcrossRatchet", Functionality, "Late messages of an earlier sending chain arrive after a DH ratchet step.", "An implementation that forgets the previous chain loses messages."),
+    ("MessageLoss", Functionality, "Some messages are never delivered; later ones must still decrypt.", ""),
+    ("SkipAtLimit", EdgeCase, "A message that skips exactly the profile's MAX_SKIP message keys, which must be accepted.", "An off-by-one in the skip limit rejects valid messages."),
+    // Replay.
+    ("DuplicateMessage", Replay, "A message delivered a second time must be rejected with duplicate_message: its key was used and deleted.", "Accepting it lets an attacker replay messages."),
+    ("DuplicatePrekeyMessage", Replay, "A prekey message delivered a second time must be rejected with duplicate_message, not start a second session.", "Accepting it lets an attacker replay the first message or reset the session."),
+    ("SkippedKeyReplay", Replay, "A message decrypted with a stored skipped key is delivered again: the key must have been deleted when used.", "Keeping used skipped keys lets an attacker replay late messages."),
+    ("OldChainReplay", Replay, "A message of an earlier receiving chain is delivered again after a DH ratchet step.", "Re-deriving old chain keys lets an attacker replay messages."),
+    ("OneTimePrekeyReuse", PrekeyReuse, "A prekey message is replayed after its one-time prekey was used and its session replaced: the one-time prekey must be gone (X3DH §3.4), so the message fails with unknown_prekey.", "Keeping used one-time prekeys lets an attacker replay the first message of a session and loses their forward secrecy."),
+    // Skip limits.
+    ("SkipOverLimit", SkipLimitDos, "A message that would skip MAX_SKIP + 1 message keys must be rejected with too_far_ahead, before any key is derived.", "Without the limit one forged counter makes the receiver derive and store unbounded numbers of keys."),
+    ("FirstMessageOverLimit", SkipLimitDos, "The first (prekey) message of a session skips more than MAX_SKIP keys: rejected, and no session or prekey is consumed.", ""),
+    ("PreviousCounterAtLimit", EdgeCase, "A new chain's header announces a previous chain of exactly MAX_SKIP more messages than received, which must be accepted.", ""),
+    ("PreviousCounterOverLimit", SkipLimitDos, "A new chain's header announces a previous chain of MAX_SKIP + 1 unreceived messages: too_far_ahead.", "An unchecked PN lets a forged header make the receiver derive unbounded numbers of keys."),
+    ("SkippedKeyEvicted", SkipLimitDos, "More keys were skipped than the profile stores: the oldest were evicted, so their messages fail with duplicate_message.", "An unbounded skipped-key store lets a sender exhaust the receiver's memory."),
+    ("ReceiverChainEvicted", SkipLimitDos, "A late message of a receiving chain older than the profile keeps: the chain was evicted, so it cannot be decrypted.", "Unbounded receiving chains let a peer exhaust the receiver's memory."),
+    // Tampering.
+    ("TamperedVersion", ModifiedParameter, "The message's version or type byte was changed: decode_error.", ""),
+    ("TamperedRatchetKey", UnauthenticatedHeader, "A bit of the header's ratchet public key was flipped.", "Accepting it means the header is not authenticated."),
+    ("TamperedCounter", UnauthenticatedHeader, "The header's message counter N was changed.", "Accepting it means the header is not authenticated."),
+    ("TamperedPreviousCounter", UnauthenticatedHeader, "The header's previous-chain counter PN was changed.", "Accepting it means the header is not authenticated."),
+    ("TamperedHeaderNonce", UnauthenticatedHeader, "The nonce of the encrypted header was changed.", ""),
+    ("TamperedEncryptedHeader", UnauthenticatedHeader, "A byte of the encrypted header (or its tag) was changed.", "Accepting it means the header encryption is not authenticated."),
+    ("TamperedCiphertext", AuthBypass, "A byte of the message ciphertext was changed.", "Accepting it means the MAC or AEAD tag is not checked."),
+    ("TamperedMac", AuthBypass, "A byte of the MAC or AEAD tag was changed.", "Accepting it means the MAC or AEAD tag is not checked."),
+    ("TamperedPrekeyField", ModifiedParameter, "A field of a prekey message's header (identity key, base key, prekey ids) was changed.", "Accepting it lets an attacker alter the key agreement undetected."),
+    ("TruncatedMessage", ModifiedParameter, "The message was cut short (or is empty).", "Out-of-bounds reads or accepting a message without its MAC."),
+    ("WrongMessageKind", ModifiedParameter, "A message delivered as the wrong kind (prekey as normal or the reverse).", ""),
+    ("WrongMessageKey", AuthBypass, "The message is opened with a different message key.", ""),
+    ("WrongAssociatedData", UnboundAssociatedData, "The message is opened with different associated data (identities).", "Accepting it means the identities are not bound to the message."),
+    ("WrongHeaderKey", AuthBypass, "The header is decrypted with a different header key.", ""),
+    ("FailedDecryptKeepsState", StateCorruption, "After a rejected message the genuine message (and the rest of the conversation) must still decrypt: a failed decrypt changes no state.", "A receiver that advances its chain or stores keys for a rejected message can be desynchronised by one forged message."),
+    ("FailedPrekeyMessageKeepsPrekey", StateCorruption, "A rejected first prekey message must not consume the one-time prekey: the genuine one still starts the session.", "One forged prekey message would otherwise make the real one undecryptable."),
+    // Sessions and associated data.
+    ("WrongSession", UnboundAssociatedData, "A message of one session delivered to the receiver's session with another peer.", "Accepting it means the message is not bound to its session and identities."),
+    ("Reflection", UnboundAssociatedData, "A party's own message is delivered back to it as if from the peer.", "Accepting it means the direction is not bound to the message."),
+    ("IdentityMismatch", UnboundAssociatedData, "A prekey message from a peer carries another identity key than that peer's session.", ""),
+    // State rollback.
+    ("StateRollback", StateRollback, "The receiver's state is restored from a snapshot: the restored state must behave exactly as it did (the message decrypts again, and a second delivery is a duplicate).", "Snapshot or restore that misses part of the state makes backups unsafe."),
+    ("SenderRollback", KeyReuse, "The sender's state is restored from a snapshot and it sends again: the same message key is reused, and the receiver rejects the second message as a duplicate.", "Shows why a rolled-back sender must never be used: the message key (and nonce) repeat."),
+    // Bundles and X3DH.
+    ("BadSignedPrekeySignature", MissingStep, "The bundle's signed prekey signature does not verify: initiate fails with bad_signature (X3DH §3.3).", "Not checking it lets a server substitute its own signed prekey."),
+    ("LowOrderSignedPrekey", LowOrderPoint, "The bundle's signed prekey is a low-order point (signed by the genuine identity key): a DH output is all zero, invalid_key.", "Accepting it gives a session key the attacker knows."),
+    ("LowOrderIdentityKey", LowOrderPoint, "The bundle's identity key is a low-order point. Where XEdDSA can verify a signature for it, one was forged, so the DH check (invalid_key) must catch it; encodings XEdDSA refuses (u >= p, u = p - 1) give bad_signature.", "Accepting it gives a session key the attacker knows."),
+    ("LowOrderOneTimePrekey", LowOrderPoint, "The bundle's one-time prekey is a low-order point: DH4 (Olm: a triple-DH output) is all zero, invalid_key.", "Accepting it gives a session key the attacker partly knows."),
+    ("LowOrderRatchetKey", LowOrderPoint, "A message header carries a low-order ratchet public key: the DH ratchet step's output is all zero, invalid_key.", "Accepting it gives a chain key the attacker knows."),
+    ("MissingOneTimePrekey", MissingStep, "An Olm bundle without a one-time key: Olm needs one, so initiate fails with unknown_prekey.", ""),
+    // XEdDSA.
+    ("WrongPublicKey", AuthBypass, "The signature is verified with another public key.", ""),
+    ("WrongMessage", AuthBypass, "The signature is verified against a modified message.", ""),
+    ("ModifiedSignature", ModifiedParameter, "A bit of R or s was flipped.", ""),
+    ("ModifiedSignBit", ModifiedParameter, "The sign bit libsignal keeps in the top bit of the signature's last byte was flipped, so the verifier converts the key to the opposite Edwards point.", ""),
+    ("NonCanonicalS", SignatureMalleability, "s + L (L the group order) instead of s. XEdDSA's verify only rejects s >= 2^253 and libsignal accepts this signature (it reduces s), so accepting it is allowed; this spec rejects any s >= L so that signatures are not malleable.", "A second valid encoding of the same signature."),
+    ("SOutOfRange", SignatureMalleability, "s + 2L, which is >= 2^253: rejected by XEdDSA's verify, libsignal and this spec.", ""),
+    ("NonCanonicalPublicKey", Malleability, "The public key u with bit 255 set. XEdDSA's verify rejects u >= p; libsignal ignores bit 255 and accepts, so accepting is allowed; this spec rejects.", ""),
+    ("PublicKeyOutOfRange", ModifiedParameter, "The public key u + p (>= p): XEdDSA's verify and this spec reject it, and libsignal, which drops bit 255 before reducing, sees another key.", ""),
+];
+
+/// The note of `flag`. Panics on an unknown flag: a generator bug.
+pub fn note(flag: &str) -> Note {
+    let (_, bug_type, description, effect) = CATALOG
+        .iter()
+        .find(|(f, ..)| *f == flag)
+        .unwrap_or_else(|| panic!("flag {flag} has no note"));
+    Note {
+        bug_type: *bug_type,
+        description: description.to_string(),
+        effect: (!effect.is_empty()).then(|| effect.to_string()),
+        links: Vec::new(),
+    }
+}
+
+/// The notes of exactly these flags.
+pub fn notes_for<'a>(flags: impl IntoIterator<Item = &'a String>) -> BTreeMap<String, Note> {
+    flags.into_iter().map(|f| (f.clone(), note(f))).collect()
+}
+
+/// Every flag, for documentation.
+pub fn all() -> impl Iterator<Item = (&'static str, Note)> {
+    CATALOG.iter().map(|(f, ..)| (*f, note(f)))
+}
