@@ -37,7 +37,7 @@ const CATALOG: &[(&str, BugType, &str, &str)] = &[
     ("SkippedKeyEvicted", SkipLimitDos, "More keys were skipped than the profile stores: the oldest were evicted, so their messages fail with duplicate_message.", "An unbounded skipped-key store lets a sender exhaust the receiver's memory."),
     ("ReceiverChainEvicted", SkipLimitDos, "A late message of a receiving chain older than the profile keeps: the chain was evicted, so it cannot be decrypted.", "Unbounded receiving chains let a peer exhaust the receiver's memory."),
     // Tampering.
-    ("TamperedVersion", ModifiedParameter, "The message's version or type byte was changed: decode_error.", ""),
+    ("TamperedVersion", ModifiedParameter, "The top bit of the message's version or type byte was flipped, giving a version or type the profile does not know: decode_error.", ""),
     ("TamperedRatchetKey", UnauthenticatedHeader, "A bit of the header's ratchet public key was flipped.", "Accepting it means the header is not authenticated."),
     ("TamperedCounter", UnauthenticatedHeader, "The header's message counter N was changed.", "Accepting it means the header is not authenticated."),
     ("TamperedPreviousCounter", UnauthenticatedHeader, "The header's previous-chain counter PN was changed.", "Accepting it means the header is not authenticated."),
