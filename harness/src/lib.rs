@@ -8,5 +8,4 @@ pub mod scripts;
 pub mod shim_client;
 pub mod shim_server;
 pub mod suite;
-pub mod vectors_check;
 pub use e2ee_vectors::spec_iut;

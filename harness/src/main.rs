@@ -40,7 +40,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum VectorsCommand {
-    /// Rewrite the vector files from the spec (byte-for-byte reproducible).
+    /// Rewrite the vector files (and, beside them, their schemas) from the spec,
+    /// byte-for-byte reproducibly.
     Generate {
         #[arg(long, default_value = default_vectors())]
         out: PathBuf,
@@ -222,7 +223,7 @@ fn progress(name: &str, len: usize) -> Option<indicatif::ProgressBar> {
 
 fn vectors(command: VectorsCommand) -> ExitCode {
     match command {
-        VectorsCommand::Generate { out } => match e2ee_vectors::generate::write_all(&out) {
+        VectorsCommand::Generate { out } => match generate(&out) {
             Ok(files) => {
                 println!("wrote {} files to {}", files.len(), out.display());
                 ExitCode::SUCCESS
@@ -231,6 +232,14 @@ fn vectors(command: VectorsCommand) -> ExitCode {
         },
         VectorsCommand::Check { dir } => check_vectors(&dir),
     }
+}
+
+/// The vector files into `out`, and the JSON Schemas they pin into `out/../schema`.
+fn generate(out: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = e2ee_vectors::generate::write_all(out)?;
+    let schema_dir = out.parent().unwrap_or(Path::new(".")).join("schema");
+    files.extend(e2ee_vectors::schema::write_all(&schema_dir)?);
+    Ok(files)
 }
 
 /// Known-answer files are re-derived with the spec; trace files are replayed against it.
@@ -247,7 +256,10 @@ fn check_vectors(dir: &Path) -> ExitCode {
         return usage(format!("no vector files under {}", dir.display()));
     }
     for path in files {
-        let (p, f, errors) = e2ee_harness::vectors_check::check_file(&path);
+        let (p, f, errors) = match e2ee_vectors::kat::check_file(&path) {
+            Ok(c) => (c.passed, c.failed, c.failures),
+            Err(e) => (0, 1, vec![e]),
+        };
         println!("{}: {p} passed, {f} failed", path.display());
         for e in errors.iter().take(10) {
             println!("  {e}");

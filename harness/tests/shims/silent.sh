@@ -1,0 +1,3 @@
+#!/bin/sh
+# Never answers, not even hello.
+exec sleep 60
