@@ -101,8 +101,18 @@ pub fn summary(results: &[TestResult], stale: &[String], unexpected_passes: &[&T
     if noted > 0 {
         let _ = writeln!(out, "\n{noted} passing tests carry notes (weaker checks, e.g. an error class the implementation cannot report); see the JSON report.");
     }
+    let mut entries: Vec<&str> = Vec::new();
     for r in unexpected_passes {
-        let _ = writeln!(out, "UNEXPECTED PASS {} {} (expectations: {}): remove the entry", r.implementation, r.id, r.expectation.as_deref().unwrap_or(""));
+        let entry = r.expectation.as_deref().unwrap_or("");
+        if !entries.contains(&entry) {
+            entries.push(entry);
+        }
+    }
+    for entry in entries {
+        let ids: Vec<&str> = unexpected_passes.iter().filter(|r| r.expectation.as_deref() == Some(entry)).map(|r| r.id.as_str()).collect();
+        let shown = ids.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+        let more = if ids.len() > 3 { format!(" and {} more", ids.len() - 3) } else { String::new() };
+        let _ = writeln!(out, "UNEXPECTED PASS of {} test(s) ({shown}{more}): expectation {entry} did not hold for them", ids.len());
     }
     for s in stale {
         let _ = writeln!(out, "STALE expectation {s}: matches no test that ran");

@@ -99,18 +99,21 @@ fn decode(message: &[u8]) -> Result<(Header, &[u8]), Error> {
     Ok((Header { dh, pn, n }, ciphertext))
 }
 
+/// libsignal `session_cipher.rs` `decrypt_message_with_state` compares the message version
+/// with the session's before it looks for a message key, so a version mismatch is reported
+/// as a failed decryption even for a message that would otherwise be a duplicate.
 pub fn parse_header(message: &[u8]) -> Result<Header, Error> {
-    decode(message).map(|(header, _)| header)
+    let (header, _) = decode(message)?;
+    if message[0] >> 4 != SESSION_VERSION {
+        return Err(Error::AuthFailure);
+    }
+    Ok(header)
 }
 
 /// Encrypt-then-MAC: the MAC is checked before the ciphertext is decrypted.
 pub fn open(mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Result<Vec<u8>, Error> {
+    parse_header(message)?;
     let (_, ciphertext) = decode(message)?;
-    // A message version other than the session's is a failed decryption in libsignal
-    // (`session_cipher.rs`, "decryption failed"), as is any change the MAC catches.
-    if message[0] >> 4 != SESSION_VERSION {
-        return Err(Error::AuthFailure);
-    }
     let (cipher_key, mac_key, iv) = message_keys(mk);
     let body = &message[..message.len() - MAC_LEN];
     kdf::verify_hmac_sha256_truncated(&mac_key, &[ad, body].concat(), &message[body.len()..])?;
