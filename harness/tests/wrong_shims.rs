@@ -1,0 +1,111 @@
+//! A deliberately wrong implementation fails exactly the tests that should catch it, by id;
+//! and the spec in-process and behind the shim give the same results test by test.
+
+use e2ee_harness::impls::Implementation;
+use e2ee_harness::report::Status;
+use e2ee_harness::suite::{self, Options, RunMode};
+use e2ee_iut::protocol::{Failure, Iut, Reply, Request};
+use e2ee_spec::Profile;
+use e2ee_vectors::spec_iut::SpecIut;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+fn options(modes: Vec<RunMode>) -> Options {
+    Options {
+        modes,
+        profiles: Profile::ALL.to_vec(),
+        vectors: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/data")),
+        cases: 16,
+        seed: 7,
+        filter: None,
+        shard: None,
+        failures_dir: std::env::temp_dir().join("e2ee-conform-test-failures"),
+    }
+}
+
+fn run(mut imp: Implementation, opts: &Options) -> Vec<(String, Status)> {
+    let plan = suite::plan(&imp.hello, opts);
+    assert!(plan.len() > 100, "the suite is not empty");
+    plan.iter().map(|p| {
+        let r = suite::run_one(&mut imp, p, opts);
+        (r.id, r.status)
+    }).collect()
+}
+
+fn failing(results: &[(String, Status)]) -> BTreeSet<String> {
+    results.iter().filter(|(_, s)| *s == Status::Fail).map(|(id, _)| id.clone()).collect()
+}
+
+/// The spec with one check removed: when the spec rejects a decrypt with `class`, the
+/// wrapper answers as a careless implementation would, accepting the message.
+struct Careless {
+    spec: SpecIut,
+    class: &'static str,
+}
+
+impl Iut for Careless {
+    fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        match self.spec.call(request) {
+            Err(Failure::Rejected { class, .. }) if class == self.class && matches!(request, Request::Decrypt { .. }) => {
+                Ok(Reply::Decrypted { plaintext: String::new() })
+            }
+            other => other,
+        }
+    }
+}
+
+fn careless(class: &'static str) -> Implementation {
+    Implementation { name: format!("careless-{class}"), iut: Box::new(Careless { spec: SpecIut::new(0), class }), hello: SpecIut::hello() }
+}
+
+/// Every test (kat id) with a deliver step expected to fail with `class`, read straight
+/// from the vector files: the independent answer to "which tests should catch this bug".
+fn tests_expecting(class: &str) -> BTreeSet<String> {
+    let opts = options(vec![RunMode::Kat]);
+    let mut out = BTreeSet::new();
+    for profile in Profile::ALL {
+        for (path, _) in suite::trace_files(&opts.vectors, profile) {
+            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            for group in v["testGroups"].as_array().unwrap() {
+                for test in group["tests"].as_array().unwrap() {
+                    let catches = test["steps"].as_array().unwrap().iter().any(|s| s["op"] == "deliver" && s["expect"]["error"] == class);
+                    if catches {
+                        out.insert(format!("kat/{}/{}", profile.name(), test["tcId"].as_str().unwrap()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn replay_accepting_implementation_fails_exactly_the_replay_tests() {
+    let results = run(careless("duplicate_message"), &options(vec![RunMode::Kat]));
+    let expected = tests_expecting("duplicate_message");
+    assert!(expected.len() > 20, "{} replay tests", expected.len());
+    assert_eq!(failing(&results), expected);
+}
+
+#[test]
+fn skip_limit_ignoring_implementation_fails_exactly_the_skip_tests() {
+    let results = run(careless("too_far_ahead"), &options(vec![RunMode::Kat]));
+    let expected = tests_expecting("too_far_ahead");
+    assert!(expected.len() >= 6, "{} skip-limit tests", expected.len());
+    assert_eq!(failing(&results), expected);
+}
+
+#[test]
+fn spec_and_spec_shim_agree_test_by_test() {
+    let opts = options(vec![RunMode::Kat, RunMode::Interop, RunMode::Props]);
+    let exe = env!("CARGO_BIN_EXE_e2ee-conform");
+    let shim = e2ee_harness::shim_client::ShimIut::start(&[exe.to_string(), "shim".into()], Duration::from_secs(10)).unwrap();
+    let hello = shim.hello.clone();
+    let shim = Implementation { name: "spec-shim".into(), iut: Box::new(shim), hello };
+    let spec = Implementation { name: "spec".into(), iut: Box::new(SpecIut::new(0)), hello: SpecIut::hello() };
+    let a = run(spec, &opts);
+    let b = run(shim, &opts);
+    assert_eq!(a, b);
+    assert!(a.iter().all(|(_, s)| *s != Status::Fail));
+}
