@@ -4,6 +4,9 @@
 //! HENCRYPT is ChaCha20-Poly1305 under the header key with a 12-byte nonce chosen by the
 //! sender (an input, like all randomness) and sent in front of the encrypted header: a
 //! header key is used for a whole chain, so the nonce cannot be derived from the message key.
+//! A random 96-bit nonce collides among k headers under one header key with probability
+//! about k²/2⁹⁷ (2⁻⁵⁷ for a million messages in one chain): acceptable, and documented in
+//! PROFILES.md as the one place `modern` relies on sender randomness for nonce uniqueness.
 //! The message body is encrypted exactly as in `profiles::modern`, with the associated data
 //! AD || type byte || nonce || encrypted header (§4: ENCRYPT(mk, plaintext, CONCAT(AD, enc_header))).
 
@@ -24,7 +27,7 @@ pub struct SkippedKey {
     pub mk: [u8; 32],
 }
 
-/// §4.2 state: §3.2's plus `HKs`, `HKr`, `NHKs`, `NHKr`.
+/// §4.3 state variables: §3.2's plus `HKs`, `HKr`, `NHKs`, `NHKr`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct State {
     pub dh_s: KeyPair,
@@ -42,7 +45,7 @@ pub struct State {
     pub skipped: Vec<SkippedKey>,
 }
 
-/// §4.1 KDF_RK_HE: HKDF(salt = RK, ikm = DH output) → (RK, CK, NHK).
+/// §4.2 KDF_RK_HE: HKDF(salt = RK, ikm = DH output) → (RK, CK, NHK).
 pub fn kdf_rk_he(rk: &[u8; 32], dh_out: &[u8; 32]) -> ([u8; 32], [u8; 32], [u8; 32]) {
     let mut out = [[0u8; 32]; 3];
     if let Ok(okm) = kdf::hkdf_sha256(rk, dh_out, KDF_RK_HE_INFO, 96) {
@@ -53,18 +56,18 @@ pub fn kdf_rk_he(rk: &[u8; 32], dh_out: &[u8; 32]) -> ([u8; 32], [u8; 32], [u8; 
     (out[0], out[1], out[2])
 }
 
-/// §4.1 HENCRYPT: encrypted header = ChaCha20-Poly1305(hk, nonce, type byte, header).
+/// §4.2 HENCRYPT: encrypted header = ChaCha20-Poly1305(hk, nonce, type byte, header).
 pub fn hencrypt(hk: &[u8; 32], nonce: &[u8; 12], header: &Header) -> Vec<u8> {
     chacha::seal(hk, nonce, &[TYPE_HEADER_ENCRYPTED], &modern::encode_header(header))
 }
 
-/// §4.1 HDECRYPT: `None` when the header does not authenticate under `hk`.
+/// §4.2 HDECRYPT: `None` when the header does not authenticate under `hk`.
 pub fn hdecrypt(hk: &[u8; 32], nonce: &[u8; 12], enc_header: &[u8]) -> Option<Header> {
     let plain = chacha::open(hk, nonce, &[TYPE_HEADER_ENCRYPTED], enc_header).ok()?;
     modern::decode_header(&plain).ok()
 }
 
-/// §4.2 RatchetInitAliceHE.
+/// §4.4 RatchetInitAliceHE.
 pub fn ratchet_init_alice(
     sk: &[u8; 32],
     bob_dh_public: &[u8; 32],
@@ -91,7 +94,7 @@ pub fn ratchet_init_alice(
     })
 }
 
-/// §4.2 RatchetInitBobHE.
+/// §4.4 RatchetInitBobHE.
 pub fn ratchet_init_bob(
     sk: &[u8; 32],
     bob_dh: &KeyPair,
@@ -147,7 +150,7 @@ fn open_body(mk: &[u8; 32], parts: &Parts<'_>, ad: &[u8]) -> Result<Vec<u8>, Err
     Ok(chacha::open(&key, &nonce, &[ad, parts.prefix].concat(), parts.body)?)
 }
 
-/// §4.3 RatchetEncryptHE. `header_nonce` is the sender's fresh randomness for HENCRYPT.
+/// §4.5 RatchetEncryptHE. `header_nonce` is the sender's fresh randomness for HENCRYPT.
 #[hax_lib::ensures(|result| match &result {
     Ok((new, _)) => new.n_s > 0 && new.skipped == state.skipped,
     Err(_) => true,
@@ -183,7 +186,7 @@ pub fn ratchet_encrypt(
     Ok((s, message))
 }
 
-/// §4.4 RatchetDecryptHE. `fresh` is the private key of the next ratchet key pair, used
+/// §4.6 RatchetDecryptHE. `fresh` is the private key of the next ratchet key pair, used
 /// only if this message starts a DH ratchet step.
 #[hax_lib::ensures(|result| match &result {
     Ok((new, _)) => new.skipped.len() <= 2000 || new.skipped.len() <= state.skipped.len(),
@@ -234,7 +237,7 @@ pub fn ratchet_decrypt(
     Ok((s, plaintext))
 }
 
-/// §4.4 SkipMessageKeysHE, with `modern`'s MAX_SKIP and store size.
+/// §4.6 SkipMessageKeysHE, with `modern`'s MAX_SKIP and store size.
 pub fn skip_message_keys(state: &mut State, until: u32) -> Result<(), Error> {
     let (ck_r, hk_r) = match (state.ck_r, state.hk_r) {
         (Some(ck), Some(hk)) => (ck, hk),
@@ -264,7 +267,7 @@ pub fn skip_message_keys(state: &mut State, until: u32) -> Result<(), Error> {
     Ok(())
 }
 
-/// §4.4 DHRatchetHE.
+/// §4.6 DHRatchetHE.
 fn dh_ratchet(s: &mut State, header: &Header, fresh: &[u8; 32]) -> Result<(), Error> {
     s.pn = s.n_s;
     s.n_s = 0;

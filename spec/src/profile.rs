@@ -94,7 +94,7 @@ impl Profile {
 
     /// The `PN` a sending chain records for the previous one, given that chain's `Ns`. The
     /// Double Ratchet document sends the count; libsignal sends the index of the last
-    /// message, `max(Ns - 1, 0)` (`state/session.rs`, where the receiver never reads it).
+    /// message, `max(Ns - 1, 0)` (`session_cipher.rs`; the receiver never reads it).
     pub fn previous_counter(self, n_s: u32) -> u32 {
         match self {
             Profile::SignalV3 => n_s.saturating_sub(1),

@@ -1,7 +1,7 @@
 //! The X3DH key agreement protocol, Signal specification revision 1 (2016-11-04), §2–§3.
 //!
 //! Curve X25519, hash SHA-256. `Encode(PK)` is the 0x05 type byte followed by the 32-byte
-//! u-coordinate (§2.5, and libsignal's serialization). The KDF's `info` and output length
+//! u-coordinate (§2.2, and libsignal's serialization). The KDF's `info` and output length
 //! are the profile's; everything else here is the document's.
 
 use crate::crypto::{kdf, x25519, xeddsa};
@@ -32,7 +32,7 @@ pub struct Agreement {
     pub ad: Vec<u8>,
 }
 
-/// §2.5 Encode(PK).
+/// §2.2 Encode(PK).
 pub fn encode(key: &[u8; 32]) -> [u8; 33] {
     encode_public_key(key)
 }

@@ -26,7 +26,7 @@ pub const HEADER_LEN: usize = 40;
 /// ChaCha20-Poly1305 tag length (RFC 8439).
 pub const TAG_LEN: usize = 16;
 
-/// MAX_SKIP = 1000, the order of magnitude the Double Ratchet document suggests: enough for
+/// MAX_SKIP = 1000 (the Double Ratchet document, §6.4, gives 1000 as an example bound): enough for
 /// real message loss, small enough that one forged header costs at most 1000 HMACs.
 /// Skipped keys are kept in one store of 2000 (two full gaps), oldest evicted first.
 /// One receiving chain, as in the document. Plaintexts up to 64 KiB.
