@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 echo "== tests"
 cargo test --workspace
 
+echo "== Wycheproof counts per file"
+cargo test -q -p e2ee-spec --test crypto_wycheproof -- --nocapture 2>&1 | grep -E "passed|not applicable" || true
+
 echo "== hax contracts type-check (RUSTFLAGS=--cfg hax, separate target dir)"
 RUSTC_BOOTSTRAP=1 RUSTFLAGS="--cfg hax" CARGO_TARGET_DIR=target/hax cargo check -p e2ee-spec
 
