@@ -17,29 +17,38 @@ pub struct Expectations {
 
 impl Expectations {
     pub fn empty() -> Expectations {
-        Expectations { entries: Vec::new() }
+        Expectations {
+            entries: Vec::new(),
+        }
     }
 
     pub fn load(path: &std::path::Path) -> Result<Expectations, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let map: BTreeMap<String, String> =
-            serde_json::from_str(&text).map_err(|e| format!("{}: not a JSON object of glob -> reason: {e}", path.display()))?;
+        let map: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}: not a JSON object of glob -> reason: {e}",
+                path.display()
+            )
+        })?;
         let mut entries = Vec::new();
         for (key, reason) in map {
             let (imp, glob) = match key.split_once(':') {
-                Some((imp, glob)) if !imp.contains('/') && !imp.contains('*') => (Some(imp.to_string()), glob.to_string()),
+                Some((imp, glob)) if !imp.contains('/') && !imp.contains('*') => {
+                    (Some(imp.to_string()), glob.to_string())
+                }
                 _ => (None, key.clone()),
             };
-            let pattern = glob::Pattern::new(&glob).map_err(|e| format!("{}: bad glob {key:?}: {e}", path.display()))?;
+            let pattern = glob::Pattern::new(&glob)
+                .map_err(|e| format!("{}: bad glob {key:?}: {e}", path.display()))?;
             entries.push((imp, pattern, key, reason));
         }
         Ok(Expectations { entries })
     }
 
     fn find(&self, r: &TestResult) -> Option<&(Option<String>, glob::Pattern, String, String)> {
-        self.entries
-            .iter()
-            .find(|(imp, pattern, _, _)| imp.as_ref().is_none_or(|i| i == &r.implementation) && pattern.matches(&r.id))
+        self.entries.iter().find(|(imp, pattern, _, _)| {
+            imp.as_ref().is_none_or(|i| i == &r.implementation) && pattern.matches(&r.id)
+        })
     }
 
     /// Apply to every result; returns the stale entries.
@@ -56,11 +65,19 @@ impl Expectations {
                 }
             }
         }
-        self.entries.iter().zip(used).filter(|(_, u)| !u).map(|(e, _)| e.2.clone()).collect()
+        self.entries
+            .iter()
+            .zip(used)
+            .filter(|(_, u)| !u)
+            .map(|(e, _)| e.2.clone())
+            .collect()
     }
 }
 
 /// Results matched by an entry that nevertheless passed.
 pub fn unexpected_passes(results: &[TestResult]) -> Vec<&TestResult> {
-    results.iter().filter(|r| r.status == Status::Pass && r.expectation.is_some()).collect()
+    results
+        .iter()
+        .filter(|r| r.status == Status::Pass && r.expectation.is_some())
+        .collect()
 }

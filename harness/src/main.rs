@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "e2ee-conform", version, about = "Conformance suite for end-to-end encrypted messaging protocols")]
+#[command(
+    name = "e2ee-conform",
+    version,
+    about = "Conformance suite for end-to-end encrypted messaging protocols"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -118,21 +122,41 @@ fn options(args: &RunArgs) -> Result<Options, String> {
     let profiles = if args.profile.is_empty() {
         Profile::ALL.to_vec()
     } else {
-        args.profile.iter().map(|p| Profile::from_name(p).ok_or(format!("unknown profile {p:?}"))).collect::<Result<_, _>>()?
+        args.profile
+            .iter()
+            .map(|p| Profile::from_name(p).ok_or(format!("unknown profile {p:?}")))
+            .collect::<Result<_, _>>()?
     };
-    let filter = args.filter.as_deref().map(glob::Pattern::new).transpose().map_err(|e| format!("bad --filter: {e}"))?;
+    let filter = args
+        .filter
+        .as_deref()
+        .map(glob::Pattern::new)
+        .transpose()
+        .map_err(|e| format!("bad --filter: {e}"))?;
     let shard = match &args.shard {
         None => None,
         Some(s) => {
             let (k, n) = s.split_once('/').ok_or("--shard is K/N")?;
-            let (k, n): (usize, usize) = (k.parse().map_err(|_| "--shard K")?, n.parse().map_err(|_| "--shard N")?);
+            let (k, n): (usize, usize) = (
+                k.parse().map_err(|_| "--shard K")?,
+                n.parse().map_err(|_| "--shard N")?,
+            );
             if n == 0 || k == 0 || k > n {
                 return Err("--shard K/N needs 1 <= K <= N".into());
             }
             Some((k, n))
         }
     };
-    Ok(Options { modes, profiles, vectors: args.vectors.clone(), cases: args.cases, seed: args.seed, filter, shard, failures_dir: args.failures_dir.clone() })
+    Ok(Options {
+        modes,
+        profiles,
+        vectors: args.vectors.clone(),
+        cases: args.cases,
+        seed: args.seed,
+        filter,
+        shard,
+        failures_dir: args.failures_dir.clone(),
+    })
 }
 
 fn run(args: RunArgs, list_only: bool) -> ExitCode {
@@ -147,7 +171,11 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         },
         None => Expectations::empty(),
     };
-    let names: Vec<String> = if args.impls.is_empty() { impls::BUNDLED.iter().map(|s| s.to_string()).collect() } else { args.impls.clone() };
+    let names: Vec<String> = if args.impls.is_empty() {
+        impls::BUNDLED.iter().map(|s| s.to_string()).collect()
+    } else {
+        args.impls.clone()
+    };
     let timeout = Duration::from_millis(args.timeout_ms);
     let mut results = Vec::new();
     for name in &names {
@@ -164,7 +192,13 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         }
         let plan = suite::plan(&imp.hello, &opts);
         if list_only {
-            println!("{name}: {} {} [{}] — {} tests", imp.hello.name, imp.hello.version, imp.hello.capabilities.join(", "), plan.len());
+            println!(
+                "{name}: {} {} [{}] — {} tests",
+                imp.hello.name,
+                imp.hello.version,
+                imp.hello.capabilities.join(", "),
+                plan.len()
+            );
             for p in &plan {
                 println!("  {}", p.id);
             }
@@ -183,7 +217,10 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         if let Some(b) = bar {
             b.finish_and_clear();
         }
-        for r in results.iter().filter(|r| &r.implementation == name && r.mode == "props") {
+        for r in results
+            .iter()
+            .filter(|r| &r.implementation == name && r.mode == "props")
+        {
             println!("{name} props {}: {}", r.id, r.detail);
         }
     }
@@ -215,7 +252,9 @@ fn progress(name: &str, len: usize) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(len as u64);
-    let style = indicatif::ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {wide_msg}").ok()?;
+    let style =
+        indicatif::ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {wide_msg}")
+            .ok()?;
     bar.set_style(style.progress_chars("=> "));
     bar.set_prefix(name.to_string());
     Some(bar)
@@ -248,7 +287,10 @@ fn check_vectors(dir: &Path) -> ExitCode {
     let mut files: Vec<PathBuf> = Vec::new();
     for profile in Profile::ALL {
         if let Ok(rd) = std::fs::read_dir(dir.join(profile.name())) {
-            files.extend(rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")));
+            files.extend(
+                rd.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "json")),
+            );
         }
     }
     files.sort();

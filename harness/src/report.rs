@@ -60,12 +60,21 @@ impl Counts {
     /// `N passed, M failed, K skipped` (expected failures are counted as skipped: they did
     /// not pass, and they do not fail the run).
     pub fn line(&self) -> String {
-        format!("{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped + self.expected_failures)
+        format!(
+            "{} passed, {} failed, {} skipped",
+            self.passed,
+            self.failed,
+            self.skipped + self.expected_failures
+        )
     }
 }
 
 /// The text summary: one line per implementation and mode, the failures, the notes.
-pub fn summary(results: &[TestResult], stale: &[String], unexpected_passes: &[&TestResult]) -> String {
+pub fn summary(
+    results: &[TestResult],
+    stale: &[String],
+    unexpected_passes: &[&TestResult],
+) -> String {
     let mut out = String::new();
     let mut groups: Vec<(String, String)> = Vec::new();
     for r in results {
@@ -75,19 +84,33 @@ pub fn summary(results: &[TestResult], stale: &[String], unexpected_passes: &[&T
         }
     }
     for (imp, mode) in &groups {
-        let rs: Vec<&TestResult> = results.iter().filter(|r| &r.implementation == imp && &r.mode == mode).collect();
+        let rs: Vec<&TestResult> = results
+            .iter()
+            .filter(|r| &r.implementation == imp && &r.mode == mode)
+            .collect();
         let c = Counts::of(rs.iter().copied());
-        let expected = if c.expected_failures > 0 { format!(" ({} known failures excused)", c.expected_failures) } else { String::new() };
+        let expected = if c.expected_failures > 0 {
+            format!(" ({} known failures excused)", c.expected_failures)
+        } else {
+            String::new()
+        };
         let _ = writeln!(out, "{imp:>12} {mode:<8} {}{expected}", c.line());
     }
-    let failures: Vec<&TestResult> = results.iter().filter(|r| r.status == Status::Fail).collect();
+    let failures: Vec<&TestResult> = results
+        .iter()
+        .filter(|r| r.status == Status::Fail)
+        .collect();
     if !failures.is_empty() {
         let _ = writeln!(out, "\nFailures:");
         for r in failures.iter().take(50) {
             let _ = writeln!(out, "  FAIL {} {}: {}", r.implementation, r.id, r.detail);
         }
         if failures.len() > 50 {
-            let _ = writeln!(out, "  ... and {} more (see the JSON report)", failures.len() - 50);
+            let _ = writeln!(
+                out,
+                "  ... and {} more (see the JSON report)",
+                failures.len() - 50
+            );
         }
     }
     let skipped_reasons = skip_reasons(results);
@@ -97,7 +120,10 @@ pub fn summary(results: &[TestResult], stale: &[String], unexpected_passes: &[&T
             let _ = writeln!(out, "  {n:>5} {imp}: {reason}");
         }
     }
-    let noted: usize = results.iter().filter(|r| !r.notes.is_empty() && r.status == Status::Pass).count();
+    let noted: usize = results
+        .iter()
+        .filter(|r| !r.notes.is_empty() && r.status == Status::Pass)
+        .count();
     if noted > 0 {
         let _ = writeln!(out, "\n{noted} passing tests carry notes (weaker checks, e.g. an error class the implementation cannot report); see the JSON report.");
     }
@@ -109,9 +135,17 @@ pub fn summary(results: &[TestResult], stale: &[String], unexpected_passes: &[&T
         }
     }
     for entry in entries {
-        let ids: Vec<&str> = unexpected_passes.iter().filter(|r| r.expectation.as_deref() == Some(entry)).map(|r| r.id.as_str()).collect();
+        let ids: Vec<&str> = unexpected_passes
+            .iter()
+            .filter(|r| r.expectation.as_deref() == Some(entry))
+            .map(|r| r.id.as_str())
+            .collect();
         let shown = ids.iter().take(3).copied().collect::<Vec<_>>().join(", ");
-        let more = if ids.len() > 3 { format!(" and {} more", ids.len() - 3) } else { String::new() };
+        let more = if ids.len() > 3 {
+            format!(" and {} more", ids.len() - 3)
+        } else {
+            String::new()
+        };
         let _ = writeln!(out, "UNEXPECTED PASS of {} test(s) ({shown}{more}): expectation {entry} did not hold for them", ids.len());
     }
     for s in stale {
@@ -124,7 +158,10 @@ pub fn summary(results: &[TestResult], stale: &[String], unexpected_passes: &[&T
 fn skip_reasons(results: &[TestResult]) -> Vec<(String, String, usize)> {
     let mut out: Vec<(String, String, usize)> = Vec::new();
     for r in results.iter().filter(|r| r.status == Status::Skip) {
-        match out.iter_mut().find(|(i, d, _)| i == &r.implementation && d == &r.detail) {
+        match out
+            .iter_mut()
+            .find(|(i, d, _)| i == &r.implementation && d == &r.detail)
+        {
             Some(entry) => entry.2 += 1,
             None => out.push((r.implementation.clone(), r.detail.clone(), 1)),
         }
@@ -140,7 +177,12 @@ struct JsonReport<'a> {
 }
 
 pub fn json(results: &[TestResult], stale: &[String]) -> String {
-    serde_json::to_string_pretty(&JsonReport { counts: Counts::of(results), results, stale_expectations: stale }).unwrap_or_default()
+    serde_json::to_string_pretty(&JsonReport {
+        counts: Counts::of(results),
+        results,
+        stale_expectations: stale,
+    })
+    .unwrap_or_default()
 }
 
 /// JUnit XML: one testsuite per implementation and mode.
@@ -154,7 +196,10 @@ pub fn junit(results: &[TestResult]) -> String {
         }
     }
     for (imp, mode) in groups {
-        let rs: Vec<&TestResult> = results.iter().filter(|r| r.implementation == imp && r.mode == mode).collect();
+        let rs: Vec<&TestResult> = results
+            .iter()
+            .filter(|r| r.implementation == imp && r.mode == mode)
+            .collect();
         let c = Counts::of(rs.iter().copied());
         let _ = writeln!(
             out,
@@ -165,15 +210,29 @@ pub fn junit(results: &[TestResult]) -> String {
             c.skipped + c.expected_failures
         );
         for r in rs {
-            let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.6}\"", xml(&format!("{imp}.{mode}")), xml(&r.id), r.duration.as_secs_f64());
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.6}\"",
+                xml(&format!("{imp}.{mode}")),
+                xml(&r.id),
+                r.duration.as_secs_f64()
+            );
             match r.status {
                 Status::Pass => out.push_str("/>\n"),
                 Status::Fail => {
-                    let _ = writeln!(out, ">\n      <failure message=\"{}\"/>\n    </testcase>", xml(&r.detail));
+                    let _ = writeln!(
+                        out,
+                        ">\n      <failure message=\"{}\"/>\n    </testcase>",
+                        xml(&r.detail)
+                    );
                 }
                 Status::Skip | Status::ExpectedFail => {
                     let why = r.expectation.clone().unwrap_or_else(|| r.detail.clone());
-                    let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(&why));
+                    let _ = writeln!(
+                        out,
+                        ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                        xml(&why)
+                    );
                 }
             }
         }

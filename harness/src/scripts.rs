@@ -5,39 +5,25 @@
 use e2ee_spec::Profile;
 use e2ee_vectors::envelope::Verdict;
 use e2ee_vectors::trace::{Expect, PartyInit, Step, TraceTest};
-use sha2::{Digest, Sha256};
 
-/// Deterministic randomness for scripts: SHA-256(seed || label || counter).
-pub struct Randomness {
-    seed: u64,
-    counter: u64,
-}
-
-impl Randomness {
-    pub fn new(seed: u64) -> Randomness {
-        Randomness { seed, counter: 0 }
-    }
-
-    pub fn hex(&mut self, len: usize) -> String {
-        let mut out = Vec::new();
-        while out.len() < len {
-            self.counter += 1;
-            let block = Sha256::new().chain_update(self.seed.to_be_bytes()).chain_update(self.counter.to_be_bytes()).finalize();
-            out.extend_from_slice(&block);
-        }
-        out.truncate(len);
-        hex::encode(out)
-    }
-}
+use e2ee_vectors::rng::Rng;
 
 pub const ALICE: &str = "alice";
 pub const BOB: &str = "bob";
 
 /// Alice and Bob, Bob's bundle (with a one-time prekey), Alice's session.
-pub fn setup(rng: &mut Randomness) -> (Vec<PartyInit>, Vec<Step>) {
+pub fn setup(rng: &mut Rng) -> (Vec<PartyInit>, Vec<Step>) {
     let parties = vec![
-        PartyInit { name: ALICE.into(), identity_private: rng.hex(32), registration_id: 1111 },
-        PartyInit { name: BOB.into(), identity_private: rng.hex(32), registration_id: 2222 },
+        PartyInit {
+            name: ALICE.into(),
+            identity_private: rng.hex(32),
+            registration_id: 1111,
+        },
+        PartyInit {
+            name: BOB.into(),
+            identity_private: rng.hex(32),
+            registration_id: 2222,
+        },
     ];
     let steps = vec![
         Step::Publish {
@@ -61,7 +47,7 @@ pub fn setup(rng: &mut Randomness) -> (Vec<PartyInit>, Vec<Step>) {
     (parties, steps)
 }
 
-pub fn send(rng: &mut Randomness, from: &str, to: &str, label: &str) -> Step {
+pub fn send(rng: &mut Rng, from: &str, to: &str, label: &str) -> Step {
     Step::Send {
         actor: from.into(),
         peer: to.into(),
@@ -73,8 +59,14 @@ pub fn send(rng: &mut Randomness, from: &str, to: &str, label: &str) -> Step {
     }
 }
 
-pub fn deliver(rng: &mut Randomness, to: &str, from: &str, label: &str) -> Step {
-    Step::Deliver { actor: to.into(), peer: from.into(), label: label.into(), ratchet_private: rng.hex(32), expect: Expect::default() }
+pub fn deliver(rng: &mut Rng, to: &str, from: &str, label: &str) -> Step {
+    Step::Deliver {
+        actor: to.into(),
+        peer: from.into(),
+        label: label.into(),
+        ratchet_private: rng.hex(32),
+        expect: Expect::default(),
+    }
 }
 
 /// The skip limit, exercised live: after the session is established Alice sends
@@ -84,7 +76,7 @@ pub fn deliver(rng: &mut Randomness, to: &str, from: &str, label: &str) -> Step 
 /// rejection changed no state).
 pub fn skip_limit(profile: Profile, seed: u64) -> TraceTest {
     let max = profile.limits().max_skip as usize;
-    let mut rng = Randomness::new(seed);
+    let mut rng = Rng::from_u64(seed);
     let (parties, mut steps) = setup(&mut rng);
     steps.push(send(&mut rng, ALICE, BOB, "first"));
     steps.push(deliver(&mut rng, BOB, ALICE, "first"));
@@ -127,7 +119,7 @@ pub enum Action {
 
 /// Turn actions into a script. Messages are labelled `m<k>`; a tampered copy `t<k>`.
 pub fn conversation(seed: u64, actions: &[Action]) -> TraceTest {
-    let mut rng = Randomness::new(seed);
+    let mut rng = Rng::from_u64(seed);
     let (parties, mut steps) = setup(&mut rng);
     let mut sent: Vec<(String, &str, &str)> = Vec::new();
     let mut undelivered: Vec<usize> = Vec::new();
@@ -137,7 +129,11 @@ pub fn conversation(seed: u64, actions: &[Action]) -> TraceTest {
             Action::Send(who) => {
                 // Bob has no session until one of Alice's messages reached him.
                 let bob_sends = *who == 1 && delivered.iter().any(|&i| sent[i].1 == ALICE);
-                let (from, to) = if bob_sends { (BOB, ALICE) } else { (ALICE, BOB) };
+                let (from, to) = if bob_sends {
+                    (BOB, ALICE)
+                } else {
+                    (ALICE, BOB)
+                };
                 let label = format!("m{k}");
                 steps.push(send(&mut rng, from, to, &label));
                 sent.push((label, from, to));
@@ -156,7 +152,12 @@ pub fn conversation(seed: u64, actions: &[Action]) -> TraceTest {
             Action::Tamper(n, offset, xor) if !sent.is_empty() => {
                 let (label, from, to) = sent[n % sent.len()].clone();
                 let as_label = format!("t{k}");
-                steps.push(Step::Tamper { label, as_label: as_label.clone(), offset: *offset as usize, xor: (*xor).max(1) });
+                steps.push(Step::Tamper {
+                    label,
+                    as_label: as_label.clone(),
+                    offset: *offset as usize,
+                    xor: (*xor).max(1),
+                });
                 steps.push(deliver(&mut rng, to, from, &as_label));
             }
             _ => {}

@@ -73,7 +73,9 @@ impl ShimIut {
             let mut reader = BufReader::new(stdout);
             loop {
                 let mut buf = Vec::new();
-                let n = (&mut reader).take(MAX_LINE as u64 + 1).read_until(b'\n', &mut buf);
+                let n = (&mut reader)
+                    .take(MAX_LINE as u64 + 1)
+                    .read_until(b'\n', &mut buf);
                 let line = match n {
                     Ok(0) | Err(_) => Line::Eof,
                     Ok(_) if buf.len() > MAX_LINE => Line::TooLong,
@@ -85,13 +87,22 @@ impl ShimIut {
                 }
             }
         });
-        self.child = Some(Running { child, stdin, lines: rx });
-        match self.exchange(&Request::Hello { protocol: PROTOCOL_VERSION }) {
+        self.child = Some(Running {
+            child,
+            stdin,
+            lines: rx,
+        });
+        match self.exchange(&Request::Hello {
+            protocol: PROTOCOL_VERSION,
+        }) {
             Ok(Reply::Hello(h)) if h.protocol == PROTOCOL_VERSION => {
                 self.hello = h;
                 Ok(())
             }
-            Ok(Reply::Hello(h)) => Err(format!("shim speaks protocol {}, runner speaks {PROTOCOL_VERSION}", h.protocol)),
+            Ok(Reply::Hello(h)) => Err(format!(
+                "shim speaks protocol {}, runner speaks {PROTOCOL_VERSION}",
+                h.protocol
+            )),
             Ok(_) => Err("bad hello reply".into()),
             Err(f) => Err(format!("no valid hello: {f}")),
         }
@@ -100,17 +111,30 @@ impl ShimIut {
     fn exchange(&mut self, request: &Request) -> Result<Reply, Failure> {
         self.next_id += 1;
         let id = self.next_id;
-        let running = self.child.as_mut().ok_or_else(|| Failure::Broken("shim not running".into()))?;
+        let running = self
+            .child
+            .as_mut()
+            .ok_or_else(|| Failure::Broken("shim not running".into()))?;
         let line = jsonl::request_line(id, request) + "\n";
-        if running.stdin.write_all(line.as_bytes()).and_then(|_| running.stdin.flush()).is_err() {
+        if running
+            .stdin
+            .write_all(line.as_bytes())
+            .and_then(|_| running.stdin.flush())
+            .is_err()
+        {
             return Err(Failure::Broken("shim closed its stdin (crashed?)".into()));
         }
         match running.lines.recv_timeout(self.timeout) {
             Ok(Line::Text(text)) => jsonl::parse_reply_line(&text, id, request),
-            Ok(Line::TooLong) => Err(Failure::Broken(format!("reply line longer than {MAX_LINE} bytes"))),
+            Ok(Line::TooLong) => Err(Failure::Broken(format!(
+                "reply line longer than {MAX_LINE} bytes"
+            ))),
             Ok(Line::Eof) | Err(RecvTimeoutError::Disconnected) => {
                 let status = running.child.try_wait().ok().flatten();
-                Err(Failure::Broken(format!("shim exited ({status:?}) before replying to {}", request.op())))
+                Err(Failure::Broken(format!(
+                    "shim exited ({status:?}) before replying to {}",
+                    request.op()
+                )))
             }
             Err(RecvTimeoutError::Timeout) => Err(Failure::Broken(format!(
                 "no reply to {} within {} ms",

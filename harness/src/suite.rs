@@ -51,8 +51,16 @@ pub struct Planned {
 }
 
 pub enum Job {
-    Trace { profile: String, group: TraceGroup, test: TraceTest, mode: Mode },
-    Props { profile: Profile, role: &'static str },
+    Trace {
+        profile: String,
+        group: TraceGroup,
+        test: TraceTest,
+        mode: Mode,
+    },
+    Props {
+        profile: Profile,
+        role: &'static str,
+    },
 }
 
 /// The trace files of a profile, in name order.
@@ -68,7 +76,8 @@ pub fn trace_files(vectors: &Path, profile: Profile) -> Vec<(PathBuf, VectorFile
             let text = std::fs::read_to_string(&p).ok()?;
             let value: serde_json::Value = serde_json::from_str(&text).ok()?;
             // Trace files are those whose groups are "TraceTest".
-            let is_trace = value["testGroups"].get(0).and_then(|g| g["type"].as_str()) == Some("TraceTest");
+            let is_trace =
+                value["testGroups"].get(0).and_then(|g| g["type"].as_str()) == Some("TraceTest");
             if !is_trace {
                 return None;
             }
@@ -96,14 +105,23 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
         for mode in &options.modes {
             match mode {
                 RunMode::Kat => {
-                    let replay = if has(hello, "deterministic") { Mode::Full } else { Mode::Receiver };
+                    let replay = if has(hello, "deterministic") {
+                        Mode::Full
+                    } else {
+                        Mode::Receiver
+                    };
                     for (_, file) in &files {
                         for group in &file.test_groups {
                             for test in &group.tests {
                                 out.push(Planned {
                                     id: format!("kat/{}/{}", profile.name(), test.tc_id),
                                     mode: RunMode::Kat,
-                                    job: Job::Trace { profile: profile.name().into(), group: group.clone(), test: test.clone(), mode: replay.clone() },
+                                    job: Job::Trace {
+                                        profile: profile.name().into(),
+                                        group: group.clone(),
+                                        test: test.clone(),
+                                        mode: replay.clone(),
+                                    },
                                 });
                             }
                         }
@@ -118,7 +136,11 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
                             }
                         }
                     }
-                    let plain = TraceGroup { group_type: "TraceTest".into(), header_encryption: false, tests: Vec::new() };
+                    let plain = TraceGroup {
+                        group_type: "TraceTest".into(),
+                        header_encryption: false,
+                        tests: Vec::new(),
+                    };
                     tests.push((plain, scripts::skip_limit(profile, options.seed)));
                     for (group, test) in tests {
                         for party in test.parties.iter().map(|p| p.name.clone()) {
@@ -149,7 +171,12 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
     }
     out.retain(|p| options.filter.as_ref().is_none_or(|f| f.matches(&p.id)));
     if let Some((k, n)) = options.shard {
-        out = out.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, p)| p).collect();
+        out = out
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, p)| p)
+            .collect();
     }
     out
 }
@@ -158,7 +185,12 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
 pub fn run_one(imp: &mut Implementation, planned: &Planned, options: &Options) -> TestResult {
     let start = Instant::now();
     let (status, detail, notes) = match &planned.job {
-        Job::Trace { profile, group, test, mode } => {
+        Job::Trace {
+            profile,
+            group,
+            test,
+            mode,
+        } => {
             let outcome = run_trace(imp, profile, group, test, mode);
             (status_of(&outcome), outcome.detail, outcome.notes)
         }
@@ -186,25 +218,47 @@ fn status_of(outcome: &Outcome) -> Status {
 
 /// A trace: for interop, the spec first records the expectations of a script that has
 /// none (the code-built ones), then plays the peer.
-fn run_trace(imp: &mut Implementation, profile: &str, group: &TraceGroup, test: &TraceTest, mode: &Mode) -> Outcome {
+fn run_trace(
+    imp: &mut Implementation,
+    profile: &str,
+    group: &TraceGroup,
+    test: &TraceTest,
+    mode: &Mode,
+) -> Outcome {
     let mut test = test.clone();
     let mut spec = SpecIut::new(0);
     if test.steps.iter().all(|s| expect_is_empty(s)) {
         if let Err(e) = engine::record(&mut spec, profile, group.header_encryption, &mut test) {
-            return Outcome { status: engine::Status::Fail, step: None, detail: format!("the spec could not record this script: {e}"), notes: Vec::new() };
+            return Outcome {
+                status: engine::Status::Fail,
+                step: None,
+                detail: format!("the spec could not record this script: {e}"),
+                notes: Vec::new(),
+            };
         }
     }
     let peer: Option<&mut dyn e2ee_iut::Iut> = match mode {
         Mode::Interop { .. } => Some(&mut spec),
         _ => None,
     };
-    engine::run(imp.iut.as_mut(), peer, &imp.hello, profile, group, &test, mode)
+    engine::run(
+        imp.iut.as_mut(),
+        peer,
+        &imp.hello,
+        profile,
+        group,
+        &test,
+        mode,
+    )
 }
 
 fn expect_is_empty(step: &e2ee_vectors::trace::Step) -> bool {
     use e2ee_vectors::trace::Step::*;
     match step {
-        Publish { expect, .. } | Initiate { expect, .. } | Send { expect, .. } | Deliver { expect, .. } => *expect == Default::default(),
+        Publish { expect, .. }
+        | Initiate { expect, .. }
+        | Send { expect, .. }
+        | Deliver { expect, .. } => *expect == Default::default(),
         _ => true,
     }
 }
@@ -221,13 +275,29 @@ fn action() -> impl Strategy<Value = Action> {
 /// Property mode: random conversations with faults, the IUT playing `role` against the
 /// spec, judged against the spec playing both parties. A failure is shrunk and written out
 /// as a trace file that `--replay` runs again.
-fn run_props(imp: &mut Implementation, profile: Profile, role: &str, options: &Options) -> (Status, String, Vec<String>) {
-    let config = Config { cases: options.cases, failure_persistence: None, ..Config::default() };
-    let mut runner = TestRunner::new_with_rng(config, proptest::test_runner::TestRng::from_seed(
-        proptest::test_runner::RngAlgorithm::ChaCha,
-        &seed_bytes(options.seed, profile, role),
-    ));
-    let group = TraceGroup { group_type: "TraceTest".into(), header_encryption: false, tests: Vec::new() };
+fn run_props(
+    imp: &mut Implementation,
+    profile: Profile,
+    role: &str,
+    options: &Options,
+) -> (Status, String, Vec<String>) {
+    let config = Config {
+        cases: options.cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(
+        config,
+        proptest::test_runner::TestRng::from_seed(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+            &seed_bytes(options.seed, profile, role),
+        ),
+    );
+    let group = TraceGroup {
+        group_type: "TraceTest".into(),
+        header_encryption: false,
+        tests: Vec::new(),
+    };
     let strategy = (any::<u64>(), proptest::collection::vec(action(), 1..40));
     // proptest's runner takes an `Fn`: the IUT and the skip note go through RefCells.
     let skipped = std::cell::RefCell::new(None);
@@ -237,10 +307,21 @@ fn run_props(imp: &mut Implementation, profile: Profile, role: &str, options: &O
     let result = runner.run(&strategy, |(seed, actions)| {
         let mut test = scripts::conversation(seed, &actions);
         let mut spec = SpecIut::new(seed);
-        engine::record(&mut spec, profile.name(), false, &mut test).map_err(|e| TestCaseError::fail(format!("spec: {e}")))?;
+        engine::record(&mut spec, profile.name(), false, &mut test)
+            .map_err(|e| TestCaseError::fail(format!("spec: {e}")))?;
         let mut peer = SpecIut::new(seed ^ 1);
         let mut iut = iut.borrow_mut();
-        let outcome = engine::run(*iut, Some(&mut peer), &hello, profile.name(), &group, &test, &Mode::Interop { iut_party: role.to_string() });
+        let outcome = engine::run(
+            *iut,
+            Some(&mut peer),
+            &hello,
+            profile.name(),
+            &group,
+            &test,
+            &Mode::Interop {
+                iut_party: role.to_string(),
+            },
+        );
         match outcome.status {
             engine::Status::Pass => Ok(()),
             engine::Status::Skip => {
@@ -251,7 +332,12 @@ fn run_props(imp: &mut Implementation, profile: Profile, role: &str, options: &O
         }
     });
     let elapsed = start.elapsed().as_secs_f64();
-    let rate = format!("{} cases in {:.1} s ({:.0} cases/min)", options.cases, elapsed, options.cases as f64 * 60.0 / elapsed.max(1e-9));
+    let rate = format!(
+        "{} cases in {:.1} s ({:.0} cases/min)",
+        options.cases,
+        elapsed,
+        options.cases as f64 * 60.0 / elapsed.max(1e-9)
+    );
     drop(iut);
     if let Some(why) = skipped.into_inner() {
         return (Status::Skip, why, Vec::new());
@@ -262,18 +348,35 @@ fn run_props(imp: &mut Implementation, profile: Profile, role: &str, options: &O
             let mut test = scripts::conversation(seed, &actions);
             let mut spec = SpecIut::new(seed);
             let _ = engine::record(&mut spec, profile.name(), false, &mut test);
-            test.tc_id = format!("props.{}.{}.{role}.{seed:016x}", imp.name.replace(|c: char| !c.is_alphanumeric(), "_"), profile.name());
+            test.tc_id = format!(
+                "props.{}.{}.{role}.{seed:016x}",
+                imp.name.replace(|c: char| !c.is_alphanumeric(), "_"),
+                profile.name()
+            );
             test.comment = format!("shrunk property-mode failure: {why}");
             let path = write_failure(options, profile, &imp.name, test);
-            (Status::Fail, format!("{why}; minimal script written to {path} (replay with --replay {path})"), Vec::new())
+            (
+                Status::Fail,
+                format!("{why}; minimal script written to {path} (replay with --replay {path})"),
+                Vec::new(),
+            )
         }
-        Err(TestError::Abort(why)) => (Status::Fail, format!("property run aborted: {why}"), Vec::new()),
+        Err(TestError::Abort(why)) => (
+            Status::Fail,
+            format!("property run aborted: {why}"),
+            Vec::new(),
+        ),
     }
 }
 
 fn seed_bytes(seed: u64, profile: Profile, role: &str) -> [u8; 32] {
     use sha2::{Digest, Sha256};
-    Sha256::new().chain_update(seed.to_be_bytes()).chain_update(profile.name()).chain_update(role).finalize().into()
+    Sha256::new()
+        .chain_update(seed.to_be_bytes())
+        .chain_update(profile.name())
+        .chain_update(role)
+        .finalize()
+        .into()
 }
 
 fn write_failure(options: &Options, profile: Profile, imp: &str, test: TraceTest) -> String {
@@ -282,9 +385,15 @@ fn write_failure(options: &Options, profile: Profile, imp: &str, test: TraceTest
         profile: profile.name().into(),
         schema: "trace_test_schema.json".into(),
         number_of_tests: 1,
-        header: vec![format!("Minimal failing conversation found by property mode against {imp}.")],
+        header: vec![format!(
+            "Minimal failing conversation found by property mode against {imp}."
+        )],
         notes: Default::default(),
-        test_groups: vec![TraceGroup { group_type: "TraceTest".into(), header_encryption: false, tests: vec![test.clone()] }],
+        test_groups: vec![TraceGroup {
+            group_type: "TraceTest".into(),
+            header_encryption: false,
+            tests: vec![test.clone()],
+        }],
     };
     let _ = std::fs::create_dir_all(&options.failures_dir);
     let path = options.failures_dir.join(format!("{}.json", test.tc_id));
@@ -298,14 +407,20 @@ fn write_failure(options: &Options, profile: Profile, imp: &str, test: TraceTest
 /// `--replay FILE`: every test of a trace file, in the modes the implementation supports.
 pub fn replay(imp: &mut Implementation, path: &Path) -> Result<Vec<TestResult>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let file: VectorFile<TraceGroup> = serde_json::from_str(&text).map_err(|e| format!("{}: not a trace file: {e}", path.display()))?;
+    let file: VectorFile<TraceGroup> = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a trace file: {e}", path.display()))?;
     let mut results = Vec::new();
     for group in &file.test_groups {
         for test in &group.tests {
             let modes: Vec<Mode> = if has(&imp.hello, "deterministic") {
                 vec![Mode::Full]
             } else {
-                test.parties.iter().map(|p| Mode::Interop { iut_party: p.name.clone() }).collect()
+                test.parties
+                    .iter()
+                    .map(|p| Mode::Interop {
+                        iut_party: p.name.clone(),
+                    })
+                    .collect()
             };
             for mode in modes {
                 let start = Instant::now();

@@ -6,21 +6,32 @@ use e2ee_iut::protocol::{Failure, Iut, Request};
 use std::time::{Duration, Instant};
 
 fn shim(name: &str) -> Vec<String> {
-    vec!["sh".into(), format!("{}/tests/shims/{name}.sh", env!("CARGO_MANIFEST_DIR"))]
+    vec![
+        "sh".into(),
+        format!("{}/tests/shims/{name}.sh", env!("CARGO_MANIFEST_DIR")),
+    ]
 }
 
 const TIMEOUT: Duration = Duration::from_millis(1500);
 
 fn broken_reason(name: &str) -> String {
-    let mut iut = ShimIut::start(&shim(name), TIMEOUT).unwrap_or_else(|e| panic!("{name}: hello failed: {e}"));
+    let mut iut = ShimIut::start(&shim(name), TIMEOUT)
+        .unwrap_or_else(|e| panic!("{name}: hello failed: {e}"));
     let started = Instant::now();
     let reason = match iut.call(&Request::Reset {}) {
         Err(Failure::Broken(reason)) => reason,
         other => panic!("{name}: expected a broken-shim failure, got {other:?}"),
     };
-    assert!(started.elapsed() < TIMEOUT + Duration::from_secs(5), "{name}: took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < TIMEOUT + Duration::from_secs(5),
+        "{name}: took {:?}",
+        started.elapsed()
+    );
     // The runner goes on: the next request restarts the shim (which breaks again the same way).
-    assert!(matches!(iut.call(&Request::Reset {}), Err(Failure::Broken(_))), "{name}: second request");
+    assert!(
+        matches!(iut.call(&Request::Reset {}), Err(Failure::Broken(_))),
+        "{name}: second request"
+    );
     reason
 }
 
@@ -57,14 +68,18 @@ fn unknown_error_class_is_a_failure() {
 #[test]
 fn silent_shim_cannot_start() {
     let started = Instant::now();
-    let err = ShimIut::start(&shim("silent"), TIMEOUT).err().expect("a shim that never says hello cannot start");
+    let err = ShimIut::start(&shim("silent"), TIMEOUT)
+        .err()
+        .expect("a shim that never says hello cannot start");
     assert!(err.contains("no valid hello"), "{err}");
     assert!(started.elapsed() < TIMEOUT + Duration::from_secs(5));
 }
 
 #[test]
 fn missing_program_cannot_start() {
-    let err = ShimIut::start(&["/nonexistent/shim".to_string()], TIMEOUT).err().expect("cannot start");
+    let err = ShimIut::start(&["/nonexistent/shim".to_string()], TIMEOUT)
+        .err()
+        .expect("cannot start");
     assert!(err.contains("cannot start"), "{err}");
 }
 
@@ -72,8 +87,19 @@ fn missing_program_cannot_start() {
 #[test]
 fn cli_exit_code_2_when_shim_cannot_start() {
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_e2ee-conform"))
-        .args(["run", "--impl", "shim:/nonexistent/shim", "--timeout-ms", "1000"])
+        .args([
+            "run",
+            "--impl",
+            "shim:/nonexistent/shim",
+            "--timeout-ms",
+            "1000",
+        ])
         .output()
         .unwrap();
-    assert_eq!(status.status.code(), Some(2), "{}", String::from_utf8_lossy(&status.stderr));
+    assert_eq!(
+        status.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
 }

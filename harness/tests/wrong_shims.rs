@@ -27,14 +27,20 @@ fn options(modes: Vec<RunMode>) -> Options {
 fn run(mut imp: Implementation, opts: &Options) -> Vec<(String, Status)> {
     let plan = suite::plan(&imp.hello, opts);
     assert!(plan.len() > 100, "the suite is not empty");
-    plan.iter().map(|p| {
-        let r = suite::run_one(&mut imp, p, opts);
-        (r.id, r.status)
-    }).collect()
+    plan.iter()
+        .map(|p| {
+            let r = suite::run_one(&mut imp, p, opts);
+            (r.id, r.status)
+        })
+        .collect()
 }
 
 fn failing(results: &[(String, Status)]) -> BTreeSet<String> {
-    results.iter().filter(|(_, s)| *s == Status::Fail).map(|(id, _)| id.clone()).collect()
+    results
+        .iter()
+        .filter(|(_, s)| *s == Status::Fail)
+        .map(|(id, _)| id.clone())
+        .collect()
 }
 
 /// The spec with one check removed: when the spec rejects a decrypt with `class`, the
@@ -47,8 +53,12 @@ struct Careless {
 impl Iut for Careless {
     fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
         match self.spec.call(request) {
-            Err(Failure::Rejected { class, .. }) if class == self.class && matches!(request, Request::Decrypt { .. }) => {
-                Ok(Reply::Decrypted { plaintext: String::new() })
+            Err(Failure::Rejected { class, .. })
+                if class == self.class && matches!(request, Request::Decrypt { .. }) =>
+            {
+                Ok(Reply::Decrypted {
+                    plaintext: String::new(),
+                })
             }
             other => other,
         }
@@ -56,7 +66,14 @@ impl Iut for Careless {
 }
 
 fn careless(class: &'static str) -> Implementation {
-    Implementation { name: format!("careless-{class}"), iut: Box::new(Careless { spec: SpecIut::new(0), class }), hello: SpecIut::hello() }
+    Implementation {
+        name: format!("careless-{class}"),
+        iut: Box::new(Careless {
+            spec: SpecIut::new(0),
+            class,
+        }),
+        hello: SpecIut::hello(),
+    }
 }
 
 /// Every test (kat id) with a deliver step expected to fail with `class`, read straight
@@ -66,12 +83,21 @@ fn tests_expecting(class: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for profile in Profile::ALL {
         for (path, _) in suite::trace_files(&opts.vectors, profile) {
-            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
             for group in v["testGroups"].as_array().unwrap() {
                 for test in group["tests"].as_array().unwrap() {
-                    let catches = test["steps"].as_array().unwrap().iter().any(|s| s["op"] == "deliver" && s["expect"]["error"] == class);
+                    let catches = test["steps"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|s| s["op"] == "deliver" && s["expect"]["error"] == class);
                     if catches {
-                        out.insert(format!("kat/{}/{}", profile.name(), test["tcId"].as_str().unwrap()));
+                        out.insert(format!(
+                            "kat/{}/{}",
+                            profile.name(),
+                            test["tcId"].as_str().unwrap()
+                        ));
                     }
                 }
             }
@@ -100,10 +126,22 @@ fn skip_limit_ignoring_implementation_fails_exactly_the_skip_tests() {
 fn spec_and_spec_shim_agree_test_by_test() {
     let opts = options(vec![RunMode::Kat, RunMode::Interop, RunMode::Props]);
     let exe = env!("CARGO_BIN_EXE_e2ee-conform");
-    let shim = e2ee_harness::shim_client::ShimIut::start(&[exe.to_string(), "shim".into()], Duration::from_secs(10)).unwrap();
+    let shim = e2ee_harness::shim_client::ShimIut::start(
+        &[exe.to_string(), "shim".into()],
+        Duration::from_secs(10),
+    )
+    .unwrap();
     let hello = shim.hello.clone();
-    let shim = Implementation { name: "spec-shim".into(), iut: Box::new(shim), hello };
-    let spec = Implementation { name: "spec".into(), iut: Box::new(SpecIut::new(0)), hello: SpecIut::hello() };
+    let shim = Implementation {
+        name: "spec-shim".into(),
+        iut: Box::new(shim),
+        hello,
+    };
+    let spec = Implementation {
+        name: "spec".into(),
+        iut: Box::new(SpecIut::new(0)),
+        hello: SpecIut::hello(),
+    };
     let a = run(spec, &opts);
     let b = run(shim, &opts);
     assert_eq!(a, b);

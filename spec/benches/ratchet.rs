@@ -18,7 +18,10 @@ fn established(profile: Profile, he: bool) -> (Session, Session) {
     let (bob, _) = party::decrypt(&bob, &a_id, kind, &m, &[9; 32]).unwrap();
     let (bob, kind, m) = party::encrypt(&bob, &a_id, b"hi", &[10; 32], &[0; 12]).unwrap();
     let (alice, _) = party::decrypt(&alice, &b_id, kind, &m, &[11; 32]).unwrap();
-    (alice.session(&b_id).unwrap().clone(), bob.session(&a_id).unwrap().clone())
+    (
+        alice.session(&b_id).unwrap().clone(),
+        bob.session(&a_id).unwrap().clone(),
+    )
 }
 
 fn bench(c: &mut Criterion) {
@@ -36,7 +39,8 @@ fn bench(c: &mut Criterion) {
         let (bob1, _) = session::decrypt(&bob, kind, &m, &[19; 32]).unwrap();
         c.bench_function(&format!("{name}/stream message (encrypt+decrypt)"), |b| {
             b.iter(|| {
-                let (_, kind, m) = session::encrypt(black_box(&alice1), &payload, &[12; 32], &[1; 12]).unwrap();
+                let (_, kind, m) =
+                    session::encrypt(black_box(&alice1), &payload, &[12; 32], &[1; 12]).unwrap();
                 session::decrypt(black_box(&bob1), kind, &m, &[13; 32]).unwrap()
             })
         });
@@ -45,12 +49,16 @@ fn bench(c: &mut Criterion) {
         let (alice2, kind, m) = session::encrypt(&alice, &payload, &[14; 32], &[1; 12]).unwrap();
         let (bob2, _) = session::decrypt(&bob, kind, &m, &[15; 32]).unwrap();
         let _ = alice2;
-        c.bench_function(&format!("{name}/ping-pong message (encrypt+decrypt, DH step)"), |b| {
-            b.iter(|| {
-                let (_, kind, m) = session::encrypt(black_box(&bob2), &payload, &[16; 32], &[2; 12]).unwrap();
-                session::decrypt(black_box(&alice), kind, &m, &[17; 32]).unwrap()
-            })
-        });
+        c.bench_function(
+            &format!("{name}/ping-pong message (encrypt+decrypt, DH step)"),
+            |b| {
+                b.iter(|| {
+                    let (_, kind, m) =
+                        session::encrypt(black_box(&bob2), &payload, &[16; 32], &[2; 12]).unwrap();
+                    session::decrypt(black_box(&alice), kind, &m, &[17; 32]).unwrap()
+                })
+            },
+        );
     }
 }
 

@@ -149,12 +149,16 @@ pub fn within_limits(profile: Profile, state: &State) -> bool {
     let chains_ok = state.receiver_chains.len() <= limits.receiver_chains;
     let skipped_ok = match limits.skipped_keys {
         SkippedKeyStore::Global(max) => state.skipped.len() <= max,
-        SkippedKeyStore::PerChain(max) => state.receiver_chains.iter().all(|c| {
-            state.skipped.iter().filter(|k| k.dh_r == c.dh_r).count() <= max
-        }) && state
-            .skipped
-            .iter()
-            .all(|k| state.receiver_chains.iter().any(|c| c.dh_r == k.dh_r)),
+        SkippedKeyStore::PerChain(max) => {
+            state
+                .receiver_chains
+                .iter()
+                .all(|c| state.skipped.iter().filter(|k| k.dh_r == c.dh_r).count() <= max)
+                && state
+                    .skipped
+                    .iter()
+                    .all(|k| state.receiver_chains.iter().any(|c| c.dh_r == k.dh_r))
+        }
     };
     chains_ok && skipped_ok
 }

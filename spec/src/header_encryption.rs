@@ -13,11 +13,11 @@
 use crate::crypto::{chacha, kdf, x25519};
 use crate::double_ratchet::{kdf_ck, Header, KeyPair};
 use crate::error::Error;
+use crate::profile::SkippedKeyStore;
 use crate::profiles::modern::{
     self, ENCRYPTED_HEADER_LEN, HEADER_NONCE_LEN, KDF_RK_HE_INFO, LIMITS, TAG_LEN,
     TYPE_HEADER_ENCRYPTED,
 };
-use crate::profile::SkippedKeyStore;
 
 /// One entry of §4's `MKSKIPPED`, indexed by header key and message number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,7 +58,12 @@ pub fn kdf_rk_he(rk: &[u8; 32], dh_out: &[u8; 32]) -> ([u8; 32], [u8; 32], [u8; 
 
 /// §4.2 HENCRYPT: encrypted header = ChaCha20-Poly1305(hk, nonce, type byte, header).
 pub fn hencrypt(hk: &[u8; 32], nonce: &[u8; 12], header: &Header) -> Vec<u8> {
-    chacha::seal(hk, nonce, &[TYPE_HEADER_ENCRYPTED], &modern::encode_header(header))
+    chacha::seal(
+        hk,
+        nonce,
+        &[TYPE_HEADER_ENCRYPTED],
+        &modern::encode_header(header),
+    )
 }
 
 /// §4.2 HDECRYPT: `None` when the header does not authenticate under `hk`.
@@ -147,7 +152,12 @@ fn split(message: &[u8]) -> Result<Parts<'_>, Error> {
 
 fn open_body(mk: &[u8; 32], parts: &Parts<'_>, ad: &[u8]) -> Result<Vec<u8>, Error> {
     let (key, nonce) = modern::message_keys(mk);
-    Ok(chacha::open(&key, &nonce, &[ad, parts.prefix].concat(), parts.body)?)
+    Ok(chacha::open(
+        &key,
+        &nonce,
+        &[ad, parts.prefix].concat(),
+        parts.body,
+    )?)
 }
 
 /// True when the skipped-key store respects `modern`'s size: the post-condition of

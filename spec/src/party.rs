@@ -21,7 +21,12 @@ pub struct Party {
 }
 
 impl Party {
-    pub fn new(profile: Profile, header_encryption: bool, identity: &[u8; 32], registration_id: u32) -> Party {
+    pub fn new(
+        profile: Profile,
+        header_encryption: bool,
+        identity: &[u8; 32],
+        registration_id: u32,
+    ) -> Party {
         Party {
             profile,
             header_encryption,
@@ -34,12 +39,15 @@ impl Party {
     }
 
     pub fn session(&self, remote_identity: &[u8; 32]) -> Option<&Session> {
-        self.sessions.iter().find(|s| &s.remote_identity == remote_identity)
+        self.sessions
+            .iter()
+            .find(|s| &s.remote_identity == remote_identity)
     }
 
     fn with_session(&self, session: Session) -> Party {
         let mut p = self.clone();
-        p.sessions.retain(|s| s.remote_identity != session.remote_identity);
+        p.sessions
+            .retain(|s| s.remote_identity != session.remote_identity);
         p.sessions.insert(0, session);
         p
     }
@@ -57,7 +65,8 @@ pub fn publish_bundle(
     let spk = KeyPair::from_private(signed_prekey.1);
     let signature = x3dh::sign_prekey(&p.identity, &spk.public, z);
     p.signed_prekeys.retain(|(id, _, _)| *id != signed_prekey.0);
-    p.signed_prekeys.push((signed_prekey.0, spk.clone(), signature));
+    p.signed_prekeys
+        .push((signed_prekey.0, spk.clone(), signature));
     let otk = one_time_prekey.map(|(id, private)| (id, KeyPair::from_private(private)));
     if let Some((id, pair)) = &otk {
         p.one_time_prekeys.retain(|(i, _)| i != id);
@@ -74,7 +83,12 @@ pub fn publish_bundle(
 }
 
 /// Alice: start a session from Bob's bundle (replacing any session with the same identity).
-pub fn initiate(party: &Party, bundle: &PreKeyBundle, ek_private: &[u8; 32], fresh: &[u8; 32]) -> Result<Party, Error> {
+pub fn initiate(
+    party: &Party,
+    bundle: &PreKeyBundle,
+    ek_private: &[u8; 32],
+    fresh: &[u8; 32],
+) -> Result<Party, Error> {
     let session = session::initiate(
         party.profile,
         party.header_encryption,
@@ -146,7 +160,13 @@ pub fn decrypt(
         signed_prekey,
         one_time_prekey: one_time.map(|(_, pair)| pair),
     };
-    let (session, plaintext) = session::respond(party.profile, party.header_encryption, &keys, &prekey, fresh)?;
+    let (session, plaintext) = session::respond(
+        party.profile,
+        party.header_encryption,
+        &keys,
+        &prekey,
+        fresh,
+    )?;
     let mut p = party.with_session(session);
     if let Some((used, _)) = one_time {
         p.one_time_prekeys.retain(|(id, _)| id != used);

@@ -105,12 +105,25 @@ pub fn initiate(
                 receiver_chains: Vec::new(),
                 skipped: Vec::new(),
             };
-            (Ratchet::Plain(state), Vec::new(), Some(OneTimePrekeyRef::Key(otk)))
+            (
+                Ratchet::Plain(state),
+                Vec::new(),
+                Some(OneTimePrekeyRef::Key(otk)),
+            )
         }
         _ => {
             let agreement = x3dh::initiate(identity, bundle, ek_private)?;
-            let otk = bundle.one_time_prekey.map(|(id, _)| OneTimePrekeyRef::Id(id));
-            let ratchet = start_x3dh_ratchet(profile, header_encryption, &agreement, None, &bundle.signed_prekey, fresh)?;
+            let otk = bundle
+                .one_time_prekey
+                .map(|(id, _)| OneTimePrekeyRef::Id(id));
+            let ratchet = start_x3dh_ratchet(
+                profile,
+                header_encryption,
+                &agreement,
+                None,
+                &bundle.signed_prekey,
+                fresh,
+            )?;
             (ratchet, agreement.ad, otk)
         }
     };
@@ -166,7 +179,11 @@ fn start_x3dh_ratchet(
                         ck_s: None,
                         n_s: 0,
                         pn: 0,
-                        receiver_chains: vec![ReceiverChain { dh_r: *spk, ck_r: ck, n_r: 0 }],
+                        receiver_chains: vec![ReceiverChain {
+                            dh_r: *spk,
+                            ck_r: ck,
+                            n_r: 0,
+                        }],
                         skipped: Vec::new(),
                     };
                     dr::sending_step(profile, &mut state, fresh)?;
@@ -220,7 +237,11 @@ pub fn respond(
                 ck_s: None,
                 n_s: 0,
                 pn: 0,
-                receiver_chains: vec![ReceiverChain { dh_r: ratchet_key, ck_r: ck, n_r: 0 }],
+                receiver_chains: vec![ReceiverChain {
+                    dh_r: ratchet_key,
+                    ck_r: ck,
+                    n_r: 0,
+                }],
                 skipped: Vec::new(),
             })
         }
@@ -229,8 +250,21 @@ pub fn respond(
             if h.one_time_prekey.is_some() != keys.one_time_prekey.is_some() {
                 return Err(Error::UnknownPrekey);
             }
-            let agreement = x3dh::respond(keys.identity, spk, keys.one_time_prekey, &h.identity_key, &h.base_key)?;
-            start_x3dh_ratchet(profile, header_encryption, &agreement, Some(spk), &spk.public, fresh)?
+            let agreement = x3dh::respond(
+                keys.identity,
+                spk,
+                keys.one_time_prekey,
+                &h.identity_key,
+                &h.base_key,
+            )?;
+            start_x3dh_ratchet(
+                profile,
+                header_encryption,
+                &agreement,
+                Some(spk),
+                &spk.public,
+                fresh,
+            )?
         }
     };
     let session = Session {
@@ -259,7 +293,11 @@ fn direction_ad(session: &Session, sending: bool) -> Vec<u8> {
             } else {
                 (&session.remote_identity, &session.local_identity)
             };
-            [&signal_v3::encode_public_key(sender)[..], &signal_v3::encode_public_key(receiver)[..]].concat()
+            [
+                &signal_v3::encode_public_key(sender)[..],
+                &signal_v3::encode_public_key(receiver)[..],
+            ]
+            .concat()
         }
         _ => session.ad.clone(),
     }
@@ -279,7 +317,8 @@ pub fn encrypt(
     let mut s = session.clone();
     let inner = match &session.ratchet {
         Ratchet::Plain(state) => {
-            let (state, message) = dr::ratchet_encrypt(session.profile, state, plaintext, &ad, fresh)?;
+            let (state, message) =
+                dr::ratchet_encrypt(session.profile, state, plaintext, &ad, fresh)?;
             s.ratchet = Ratchet::Plain(state);
             message
         }
@@ -291,8 +330,15 @@ pub fn encrypt(
     };
     Ok(match &session.pending_prekey {
         Some(header) => {
-            let prekey = PreKeyMessage { header: header.clone(), message: inner };
-            (s, MessageKind::PreKey, encode_prekey_message(session.profile, &prekey))
+            let prekey = PreKeyMessage {
+                header: header.clone(),
+                message: inner,
+            };
+            (
+                s,
+                MessageKind::PreKey,
+                encode_prekey_message(session.profile, &prekey),
+            )
         }
         None => (s, MessageKind::Normal, inner),
     })
@@ -324,12 +370,17 @@ pub fn belongs(session: &Session, header: &PreKeyHeader) -> bool {
         && (session.profile != Profile::OlmV1 || header.one_time_prekey == session.one_time_prekey)
 }
 
-fn decrypt_inner(session: &Session, message: &[u8], fresh: &[u8; 32]) -> Result<(Session, Vec<u8>), Error> {
+fn decrypt_inner(
+    session: &Session,
+    message: &[u8],
+    fresh: &[u8; 32],
+) -> Result<(Session, Vec<u8>), Error> {
     let ad = direction_ad(session, false);
     let mut s = session.clone();
     let plaintext = match &session.ratchet {
         Ratchet::Plain(state) => {
-            let (state, plaintext) = dr::ratchet_decrypt(session.profile, state, message, &ad, fresh)?;
+            let (state, plaintext) =
+                dr::ratchet_decrypt(session.profile, state, message, &ad, fresh)?;
             s.ratchet = Ratchet::Plain(state);
             plaintext
         }

@@ -48,7 +48,11 @@ pub fn sign_prekey(identity: &KeyPair, signed_prekey: &[u8; 32], z: &[u8; 64]) -
     Ok(a) => a.ad.len() == 66 && (a.key_material.len() == 128 || a.key_material.len() == 160),
     Err(_) => true,
 })]
-pub fn initiate(ik_a: &KeyPair, bundle: &PreKeyBundle, ek_private: &[u8; 32]) -> Result<Agreement, Error> {
+pub fn initiate(
+    ik_a: &KeyPair,
+    bundle: &PreKeyBundle,
+    ek_private: &[u8; 32],
+) -> Result<Agreement, Error> {
     xeddsa::verify(
         &bundle.identity_key,
         &encode(&bundle.signed_prekey),

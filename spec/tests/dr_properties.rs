@@ -21,14 +21,18 @@ fn key(tag: u8, i: u64) -> [u8; 32] {
 fn established(profile: Profile, he: bool) -> (Session, Session) {
     let alice = Party::new(profile, he, &key(1, 0), 1);
     let bob = Party::new(profile, he, &key(2, 0), 2);
-    let (bob, bundle) = party::publish_bundle(&bob, (1, &key(3, 0)), Some((2, &key(4, 0))), &[9; 64]);
+    let (bob, bundle) =
+        party::publish_bundle(&bob, (1, &key(3, 0)), Some((2, &key(4, 0))), &[9; 64]);
     let alice = party::initiate(&alice, &bundle, &key(5, 0), &key(6, 0)).unwrap();
     let (a_id, b_id) = (alice.identity.public, bob.identity.public);
     let (alice, kind, m) = party::encrypt(&alice, &b_id, b"hello", &key(7, 0), &[0; 12]).unwrap();
     let (bob, _) = party::decrypt(&bob, &a_id, kind, &m, &key(8, 0)).unwrap();
     let (bob, kind, m) = party::encrypt(&bob, &a_id, b"hi", &key(9, 0), &[0; 12]).unwrap();
     let (alice, _) = party::decrypt(&alice, &b_id, kind, &m, &key(10, 0)).unwrap();
-    (alice.session(&b_id).unwrap().clone(), bob.session(&a_id).unwrap().clone())
+    (
+        alice.session(&b_id).unwrap().clone(),
+        bob.session(&a_id).unwrap().clone(),
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -65,17 +69,26 @@ fn converse(profile: Profile, he: bool, actions: &[Action]) -> Result<(), TestCa
             Action::Send(to_bob) => {
                 let sender = if *to_bob { &alice } else { &bob };
                 let plaintext = (step as u32).to_be_bytes().to_vec();
-                let (next, kind, bytes) = session::encrypt(sender, &plaintext, &fresh, &[step as u8; 12]).unwrap();
+                let (next, kind, bytes) =
+                    session::encrypt(sender, &plaintext, &fresh, &[step as u8; 12]).unwrap();
                 if *to_bob {
                     alice = next;
                 } else {
                     bob = next;
                 }
-                flights.push(Flight { to_bob: *to_bob, kind, bytes, plaintext, delivered: false });
+                flights.push(Flight {
+                    to_bob: *to_bob,
+                    kind,
+                    bytes,
+                    plaintext,
+                    delivered: false,
+                });
             }
             Action::Deliver(i) | Action::Duplicate(i) => {
                 let want_delivered = matches!(action, Action::Duplicate(_));
-                let candidates: Vec<usize> = (0..flights.len()).filter(|&k| flights[k].delivered == want_delivered).collect();
+                let candidates: Vec<usize> = (0..flights.len())
+                    .filter(|&k| flights[k].delivered == want_delivered)
+                    .collect();
                 if candidates.is_empty() {
                     continue;
                 }
@@ -87,9 +100,17 @@ fn converse(profile: Profile, he: bool, actions: &[Action]) -> Result<(), TestCa
                     // A replay: rejected (as a duplicate, or as unauthenticated once its chain
                     // is gone), and the receiver is unchanged (it is passed by reference).
                     let err = result.err();
-                    prop_assert!(matches!(err, Some(Error::DuplicateMessage) | Some(Error::AuthFailure)), "replay gave {err:?}");
+                    prop_assert!(
+                        matches!(
+                            err,
+                            Some(Error::DuplicateMessage) | Some(Error::AuthFailure)
+                        ),
+                        "replay gave {err:?}"
+                    );
                 } else {
-                    let (next, plaintext) = result.map_err(|e| TestCaseError::fail(format!("genuine message {k} rejected: {e:?}")))?;
+                    let (next, plaintext) = result.map_err(|e| {
+                        TestCaseError::fail(format!("genuine message {k} rejected: {e:?}"))
+                    })?;
                     prop_assert_eq!(&plaintext, &f.plaintext);
                     if f.to_bob {
                         bob = next;
@@ -114,7 +135,10 @@ fn converse(profile: Profile, he: bool, actions: &[Action]) -> Result<(), TestCa
                 // registration id) is the only way to be accepted, and then the plaintext
                 // must be the genuine one and the message genuinely new.
                 if let Ok((_, plaintext)) = &result {
-                    prop_assert!(!f.delivered && plaintext == &f.plaintext, "tampered byte {at} accepted");
+                    prop_assert!(
+                        !f.delivered && plaintext == &f.plaintext,
+                        "tampered byte {at} accepted"
+                    );
                 }
             }
         }
@@ -191,12 +215,23 @@ proptest! {
 /// and header-encrypted; the rejection leaves the receiver able to take the next message.
 #[test]
 fn max_skip_boundary() {
-    for (profile, he) in [(Profile::Modern, false), (Profile::Modern, true), (Profile::SignalV3, false), (Profile::OlmV1, false)] {
+    for (profile, he) in [
+        (Profile::Modern, false),
+        (Profile::Modern, true),
+        (Profile::SignalV3, false),
+        (Profile::OlmV1, false),
+    ] {
         let max = profile.limits().max_skip as usize;
         let (mut alice, bob) = established(profile, he);
         let mut sent = Vec::new();
         for i in 0..(2 * max + 3) {
-            let (a, _, m) = session::encrypt(&alice, &(i as u32).to_be_bytes(), &key(50, i as u64), &[2; 12]).unwrap();
+            let (a, _, m) = session::encrypt(
+                &alice,
+                &(i as u32).to_be_bytes(),
+                &key(50, i as u64),
+                &[2; 12],
+            )
+            .unwrap();
             alice = a;
             sent.push(m);
         }
@@ -206,11 +241,13 @@ fn max_skip_boundary() {
         assert_eq!(p, (max as u32).to_be_bytes());
         // Now expected is max + 1; sent[2 * max + 2] is a gap of max + 1.
         assert_eq!(
-            session::decrypt(&bob, MessageKind::Normal, &sent[2 * max + 2], &key(52, 0)).unwrap_err(),
+            session::decrypt(&bob, MessageKind::Normal, &sent[2 * max + 2], &key(52, 0))
+                .unwrap_err(),
             Error::TooFarAhead,
             "{profile:?} he={he}"
         );
-        let (_, p) = session::decrypt(&bob, MessageKind::Normal, &sent[2 * max + 1], &key(53, 0)).unwrap();
+        let (_, p) =
+            session::decrypt(&bob, MessageKind::Normal, &sent[2 * max + 1], &key(53, 0)).unwrap();
         assert_eq!(p, ((2 * max + 1) as u32).to_be_bytes());
     }
 }
@@ -222,12 +259,20 @@ fn dr_contracts_hold() {
     for profile in Profile::ALL {
         let (mut alice, mut bob) = established(profile, false);
         for i in 0..60u64 {
-            let (sender, receiver) = if i % 7 < 4 { (&mut alice, &mut bob) } else { (&mut bob, &mut alice) };
-            let Ratchet::Plain(s) = &sender.ratchet else { unreachable!() };
+            let (sender, receiver) = if i % 7 < 4 {
+                (&mut alice, &mut bob)
+            } else {
+                (&mut bob, &mut alice)
+            };
+            let Ratchet::Plain(s) = &sender.ratchet else {
+                unreachable!()
+            };
             let ad = vec![i as u8; 66];
             let (after, m) = dr::ratchet_encrypt(profile, s, b"x", &ad, &key(60, i)).unwrap();
             assert!(after.ck_s.is_some() && after.n_s > 0 && after.skipped == s.skipped);
-            let Ratchet::Plain(r) = &receiver.ratchet else { unreachable!() };
+            let Ratchet::Plain(r) = &receiver.ratchet else {
+                unreachable!()
+            };
             let (r_after, _) = dr::ratchet_decrypt(profile, r, &m, &ad, &key(61, i)).unwrap();
             assert!(dr::within_limits(profile, &r_after));
             sender.ratchet = Ratchet::Plain(after);

@@ -11,7 +11,11 @@ use e2ee_spec::Profile;
 use proptest::prelude::*;
 
 fn profile() -> impl Strategy<Value = Profile> {
-    prop_oneof![Just(Profile::Modern), Just(Profile::SignalV3), Just(Profile::OlmV1)]
+    prop_oneof![
+        Just(Profile::Modern),
+        Just(Profile::SignalV3),
+        Just(Profile::OlmV1)
+    ]
 }
 
 fn kind() -> impl Strategy<Value = MessageKind> {

@@ -38,7 +38,12 @@ pub struct Outcome {
 
 impl Outcome {
     fn skip(detail: impl Into<String>) -> Outcome {
-        Outcome { status: Status::Skip, step: None, detail: detail.into(), notes: Vec::new() }
+        Outcome {
+            status: Status::Skip,
+            step: None,
+            detail: detail.into(),
+            notes: Vec::new(),
+        }
     }
 }
 
@@ -57,10 +62,17 @@ struct World {
 
 impl World {
     fn handle(&self, name: &str) -> Option<&str> {
-        self.parties.iter().find(|p| p.name == name).and_then(|p| p.handle.as_deref())
+        self.parties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.handle.as_deref())
     }
     fn message(&self, label: &str) -> Option<(MessageKind, String)> {
-        self.messages.iter().rev().find(|(l, _, _)| l == label).map(|(_, k, m)| (*k, m.clone()))
+        self.messages
+            .iter()
+            .rev()
+            .find(|(l, _, _)| l == label)
+            .map(|(_, k, m)| (*k, m.clone()))
     }
     fn set_message(&mut self, label: &str, kind: MessageKind, message: String) {
         self.messages.push((label.to_string(), kind, message));
@@ -68,12 +80,20 @@ impl World {
 }
 
 /// Whether a test can run in `mode` against an IUT with these capabilities.
-pub fn runnable(hello: &Hello, test: &TraceTest, header_encryption: bool, mode: &Mode) -> Result<(), String> {
+pub fn runnable(
+    hello: &Hello,
+    test: &TraceTest,
+    header_encryption: bool,
+    mode: &Mode,
+) -> Result<(), String> {
     let has = |c: &str| hello.capabilities.iter().any(|x| x == c);
     if header_encryption && !has("header-encryption") {
         return Err("IUT lacks header-encryption".into());
     }
-    let snapshots = test.steps.iter().any(|s| matches!(s, Step::Snapshot { .. }));
+    let snapshots = test
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::Snapshot { .. }));
     if snapshots && !has("snapshot") {
         return Err("IUT lacks snapshot".into());
     }
@@ -103,12 +123,33 @@ pub fn run(
         return Outcome::skip(why);
     }
     let mut copy = test.clone();
-    execute(iut, peer, Some(hello), profile, group.header_encryption, &mut copy, mode)
+    execute(
+        iut,
+        peer,
+        Some(hello),
+        profile,
+        group.header_encryption,
+        &mut copy,
+        mode,
+    )
 }
 
 /// Run `test` against the spec and overwrite every step's `expect` with what it gave.
-pub fn record(spec: &mut dyn Iut, profile: &str, header_encryption: bool, test: &mut TraceTest) -> Result<(), String> {
-    let outcome = execute(spec, None, None, profile, header_encryption, test, &Mode::Full);
+pub fn record(
+    spec: &mut dyn Iut,
+    profile: &str,
+    header_encryption: bool,
+    test: &mut TraceTest,
+) -> Result<(), String> {
+    let outcome = execute(
+        spec,
+        None,
+        None,
+        profile,
+        header_encryption,
+        test,
+        &Mode::Full,
+    );
     match outcome.status {
         Status::Pass => Ok(()),
         _ => Err(format!("step {:?}: {}", outcome.step, outcome.detail)),
@@ -126,7 +167,12 @@ fn execute(
 ) -> Outcome {
     let recording = hello.is_none();
     let mut notes = Vec::new();
-    let fail = |step: Option<usize>, detail: String, notes: Vec<String>| Outcome { status: Status::Fail, step, detail, notes };
+    let fail = |step: Option<usize>, detail: String, notes: Vec<String>| Outcome {
+        status: Status::Fail,
+        step,
+        detail,
+        notes,
+    };
     if let Err(f) = iut.call(&Request::Reset {}) {
         return fail(None, format!("reset: {f}"), notes);
     }
@@ -147,9 +193,17 @@ fn execute(
     };
     // Interop: parties not on the IUT run live on the peer.
     let live_peer = matches!(mode, Mode::Interop { .. });
-    let mut world = World { parties: Vec::new(), bundles: Vec::new(), messages: Vec::new(), snapshots: Vec::new() };
+    let mut world = World {
+        parties: Vec::new(),
+        bundles: Vec::new(),
+        messages: Vec::new(),
+        snapshots: Vec::new(),
+    };
     for p in &test.parties {
-        let mut party = Party { name: p.name.clone(), handle: None };
+        let mut party = Party {
+            name: p.name.clone(),
+            handle: None,
+        };
         let here = on_iut(&p.name);
         if here || live_peer {
             let request = Request::CreateParty {
@@ -164,8 +218,16 @@ fn execute(
             };
             match reply {
                 Ok(Reply::Party { party: handle, .. }) => party.handle = Some(handle),
-                Ok(other) => return fail(None, format!("create_party: unexpected reply {other:?}"), notes),
-                Err(Failure::Unsupported(d)) => return Outcome::skip(format!("create_party unsupported: {d}")),
+                Ok(other) => {
+                    return fail(
+                        None,
+                        format!("create_party: unexpected reply {other:?}"),
+                        notes,
+                    )
+                }
+                Err(Failure::Unsupported(d)) => {
+                    return Outcome::skip(format!("create_party unsupported: {d}"))
+                }
                 Err(f) => return fail(None, format!("create_party: {f}"), notes),
             }
         }
@@ -180,19 +242,37 @@ fn execute(
         // Steps with no actor manipulate messages.
         match &step {
             Step::Drop { .. } => continue,
-            Step::Tamper { label, as_label, offset, xor } => {
+            Step::Tamper {
+                label,
+                as_label,
+                offset,
+                xor,
+            } => {
                 let Some((kind, message)) = world.message(label) else {
                     return fail(Some(i), format!("no message {label}"), notes);
                 };
                 let mut bytes = hex::decode(&message).unwrap_or_default();
                 match bytes.get_mut(*offset) {
                     Some(b) => *b ^= xor,
-                    None => return fail(Some(i), format!("tamper offset {offset} beyond message {label} ({} bytes)", bytes.len()), notes),
+                    None => {
+                        return fail(
+                            Some(i),
+                            format!(
+                                "tamper offset {offset} beyond message {label} ({} bytes)",
+                                bytes.len()
+                            ),
+                            notes,
+                        )
+                    }
                 }
                 world.set_message(as_label, kind, hex::encode(bytes));
                 continue;
             }
-            Step::Inject { label, kind, message } => {
+            Step::Inject {
+                label,
+                kind,
+                message,
+            } => {
                 world.set_message(label, *kind, message.clone());
                 continue;
             }
@@ -234,7 +314,9 @@ fn execute(
             let digest_party = handle.clone();
             let new_expect = recorded(&result);
             match &result {
-                Err(Failure::Broken(d)) | Err(Failure::Unsupported(d)) => return fail(Some(i), d.clone(), notes),
+                Err(Failure::Broken(d)) | Err(Failure::Unsupported(d)) => {
+                    return fail(Some(i), d.clone(), notes)
+                }
                 _ => {}
             }
             let mut e = new_expect;
@@ -242,11 +324,30 @@ fn execute(
             if let Some(slot) = expect_mut(&mut test.steps[i]) {
                 *slot = e;
             }
-        } else if let Some(outcome) = judge(i, &step, &expect, &result, deterministic, &error_classes, acceptable, &mut notes) {
+        } else if let Some(outcome) = judge(
+            i,
+            &step,
+            &expect,
+            &result,
+            deterministic,
+            &error_classes,
+            acceptable,
+            &mut notes,
+        ) {
             return outcome;
-        } else if let (Some(want), Some(got)) = (&expect.digest, target.state_digest(&handle).filter(|_| deterministic)) {
+        } else if let (Some(want), Some(got)) = (
+            &expect.digest,
+            target.state_digest(&handle).filter(|_| deterministic),
+        ) {
             if want != &got {
-                return fail(Some(i), format!("state checkpoint differs after {}: expected {want}, got {got}", request.op()), notes);
+                return fail(
+                    Some(i),
+                    format!(
+                        "state checkpoint differs after {}: expected {want}, got {got}",
+                        request.op()
+                    ),
+                    notes,
+                );
             }
         }
         // Remember outputs for later steps.
@@ -264,37 +365,66 @@ fn execute(
             _ => {}
         }
     }
-    Outcome { status: Status::Pass, step: None, detail: String::new(), notes }
+    Outcome {
+        status: Status::Pass,
+        step: None,
+        detail: String::new(),
+        notes,
+    }
 }
 
 fn expect_of(step: &Step) -> &Expect {
-    static EMPTY: Expect = Expect { error: None, bundle: None, kind: None, message: None, plaintext: None, digest: None };
+    static EMPTY: Expect = Expect {
+        error: None,
+        bundle: None,
+        kind: None,
+        message: None,
+        plaintext: None,
+        digest: None,
+    };
     match step {
-        Step::Publish { expect, .. } | Step::Initiate { expect, .. } | Step::Send { expect, .. } | Step::Deliver { expect, .. } => expect,
+        Step::Publish { expect, .. }
+        | Step::Initiate { expect, .. }
+        | Step::Send { expect, .. }
+        | Step::Deliver { expect, .. } => expect,
         _ => &EMPTY,
     }
 }
 
 fn expect_mut(step: &mut Step) -> Option<&mut Expect> {
     match step {
-        Step::Publish { expect, .. } | Step::Initiate { expect, .. } | Step::Send { expect, .. } | Step::Deliver { expect, .. } => Some(expect),
+        Step::Publish { expect, .. }
+        | Step::Initiate { expect, .. }
+        | Step::Send { expect, .. }
+        | Step::Deliver { expect, .. } => Some(expect),
         _ => None,
     }
 }
 
 fn request_for(step: &Step, handle: &str, world: &World) -> Result<Request, String> {
     Ok(match step {
-        Step::Publish { signed_prekey_id, signed_prekey_private, one_time_prekey_id, one_time_prekey_private, signature_randomness, .. } => {
-            Request::CreateBundle {
-                party: handle.to_string(),
-                signed_prekey_id: *signed_prekey_id,
-                signed_prekey_private: Some(signed_prekey_private.clone()),
-                one_time_prekey_id: *one_time_prekey_id,
-                one_time_prekey_private: one_time_prekey_private.clone(),
-                signature_randomness: Some(signature_randomness.clone()),
-            }
-        }
-        Step::Initiate { peer, bundle, base_key_private, ratchet_private, .. } => {
+        Step::Publish {
+            signed_prekey_id,
+            signed_prekey_private,
+            one_time_prekey_id,
+            one_time_prekey_private,
+            signature_randomness,
+            ..
+        } => Request::CreateBundle {
+            party: handle.to_string(),
+            signed_prekey_id: *signed_prekey_id,
+            signed_prekey_private: Some(signed_prekey_private.clone()),
+            one_time_prekey_id: *one_time_prekey_id,
+            one_time_prekey_private: one_time_prekey_private.clone(),
+            signature_randomness: Some(signature_randomness.clone()),
+        },
+        Step::Initiate {
+            peer,
+            bundle,
+            base_key_private,
+            ratchet_private,
+            ..
+        } => {
             let bundle = match bundle {
                 Some(b) => b.clone(),
                 None => world
@@ -313,15 +443,28 @@ fn request_for(step: &Step, handle: &str, world: &World) -> Result<Request, Stri
                 ratchet_private: Some(ratchet_private.clone()),
             }
         }
-        Step::Send { peer, plaintext, ratchet_private, header_nonce, .. } => Request::Encrypt {
+        Step::Send {
+            peer,
+            plaintext,
+            ratchet_private,
+            header_nonce,
+            ..
+        } => Request::Encrypt {
             party: handle.to_string(),
             peer: peer.clone(),
             plaintext: plaintext.clone(),
             ratchet_private: Some(ratchet_private.clone()),
             header_nonce: Some(header_nonce.clone()),
         },
-        Step::Deliver { peer, label, ratchet_private, .. } => {
-            let (kind, message) = world.message(label).ok_or_else(|| format!("no message {label}"))?;
+        Step::Deliver {
+            peer,
+            label,
+            ratchet_private,
+            ..
+        } => {
+            let (kind, message) = world
+                .message(label)
+                .ok_or_else(|| format!("no message {label}"))?;
             Request::Decrypt {
                 party: handle.to_string(),
                 peer: peer.clone(),
@@ -330,7 +473,9 @@ fn request_for(step: &Step, handle: &str, world: &World) -> Result<Request, Stri
                 ratchet_private: Some(ratchet_private.clone()),
             }
         }
-        Step::Snapshot { .. } => Request::Snapshot { party: handle.to_string() },
+        Step::Snapshot { .. } => Request::Snapshot {
+            party: handle.to_string(),
+        },
         Step::Restore { name, .. } => {
             let snapshot = world
                 .snapshots
@@ -339,9 +484,14 @@ fn request_for(step: &Step, handle: &str, world: &World) -> Result<Request, Stri
                 .find(|(n, _)| n == name)
                 .map(|(_, s)| s.clone())
                 .ok_or_else(|| format!("no snapshot {name}"))?;
-            Request::Restore { party: handle.to_string(), snapshot }
+            Request::Restore {
+                party: handle.to_string(),
+                snapshot,
+            }
         }
-        Step::Drop { .. } | Step::Tamper { .. } | Step::Inject { .. } => return Err("not an actor step".into()),
+        Step::Drop { .. } | Step::Tamper { .. } | Step::Inject { .. } => {
+            return Err("not an actor step".into())
+        }
     })
 }
 
@@ -383,28 +533,50 @@ fn judge(
         _ => "step",
     };
     let fail = |detail: String, notes: &mut Vec<String>| {
-        Some(Outcome { status: Status::Fail, step: Some(i), detail: format!("step {i} ({op}): {detail}"), notes: std::mem::take(notes) })
+        Some(Outcome {
+            status: Status::Fail,
+            step: Some(i),
+            detail: format!("step {i} ({op}): {detail}"),
+            notes: std::mem::take(notes),
+        })
     };
     match (result, &expect.error) {
-        (Err(Failure::Unsupported(d)), _) => Some(Outcome::skip(format!("step {i} ({op}) unsupported: {d}"))),
+        (Err(Failure::Unsupported(d)), _) => {
+            Some(Outcome::skip(format!("step {i} ({op}) unsupported: {d}")))
+        }
         (Err(Failure::Broken(d)), _) => fail(d.clone(), notes),
         (Err(Failure::Rejected { class, detail }), Some(want)) => {
             if class == want {
                 None
             } else if !error_classes.iter().any(|c| c == want) {
-                notes.push(format!("step {i}: rejected with {class}; expected {want}, which the IUT cannot report"));
+                notes.push(format!(
+                    "step {i}: rejected with {class}; expected {want}, which the IUT cannot report"
+                ));
                 None
             } else {
-                fail(format!("expected error {want}, got {class} ({detail})"), notes)
+                fail(
+                    format!("expected error {want}, got {class} ({detail})"),
+                    notes,
+                )
             }
         }
-        (Err(Failure::Rejected { class, detail }), None) => fail(format!("expected success, got error {class} ({detail})"), notes),
+        (Err(Failure::Rejected { class, detail }), None) => fail(
+            format!("expected success, got error {class} ({detail})"),
+            notes,
+        ),
         (Ok(_), Some(want)) if acceptable => {
-            notes.push(format!("step {i}: accepted where the spec rejects with {want} (acceptable)"));
+            notes.push(format!(
+                "step {i}: accepted where the spec rejects with {want} (acceptable)"
+            ));
             None
         }
-        (Ok(_), Some(want)) => fail(format!("expected error {want}, but the IUT accepted"), notes),
-        (Ok(reply), None) => compare(reply, expect, deterministic).map(|d| fail(d, notes)).unwrap_or(None),
+        (Ok(_), Some(want)) => fail(
+            format!("expected error {want}, but the IUT accepted"),
+            notes,
+        ),
+        (Ok(reply), None) => compare(reply, expect, deterministic)
+            .map(|d| fail(d, notes))
+            .unwrap_or(None),
     }
 }
 
@@ -413,7 +585,9 @@ fn judge(
 fn compare(reply: &Reply, expect: &Expect, deterministic: bool) -> Option<String> {
     match reply {
         Reply::Decrypted { plaintext } => match &expect.plaintext {
-            Some(want) if want != plaintext => Some(format!("plaintext {plaintext}, expected {want}")),
+            Some(want) if want != plaintext => {
+                Some(format!("plaintext {plaintext}, expected {want}"))
+            }
             _ => None,
         },
         Reply::Encrypted { kind, message } => {
@@ -423,15 +597,29 @@ fn compare(reply: &Reply, expect: &Expect, deterministic: bool) -> Option<String
                 }
             }
             match &expect.message {
-                Some(want) if deterministic && want != message => Some(format!("message {message}, expected {want}")),
+                Some(want) if deterministic && want != message => {
+                    Some(format!("message {message}, expected {want}"))
+                }
                 _ => None,
             }
         }
         Reply::Bundle(b) => {
             let want = expect.bundle.as_ref()?;
-            let public = |x: &Bundle| (x.identity_key.clone(), x.signed_prekey_id, x.signed_prekey.clone(), x.one_time_prekey_id, x.one_time_prekey.clone());
+            let public = |x: &Bundle| {
+                (
+                    x.identity_key.clone(),
+                    x.signed_prekey_id,
+                    x.signed_prekey.clone(),
+                    x.one_time_prekey_id,
+                    x.one_time_prekey.clone(),
+                )
+            };
             if public(b) != public(want) {
-                Some(format!("bundle keys {:?}, expected {:?}", public(b), public(want)))
+                Some(format!(
+                    "bundle keys {:?}, expected {:?}",
+                    public(b),
+                    public(want)
+                ))
             } else if deterministic && b.signed_prekey_signature != want.signed_prekey_signature {
                 Some("signed prekey signature differs".into())
             } else {

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod kat;
 pub mod layout;
 pub mod notes;
+pub mod rng;
 pub mod schema;
 pub mod spec_iut;
 pub mod trace;

@@ -1,16 +1,18 @@
 //! The spec as an implementation under test: `--impl spec` in process, and behind
 //! `e2ee-conform shim` as the reference shim.
 //!
-//! Randomness the runner does not inject comes from a SHA-256 counter generator seeded at
+//! Randomness the runner does not inject comes from `rng::Rng` seeded at
 //! construction, so a run of the spec is reproducible either way.
 
+use crate::rng::Rng;
 use e2ee_iut::hexbytes::{arr, hex_of};
-use e2ee_iut::protocol::{Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_VERSION};
+use e2ee_iut::protocol::{
+    Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_VERSION,
+};
 use e2ee_spec::party::{self, Party};
 use e2ee_spec::session::MessageKind as Kind;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::{Error, Profile};
-use sha2::{Digest, Sha256};
 
 struct Entry {
     handle: String,
@@ -22,8 +24,7 @@ struct Entry {
 pub struct SpecIut {
     parties: Vec<Entry>,
     snapshots: Vec<(String, Party, Vec<(String, [u8; 32])>)>,
-    seed: [u8; 32],
-    counter: u64,
+    rng: Rng,
     next_handle: u64,
 }
 
@@ -32,8 +33,7 @@ impl SpecIut {
         SpecIut {
             parties: Vec::new(),
             snapshots: Vec::new(),
-            seed: Sha256::digest(seed.to_be_bytes()).into(),
-            counter: 0,
+            rng: Rng::from_u64(seed),
             next_handle: 0,
         }
     }
@@ -44,32 +44,26 @@ impl SpecIut {
             name: "e2ee-spec".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             profiles: Profile::ALL.iter().map(|p| p.name().to_string()).collect(),
-            capabilities: ["deterministic", "import-keys", "header-encryption", "snapshot"]
+            capabilities: [
+                "deterministic",
+                "import-keys",
+                "header-encryption",
+                "snapshot",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            error_classes: e2ee_spec::error::ALL
                 .iter()
-                .map(|s| s.to_string())
+                .map(|e| e.class().to_string())
                 .collect(),
-            error_classes: e2ee_spec::error::ALL.iter().map(|e| e.class().to_string()).collect(),
         }
-    }
-
-    fn random<const N: usize>(&mut self) -> [u8; N] {
-        let mut out = [0u8; N];
-        for (i, chunk) in out.chunks_mut(32).enumerate() {
-            let block = Sha256::new()
-                .chain_update(self.seed)
-                .chain_update(self.counter.to_be_bytes())
-                .chain_update((i as u64).to_be_bytes())
-                .finalize();
-            chunk.copy_from_slice(&block[..chunk.len()]);
-        }
-        self.counter += 1;
-        out
     }
 
     fn or_random<const N: usize>(&mut self, given: &Option<String>) -> Result<[u8; N], Failure> {
         match given {
             Some(h) => arr(h),
-            None => Ok(self.random()),
+            None => Ok(self.rng.bytes()),
         }
     }
 
@@ -80,13 +74,19 @@ impl SpecIut {
 
     /// The party behind `handle`, as the spec holds it.
     pub fn party(&self, handle: &str) -> Option<&Party> {
-        self.parties.iter().find(|e| e.handle == handle).map(|e| &e.party)
+        self.parties
+            .iter()
+            .find(|e| e.handle == handle)
+            .map(|e| &e.party)
     }
 
     /// The party whose identity public key is `identity`: how a script finds the state of
     /// a party it named, since handles are the IUT's choice.
     pub fn party_with_identity(&self, identity: &[u8; 32]) -> Option<&Party> {
-        self.parties.iter().find(|e| &e.party.identity.public == identity).map(|e| &e.party)
+        self.parties
+            .iter()
+            .find(|e| &e.party.identity.public == identity)
+            .map(|e| &e.party)
     }
 
     fn entry(&mut self, handle: &str) -> Result<&mut Entry, Failure> {
@@ -155,18 +155,37 @@ impl Iut for SpecIut {
                 self.snapshots.clear();
                 Ok(Reply::Done)
             }
-            Request::CreateParty { profile, header_encryption, identity_private, registration_id } => {
+            Request::CreateParty {
+                profile,
+                header_encryption,
+                identity_private,
+                registration_id,
+            } => {
                 let p = Profile::from_name(profile)
                     .ok_or_else(|| Failure::Unsupported(format!("profile {profile}")))?;
                 if *header_encryption && p != Profile::Modern {
-                    return Err(Failure::Unsupported("header encryption outside modern".into()));
+                    return Err(Failure::Unsupported(
+                        "header encryption outside modern".into(),
+                    ));
                 }
                 let identity: [u8; 32] = self.or_random(identity_private)?;
-                let party = Party::new(p, *header_encryption, &identity, registration_id.unwrap_or(0));
+                let party = Party::new(
+                    p,
+                    *header_encryption,
+                    &identity,
+                    registration_id.unwrap_or(0),
+                );
                 let handle = self.handle("p");
                 let identity_key = hex_of(&party.identity.public);
-                self.parties.push(Entry { handle: handle.clone(), party, peers: Vec::new() });
-                Ok(Reply::Party { party: handle, identity_key })
+                self.parties.push(Entry {
+                    handle: handle.clone(),
+                    party,
+                    peers: Vec::new(),
+                });
+                Ok(Reply::Party {
+                    party: handle,
+                    identity_key,
+                })
             }
             Request::CreateBundle {
                 party,
@@ -193,7 +212,13 @@ impl Iut for SpecIut {
                 entry.party = p;
                 Ok(Reply::Bundle(wire))
             }
-            Request::Initiate { party, peer, bundle, base_key_private, ratchet_private } => {
+            Request::Initiate {
+                party,
+                peer,
+                bundle,
+                base_key_private,
+                ratchet_private,
+            } => {
                 let ek: [u8; 32] = self.or_random(base_key_private)?;
                 let fresh: [u8; 32] = self.or_random(ratchet_private)?;
                 let b = bundle_from_wire(bundle)?;
@@ -203,22 +228,38 @@ impl Iut for SpecIut {
                 entry.peers.push((peer.clone(), b.identity_key));
                 Ok(Reply::Done)
             }
-            Request::Encrypt { party, peer, plaintext, ratchet_private, header_nonce } => {
+            Request::Encrypt {
+                party,
+                peer,
+                plaintext,
+                ratchet_private,
+                header_nonce,
+            } => {
                 let fresh: [u8; 32] = self.or_random(ratchet_private)?;
                 let nonce: [u8; 12] = self.or_random(header_nonce)?;
                 let plaintext = e2ee_iut::hexbytes::bytes(plaintext)?;
                 let entry = self.entry(party)?;
                 let remote = peer_identity(entry, peer)?;
                 let (p, kind, message) =
-                    party::encrypt(&entry.party, &remote, &plaintext, &fresh, &nonce).map_err(spec_error)?;
+                    party::encrypt(&entry.party, &remote, &plaintext, &fresh, &nonce)
+                        .map_err(spec_error)?;
                 entry.party = p;
                 let kind = match kind {
                     Kind::PreKey => MessageKind::Prekey,
                     Kind::Normal => MessageKind::Normal,
                 };
-                Ok(Reply::Encrypted { kind, message: hex_of(&message) })
+                Ok(Reply::Encrypted {
+                    kind,
+                    message: hex_of(&message),
+                })
             }
-            Request::Decrypt { party, peer, kind, message, ratchet_private } => {
+            Request::Decrypt {
+                party,
+                peer,
+                kind,
+                message,
+                ratchet_private,
+            } => {
                 let fresh: [u8; 32] = self.or_random(ratchet_private)?;
                 let message = e2ee_iut::hexbytes::bytes(message)?;
                 let entry = self.entry(party)?;
@@ -234,12 +275,14 @@ impl Iut for SpecIut {
                     }
                     Err(e) => return Err(e),
                 };
-                let (p, plaintext) =
-                    party::decrypt(&entry.party, &remote, kind, &message, &fresh).map_err(spec_error)?;
+                let (p, plaintext) = party::decrypt(&entry.party, &remote, kind, &message, &fresh)
+                    .map_err(spec_error)?;
                 entry.party = p;
                 entry.peers.retain(|(name, _)| name != peer);
                 entry.peers.push((peer.clone(), remote));
-                Ok(Reply::Decrypted { plaintext: hex_of(&plaintext) })
+                Ok(Reply::Decrypted {
+                    plaintext: hex_of(&plaintext),
+                })
             }
             Request::Snapshot { party } => {
                 let handle = self.handle("s");

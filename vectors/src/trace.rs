@@ -116,7 +116,11 @@ pub enum Step {
     /// A message made outside the conversation (e.g. by a sender state far ahead, or
     /// forged), remembered as `label`.
     #[serde(rename_all = "camelCase")]
-    Inject { label: String, kind: MessageKind, message: Hex },
+    Inject {
+        label: String,
+        kind: MessageKind,
+        message: Hex,
+    },
     /// The actor's whole state is saved under `name`.
     Snapshot { actor: String, name: String },
     /// The actor's state becomes the one saved under `name`.

@@ -31,7 +31,9 @@ pub fn parse_request_line(line: &str) -> (Option<u64>, Result<Request, String>) 
 pub fn reply_line(id: Option<u64>, reply: &Result<Reply, Failure>) -> String {
     let body = match reply {
         Ok(r) => json!({ "ok": reply_value(r) }),
-        Err(Failure::Rejected { class, detail }) => json!({"error": {"class": class, "detail": detail}}),
+        Err(Failure::Rejected { class, detail }) => {
+            json!({"error": {"class": class, "detail": detail}})
+        }
         Err(Failure::Unsupported(d)) => json!({"error": {"class": "unsupported", "detail": d}}),
         Err(Failure::Broken(d)) => json!({"error": {"class": "state_error", "detail": d}}),
     };
@@ -44,7 +46,10 @@ fn reply_value(reply: &Reply) -> Value {
     match reply {
         Reply::Hello(h) => serde_json::to_value(h).unwrap_or(Value::Null),
         Reply::Done => Value::Object(Map::new()),
-        Reply::Party { party, identity_key } => json!({"party": party, "identity_key": identity_key}),
+        Reply::Party {
+            party,
+            identity_key,
+        } => json!({"party": party, "identity_key": identity_key}),
         Reply::Bundle(b) => serde_json::to_value(b).unwrap_or(Value::Null),
         Reply::Encrypted { kind, message } => json!({"kind": kind, "message": message}),
         Reply::Decrypted { plaintext } => json!({"plaintext": plaintext}),
@@ -55,14 +60,23 @@ fn reply_value(reply: &Reply) -> Value {
 /// Interpret a reply line to `request` sent with `id`. Anything unexpected is `Broken`.
 pub fn parse_reply_line(line: &str, id: u64, request: &Request) -> Result<Reply, Failure> {
     let broken = |why: String| Failure::Broken(why);
-    let v: Value = serde_json::from_str(line).map_err(|e| broken(format!("reply is not JSON ({e}): {}", clip(line))))?;
+    let v: Value = serde_json::from_str(line)
+        .map_err(|e| broken(format!("reply is not JSON ({e}): {}", clip(line))))?;
     match v.get("id").and_then(Value::as_u64) {
         Some(got) if got == id => {}
         other => return Err(broken(format!("reply id {other:?}, expected {id}"))),
     }
     if let Some(err) = v.get("error") {
-        let class = err.get("class").and_then(Value::as_str).unwrap_or("").to_string();
-        let detail = err.get("detail").and_then(Value::as_str).unwrap_or("").to_string();
+        let class = err
+            .get("class")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let detail = err
+            .get("detail")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if class == "unsupported" {
             return Err(Failure::Unsupported(detail));
         }
@@ -71,7 +85,9 @@ pub fn parse_reply_line(line: &str, id: u64, request: &Request) -> Result<Reply,
         }
         return Err(Failure::Rejected { class, detail });
     }
-    let ok = v.get("ok").ok_or_else(|| broken(format!("reply has neither ok nor error: {}", clip(line))))?;
+    let ok = v
+        .get("ok")
+        .ok_or_else(|| broken(format!("reply has neither ok nor error: {}", clip(line))))?;
     let field = |name: &str| -> Result<String, Failure> {
         ok.get(name)
             .and_then(Value::as_str)
@@ -80,17 +96,30 @@ pub fn parse_reply_line(line: &str, id: u64, request: &Request) -> Result<Reply,
     };
     let parse = |what: &str| broken(format!("malformed {what} reply: {}", clip(line)));
     Ok(match request {
-        Request::Hello { .. } => Reply::Hello(serde_json::from_value::<Hello>(ok.clone()).map_err(|_| parse("hello"))?),
+        Request::Hello { .. } => {
+            Reply::Hello(serde_json::from_value::<Hello>(ok.clone()).map_err(|_| parse("hello"))?)
+        }
         Request::Reset {} | Request::Initiate { .. } | Request::Restore { .. } => Reply::Done,
-        Request::CreateParty { .. } => Reply::Party { party: field("party")?, identity_key: field("identity_key")? },
-        Request::CreateBundle { .. } => Reply::Bundle(serde_json::from_value::<Bundle>(ok.clone()).map_err(|_| parse("bundle"))?),
+        Request::CreateParty { .. } => Reply::Party {
+            party: field("party")?,
+            identity_key: field("identity_key")?,
+        },
+        Request::CreateBundle { .. } => Reply::Bundle(
+            serde_json::from_value::<Bundle>(ok.clone()).map_err(|_| parse("bundle"))?,
+        ),
         Request::Encrypt { .. } => Reply::Encrypted {
-            kind: serde_json::from_value::<MessageKind>(ok.get("kind").cloned().unwrap_or(Value::Null))
-                .map_err(|_| parse("encrypt"))?,
+            kind: serde_json::from_value::<MessageKind>(
+                ok.get("kind").cloned().unwrap_or(Value::Null),
+            )
+            .map_err(|_| parse("encrypt"))?,
             message: field("message")?,
         },
-        Request::Decrypt { .. } => Reply::Decrypted { plaintext: field("plaintext")? },
-        Request::Snapshot { .. } => Reply::Snapshot { snapshot: field("snapshot")? },
+        Request::Decrypt { .. } => Reply::Decrypted {
+            plaintext: field("plaintext")?,
+        },
+        Request::Snapshot { .. } => Reply::Snapshot {
+            snapshot: field("snapshot")?,
+        },
     })
 }
 

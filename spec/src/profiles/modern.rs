@@ -103,7 +103,12 @@ pub fn open(mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Result<Vec<u8>, Error> 
     parse_header(message)?;
     let (key, nonce) = message_keys(mk);
     let aad = [ad, &message[..1 + HEADER_LEN]].concat();
-    Ok(chacha::open(&key, &nonce, &aad, &message[1 + HEADER_LEN..])?)
+    Ok(chacha::open(
+        &key,
+        &nonce,
+        &aad,
+        &message[1 + HEADER_LEN..],
+    )?)
 }
 
 /// Double Ratchet §4 KDF_RK with header encryption: 96 bytes → RK, CK, NHK.
@@ -167,7 +172,10 @@ pub fn decode_prekey_message(message: &[u8]) -> Result<PreKeyMessage, Error> {
         0x01 if message.len() >= fixed + 4 => {
             let mut id = [0u8; 4];
             id.copy_from_slice(&message[fixed..fixed + 4]);
-            (Some(OneTimePrekeyRef::Id(u32::from_be_bytes(id))), &message[fixed + 4..])
+            (
+                Some(OneTimePrekeyRef::Id(u32::from_be_bytes(id))),
+                &message[fixed + 4..],
+            )
         }
         _ => return Err(Error::Decode),
     };

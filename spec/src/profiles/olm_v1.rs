@@ -3,12 +3,12 @@
 //! `spec/PROFILES.md` §olm-v1.
 
 use crate::crypto::{aes_cbc, kdf, x25519};
-use crate::double_ratchet::KeyPair;
 use crate::double_ratchet::Header;
+use crate::double_ratchet::KeyPair;
 use crate::error::Error;
 use crate::profile::{Limits, SkippedKeyStore};
-use crate::session::{OneTimePrekeyRef, PreKeyHeader, PreKeyMessage};
 use crate::profiles::split_cbc_keys;
+use crate::session::{OneTimePrekeyRef, PreKeyHeader, PreKeyMessage};
 use crate::wire::protobuf;
 
 /// Olm §"Initial setup": `info` of the triple-DH KDF.
@@ -160,6 +160,8 @@ pub fn decode_prekey_message(message: &[u8]) -> Result<PreKeyMessage, Error> {
             one_time_prekey: Some(OneTimePrekeyRef::Key(key(FIELD_ONE_TIME_KEY)?)),
             registration_id: 0,
         },
-        message: protobuf::last_bytes(&fields, FIELD_MESSAGE)?.ok_or(Error::Decode)?.to_vec(),
+        message: protobuf::last_bytes(&fields, FIELD_MESSAGE)?
+            .ok_or(Error::Decode)?
+            .to_vec(),
     })
 }

@@ -6,8 +6,8 @@ use crate::crypto::{aes_cbc, kdf};
 use crate::double_ratchet::Header;
 use crate::error::Error;
 use crate::profile::{Limits, SkippedKeyStore};
-use crate::session::{OneTimePrekeyRef, PreKeyHeader, PreKeyMessage};
 use crate::profiles::split_cbc_keys;
+use crate::session::{OneTimePrekeyRef, PreKeyHeader, PreKeyMessage};
 use crate::wire::protobuf;
 
 /// `info` of the X3DH KDF (libsignal `ratchet.rs`, `derive_keys`).
@@ -73,7 +73,11 @@ pub fn seal(mk: &[u8; 32], header: &Header, plaintext: &[u8], ad: &[u8]) -> Vec<
     let (cipher_key, mac_key, iv) = message_keys(mk);
     let ciphertext = aes_cbc::encrypt(&cipher_key, &iv, plaintext);
     let mut message = vec![VERSION_BYTE];
-    protobuf::put_bytes(&mut message, FIELD_RATCHET_KEY, &encode_public_key(&header.dh));
+    protobuf::put_bytes(
+        &mut message,
+        FIELD_RATCHET_KEY,
+        &encode_public_key(&header.dh),
+    );
     protobuf::put_uint(&mut message, FIELD_COUNTER, u64::from(header.n));
     protobuf::put_uint(&mut message, FIELD_PREVIOUS_COUNTER, u64::from(header.pn));
     protobuf::put_bytes(&mut message, FIELD_CIPHERTEXT, &ciphertext);
@@ -87,7 +91,9 @@ pub fn seal(mk: &[u8; 32], header: &Header, plaintext: &[u8], ad: &[u8]) -> Vec<
 /// version) is checked when parsing, and only against the range libsignal knows (3..=4);
 /// the low nibble is covered by the MAC alone.
 fn decode(message: &[u8]) -> Result<(Header, &[u8]), Error> {
-    if message.len() < 1 + MAC_LEN || !(SESSION_VERSION..=CURRENT_VERSION).contains(&(message[0] >> 4)) {
+    if message.len() < 1 + MAC_LEN
+        || !(SESSION_VERSION..=CURRENT_VERSION).contains(&(message[0] >> 4))
+    {
         return Err(Error::Decode);
     }
     let fields = protobuf::fields(&message[1..message.len() - MAC_LEN])?;
@@ -148,10 +154,22 @@ pub fn encode_prekey_message(prekey: &PreKeyMessage) -> Vec<u8> {
         protobuf::put_uint(&mut out, FIELD_PRE_KEY_ID, u64::from(id));
     }
     protobuf::put_bytes(&mut out, FIELD_BASE_KEY, &encode_public_key(&h.base_key));
-    protobuf::put_bytes(&mut out, FIELD_IDENTITY_KEY, &encode_public_key(&h.identity_key));
+    protobuf::put_bytes(
+        &mut out,
+        FIELD_IDENTITY_KEY,
+        &encode_public_key(&h.identity_key),
+    );
     protobuf::put_bytes(&mut out, FIELD_MESSAGE, &prekey.message);
-    protobuf::put_uint(&mut out, FIELD_REGISTRATION_ID, u64::from(h.registration_id));
-    protobuf::put_uint(&mut out, FIELD_SIGNED_PRE_KEY_ID, u64::from(h.signed_prekey_id));
+    protobuf::put_uint(
+        &mut out,
+        FIELD_REGISTRATION_ID,
+        u64::from(h.registration_id),
+    );
+    protobuf::put_uint(
+        &mut out,
+        FIELD_SIGNED_PRE_KEY_ID,
+        u64::from(h.signed_prekey_id),
+    );
     out
 }
 
@@ -165,13 +183,15 @@ pub fn decode_prekey_message(message: &[u8]) -> Result<PreKeyMessage, Error> {
     let base_key = protobuf::last_bytes(&fields, FIELD_BASE_KEY)?.ok_or(Error::Decode)?;
     let identity_key = protobuf::last_bytes(&fields, FIELD_IDENTITY_KEY)?.ok_or(Error::Decode)?;
     let inner = protobuf::last_bytes(&fields, FIELD_MESSAGE)?.ok_or(Error::Decode)?;
-    let signed_prekey_id = protobuf::last_u32(&fields, FIELD_SIGNED_PRE_KEY_ID)?.ok_or(Error::Decode)?;
+    let signed_prekey_id =
+        protobuf::last_u32(&fields, FIELD_SIGNED_PRE_KEY_ID)?.ok_or(Error::Decode)?;
     Ok(PreKeyMessage {
         header: PreKeyHeader {
             identity_key: decode_public_key(identity_key).map_err(|_| Error::Decode)?,
             base_key: decode_public_key(base_key).map_err(|_| Error::Decode)?,
             signed_prekey_id,
-            one_time_prekey: protobuf::last_u32(&fields, FIELD_PRE_KEY_ID)?.map(OneTimePrekeyRef::Id),
+            one_time_prekey: protobuf::last_u32(&fields, FIELD_PRE_KEY_ID)?
+                .map(OneTimePrekeyRef::Id),
             registration_id: protobuf::last_u32(&fields, FIELD_REGISTRATION_ID)?.unwrap_or(0),
         },
         message: inner.to_vec(),

@@ -90,11 +90,17 @@ pub fn fields(input: &[u8]) -> Result<Vec<(u32, Value<'_>)>, Error> {
                 pos = end;
             }
             1 => {
-                pos = pos.checked_add(8).filter(|&e| e <= input.len()).ok_or(Error::Decode)?;
+                pos = pos
+                    .checked_add(8)
+                    .filter(|&e| e <= input.len())
+                    .ok_or(Error::Decode)?;
                 out.push((number, Value::Fixed));
             }
             5 => {
-                pos = pos.checked_add(4).filter(|&e| e <= input.len()).ok_or(Error::Decode)?;
+                pos = pos
+                    .checked_add(4)
+                    .filter(|&e| e <= input.len())
+                    .ok_or(Error::Decode)?;
                 out.push((number, Value::Fixed));
             }
             _ => return Err(Error::Decode),
