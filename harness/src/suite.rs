@@ -59,6 +59,7 @@ pub enum Job {
     },
     Props {
         profile: Profile,
+        header_encryption: bool,
         role: &'static str,
     },
 }
@@ -92,6 +93,20 @@ fn supports(hello: &Hello, profile: Profile) -> bool {
 
 fn has(hello: &Hello, capability: &str) -> bool {
     hello.capabilities.iter().any(|c| c == capability)
+}
+
+/// The ratchet variants of a profile the IUT supports: plain, and header-encrypted for
+/// `modern` when the IUT has `header-encryption`.
+fn variants(hello: &Hello, profile: Profile) -> Vec<bool> {
+    if profile == Profile::Modern && has(hello, "header-encryption") {
+        vec![false, true]
+    } else {
+        vec![false]
+    }
+}
+
+fn group_of(header_encryption: bool) -> TraceGroup {
+    TraceGroup { group_type: "TraceTest".into(), header_encryption, tests: Vec::new() }
 }
 
 /// Every test this implementation gets, after filter and shard.
@@ -136,12 +151,13 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
                             }
                         }
                     }
-                    let plain = TraceGroup {
-                        group_type: "TraceTest".into(),
-                        header_encryption: false,
-                        tests: Vec::new(),
-                    };
-                    tests.push((plain, scripts::skip_limit(profile, options.seed)));
+                    for he in variants(hello, profile) {
+                        let mut test = scripts::skip_limit(profile, options.seed);
+                        if he {
+                            test.tc_id.push_str(".header_encryption");
+                        }
+                        tests.push((group_of(he), test));
+                    }
                     for (group, test) in tests {
                         for party in test.parties.iter().map(|p| p.name.clone()) {
                             out.push(Planned {
@@ -158,12 +174,15 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
                     }
                 }
                 RunMode::Props => {
-                    for role in [scripts::ALICE, scripts::BOB] {
-                        out.push(Planned {
-                            id: format!("props/{}/{role}", profile.name()),
-                            mode: RunMode::Props,
-                            job: Job::Props { profile, role },
-                        });
+                    for he in variants(hello, profile) {
+                        let name = format!("{}{}", profile.name(), if he { "+he" } else { "" });
+                        for role in [scripts::ALICE, scripts::BOB] {
+                            out.push(Planned {
+                                id: format!("props/{name}/{role}"),
+                                mode: RunMode::Props,
+                                job: Job::Props { profile, header_encryption: he, role },
+                            });
+                        }
                     }
                 }
             }
@@ -194,7 +213,7 @@ pub fn run_one(imp: &mut Implementation, planned: &Planned, options: &Options) -
             let outcome = run_trace(imp, profile, group, test, mode);
             (status_of(&outcome), outcome.detail, outcome.notes)
         }
-        Job::Props { profile, role } => run_props(imp, *profile, role, options),
+        Job::Props { profile, header_encryption, role } => run_props(imp, *profile, *header_encryption, role, options),
     };
     TestResult {
         implementation: imp.name.clone(),
@@ -278,6 +297,7 @@ fn action() -> impl Strategy<Value = Action> {
 fn run_props(
     imp: &mut Implementation,
     profile: Profile,
+    header_encryption: bool,
     role: &str,
     options: &Options,
 ) -> (Status, String, Vec<String>) {
@@ -290,14 +310,10 @@ fn run_props(
         config,
         proptest::test_runner::TestRng::from_seed(
             proptest::test_runner::RngAlgorithm::ChaCha,
-            &seed_bytes(options.seed, profile, role),
+            &seed_bytes(options.seed, profile, header_encryption, role),
         ),
     );
-    let group = TraceGroup {
-        group_type: "TraceTest".into(),
-        header_encryption: false,
-        tests: Vec::new(),
-    };
+    let group = group_of(header_encryption);
     let strategy = (any::<u64>(), proptest::collection::vec(action(), 1..40));
     // proptest's runner takes an `Fn`: the IUT and the skip note go through RefCells.
     let skipped = std::cell::RefCell::new(None);
@@ -307,7 +323,7 @@ fn run_props(
     let result = runner.run(&strategy, |(seed, actions)| {
         let mut test = scripts::conversation(seed, &actions);
         let mut spec = SpecIut::new(seed);
-        engine::record(&mut spec, profile.name(), false, &mut test)
+        engine::record(&mut spec, profile.name(), header_encryption, &mut test)
             .map_err(|e| TestCaseError::fail(format!("spec: {e}")))?;
         let mut peer = SpecIut::new(seed ^ 1);
         let mut iut = iut.borrow_mut();
@@ -347,14 +363,14 @@ fn run_props(
         Err(TestError::Fail(why, (seed, actions))) => {
             let mut test = scripts::conversation(seed, &actions);
             let mut spec = SpecIut::new(seed);
-            let _ = engine::record(&mut spec, profile.name(), false, &mut test);
+            let _ = engine::record(&mut spec, profile.name(), header_encryption, &mut test);
             test.tc_id = format!(
                 "props.{}.{}.{role}.{seed:016x}",
                 imp.name.replace(|c: char| !c.is_alphanumeric(), "_"),
                 profile.name()
             );
             test.comment = format!("shrunk property-mode failure: {why}");
-            let path = write_failure(options, profile, &imp.name, test);
+            let path = write_failure(options, profile, header_encryption, &imp.name, test);
             (
                 Status::Fail,
                 format!("{why}; minimal script written to {path} (replay with --replay {path})"),
@@ -369,31 +385,28 @@ fn run_props(
     }
 }
 
-fn seed_bytes(seed: u64, profile: Profile, role: &str) -> [u8; 32] {
+fn seed_bytes(seed: u64, profile: Profile, header_encryption: bool, role: &str) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     Sha256::new()
         .chain_update(seed.to_be_bytes())
         .chain_update(profile.name())
+        .chain_update([u8::from(header_encryption)])
         .chain_update(role)
         .finalize()
         .into()
 }
 
-fn write_failure(options: &Options, profile: Profile, imp: &str, test: TraceTest) -> String {
+fn write_failure(options: &Options, profile: Profile, header_encryption: bool, imp: &str, test: TraceTest) -> String {
     let file = e2ee_vectors::envelope::VectorFile {
         algorithm: "DoubleRatchet".into(),
         profile: profile.name().into(),
-        schema: "trace_test_schema.json".into(),
+        schema: "trace.schema.json".into(),
         number_of_tests: 1,
         header: vec![format!(
             "Minimal failing conversation found by property mode against {imp}."
         )],
         notes: Default::default(),
-        test_groups: vec![TraceGroup {
-            group_type: "TraceTest".into(),
-            header_encryption: false,
-            tests: vec![test.clone()],
-        }],
+        test_groups: vec![TraceGroup { tests: vec![test.clone()], ..group_of(header_encryption) }],
     };
     let _ = std::fs::create_dir_all(&options.failures_dir);
     let path = options.failures_dir.join(format!("{}.json", test.tc_id));
