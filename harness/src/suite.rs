@@ -246,7 +246,7 @@ fn run_trace(
 ) -> Outcome {
     let mut test = test.clone();
     let mut spec = SpecIut::new(0);
-    if test.steps.iter().all(|s| expect_is_empty(s)) {
+    if test.steps.iter().all(expect_is_empty) {
         if let Err(e) = engine::record(&mut spec, profile, group.header_encryption, &mut test) {
             return Outcome {
                 status: engine::Status::Fail,
@@ -354,7 +354,6 @@ fn run_props(
         elapsed,
         options.cases as f64 * 60.0 / elapsed.max(1e-9)
     );
-    drop(iut);
     if let Some(why) = skipped.into_inner() {
         return (Status::Skip, why, Vec::new());
     }

@@ -21,9 +21,12 @@ struct Entry {
     peers: Vec<(String, [u8; 32])>,
 }
 
+/// A saved party: its handle, state and peer addresses.
+type Snapshot = (String, Party, Vec<(String, [u8; 32])>);
+
 pub struct SpecIut {
     parties: Vec<Entry>,
-    snapshots: Vec<(String, Party, Vec<(String, [u8; 32])>)>,
+    snapshots: Vec<Snapshot>,
     rng: Rng,
     next_handle: u64,
 }
