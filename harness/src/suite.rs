@@ -106,7 +106,11 @@ fn variants(hello: &Hello, profile: Profile) -> Vec<bool> {
 }
 
 fn group_of(header_encryption: bool) -> TraceGroup {
-    TraceGroup { group_type: "TraceTest".into(), header_encryption, tests: Vec::new() }
+    TraceGroup {
+        group_type: "TraceTest".into(),
+        header_encryption,
+        tests: Vec::new(),
+    }
 }
 
 /// Every test this implementation gets, after filter and shard.
@@ -180,7 +184,11 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
                             out.push(Planned {
                                 id: format!("props/{name}/{role}"),
                                 mode: RunMode::Props,
-                                job: Job::Props { profile, header_encryption: he, role },
+                                job: Job::Props {
+                                    profile,
+                                    header_encryption: he,
+                                    role,
+                                },
                             });
                         }
                     }
@@ -213,7 +221,11 @@ pub fn run_one(imp: &mut Implementation, planned: &Planned, options: &Options) -
             let outcome = run_trace(imp, profile, group, test, mode);
             (status_of(&outcome), outcome.detail, outcome.notes)
         }
-        Job::Props { profile, header_encryption, role } => run_props(imp, *profile, *header_encryption, role, options),
+        Job::Props {
+            profile,
+            header_encryption,
+            role,
+        } => run_props(imp, *profile, *header_encryption, role, options),
     };
     TestResult {
         implementation: imp.name.clone(),
@@ -395,7 +407,13 @@ fn seed_bytes(seed: u64, profile: Profile, header_encryption: bool, role: &str) 
         .into()
 }
 
-fn write_failure(options: &Options, profile: Profile, header_encryption: bool, imp: &str, test: TraceTest) -> String {
+fn write_failure(
+    options: &Options,
+    profile: Profile,
+    header_encryption: bool,
+    imp: &str,
+    test: TraceTest,
+) -> String {
     let file = e2ee_vectors::envelope::VectorFile {
         algorithm: "DoubleRatchet".into(),
         profile: profile.name().into(),
@@ -405,7 +423,10 @@ fn write_failure(options: &Options, profile: Profile, header_encryption: bool, i
             "Minimal failing conversation found by property mode against {imp}."
         )],
         notes: Default::default(),
-        test_groups: vec![TraceGroup { tests: vec![test.clone()], ..group_of(header_encryption) }],
+        test_groups: vec![TraceGroup {
+            tests: vec![test.clone()],
+            ..group_of(header_encryption)
+        }],
     };
     let _ = std::fs::create_dir_all(&options.failures_dir);
     let path = options.failures_dir.join(format!("{}.json", test.tc_id));
