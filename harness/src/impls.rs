@@ -23,6 +23,19 @@ pub fn libsignal_dir() -> PathBuf {
         .join("libsignal-node")
 }
 
+/// The expectations file a bundled implementation brings: its known, documented
+/// divergences from the spec (reasons point at spec/PROFILES.md).
+pub fn bundled_expectations(name: &str) -> Option<PathBuf> {
+    let path = match name {
+        "libsignal" => libsignal_dir().join("expectations.json"),
+        "vodozemac" => {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("adapters/vodozemac/expectations.json")
+        }
+        _ => return None,
+    };
+    path.exists().then_some(path)
+}
+
 /// Start an implementation. `Err` means it cannot be started (the run exits 2).
 pub fn open(name: &str, seed: u64, timeout: Duration) -> Result<Implementation, String> {
     let shim = |name: &str, command: Vec<String>| -> Result<Implementation, String> {

@@ -164,13 +164,16 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
-    let expectations = match &args.expect {
+    // An explicit --expect file applies to every implementation; without one, a bundled
+    // implementation brings its own (BoGo style: the known failures live with the shim).
+    let explicit = match &args.expect {
         Some(p) => match Expectations::load(p) {
-            Ok(e) => e,
+            Ok(e) => Some(e),
             Err(e) => return usage(e),
         },
-        None => Expectations::empty(),
+        None => None,
     };
+    let mut stale = Vec::new();
     let names: Vec<String> = if args.impls.is_empty() {
         impls::BUNDLED.iter().map(|s| s.to_string()).collect()
     } else {
@@ -204,6 +207,7 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
             }
             continue;
         }
+        let first = results.len();
         let bar = progress(name, plan.len());
         for planned in &plan {
             if let Some(b) = &bar {
@@ -217,6 +221,21 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         if let Some(b) = bar {
             b.finish_and_clear();
         }
+        if explicit.is_none() {
+            if let Some(path) = impls::bundled_expectations(name) {
+                match Expectations::load(&path) {
+                    Ok(e) => {
+                        println!("{name}: known failures from {}", path.display());
+                        stale.extend(
+                            e.apply(&mut results[first..])
+                                .into_iter()
+                                .map(|g| format!("{g} in {}", path.display())),
+                        );
+                    }
+                    Err(e) => return usage(e),
+                }
+            }
+        }
         for r in results
             .iter()
             .filter(|r| &r.implementation == name && r.mode == "props")
@@ -227,7 +246,9 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
     if list_only {
         return ExitCode::SUCCESS;
     }
-    let stale = expectations.apply(&mut results);
+    if let Some(e) = &explicit {
+        stale.extend(e.apply(&mut results));
+    }
     let unexpected = expectations::unexpected_passes(&results);
     print!("{}", report::summary(&results, &stale, &unexpected));
     if let Some(p) = &args.report_json {
