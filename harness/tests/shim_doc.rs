@@ -12,16 +12,23 @@ fn shim_md_example_parses() {
         if let Some(req) = line.strip_prefix("> {") {
             let text = format!("{{{req}");
             let (id, request) = jsonl::parse_request_line(&text);
-            let request = request.unwrap_or_else(|e| panic!("SHIM.md request does not parse: {text}: {e}"));
+            let request =
+                request.unwrap_or_else(|e| panic!("SHIM.md request does not parse: {text}: {e}"));
             last = Some((id.expect("request has an id"), request));
         } else if let Some(rep) = line.strip_prefix("< {") {
             let text = format!("{{{rep}");
             let (id, request) = last.take().expect("a reply follows a request");
             match jsonl::parse_reply_line(&text, id, &request) {
                 Ok(_) | Err(e2ee_iut::Failure::Rejected { .. }) => pairs += 1,
-                Err(e) => panic!("SHIM.md reply to {} is malformed: {text}: {e}", request.op()),
+                Err(e) => panic!(
+                    "SHIM.md reply to {} is malformed: {text}: {e}",
+                    request.op()
+                ),
             }
         }
     }
-    assert!(pairs >= 9, "the example covers every operation ({pairs} exchanges)");
+    assert!(
+        pairs >= 9,
+        "the example covers every operation ({pairs} exchanges)"
+    );
 }

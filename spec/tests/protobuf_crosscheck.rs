@@ -6,8 +6,8 @@ use e2ee_spec::double_ratchet::Header;
 use e2ee_spec::profiles::{olm_v1, signal_v3};
 use e2ee_spec::session::{OneTimePrekeyRef, PreKeyHeader, PreKeyMessage};
 use e2ee_spec::wire::protobuf;
-use prost::Message;
 use proptest::prelude::*;
+use prost::Message;
 
 /// libsignal `proto/wire.proto` `SignalMessage`.
 #[derive(Clone, PartialEq, prost::Message)]

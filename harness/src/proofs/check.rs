@@ -1,0 +1,333 @@
+//! Run ProVerif on the models and compare each query's result with proofs/expected.json.
+
+use super::sha256_hex;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Longest a single model may run before it counts as failed.
+pub const MODEL_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A ProVerif result for one query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// `is true.`
+    True,
+    /// `is false.` (an attack trace was found)
+    False,
+    /// `cannot be proved.`
+    CannotBeProved,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::True => "true",
+            Verdict::False => "false",
+            Verdict::CannotBeProved => "cannot be proved",
+        }
+    }
+
+    /// The verdict of a `RESULT ...` line.
+    pub fn parse(line: &str) -> Option<Verdict> {
+        let line = line.trim_end();
+        if line.ends_with("is true.") {
+            Some(Verdict::True)
+        } else if line.ends_with("is false.") {
+            Some(Verdict::False)
+        } else if line.ends_with("cannot be proved.") {
+            Some(Verdict::CannotBeProved)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckStatus {
+    /// Every query of every model gave its expected result.
+    Passed,
+    /// Some query differed, or a model was missing, changed, failed or timed out.
+    Failed,
+    /// `proverif` is not on PATH: nothing was checked.
+    ProverifMissing,
+}
+
+#[derive(Clone, Debug)]
+pub struct QueryResult {
+    pub id: String,
+    pub expected: String,
+    /// None when ProVerif gave no result for it.
+    pub observed: Option<Verdict>,
+    /// ProVerif's `RESULT` line.
+    pub line: Option<String>,
+}
+
+impl QueryResult {
+    pub fn ok(&self) -> bool {
+        self.observed
+            .map(|v| v.as_str() == self.expected)
+            .unwrap_or(false)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ModelResult {
+    pub file: String,
+    pub sha256: String,
+    pub seconds: f64,
+    /// Why the model could not be checked (missing, changed, ProVerif error, timeout).
+    pub error: Option<String>,
+    pub queries: Vec<QueryResult>,
+}
+
+impl ModelResult {
+    pub fn ok(&self) -> bool {
+        self.error.is_none() && self.queries.iter().all(QueryResult::ok)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckResult {
+    pub status: CheckStatus,
+    pub models: Vec<ModelResult>,
+    /// Why the check could not run at all (ProVerif missing, unreadable expected.json).
+    pub message: Option<String>,
+}
+
+impl CheckResult {
+    /// One line per query, then per model the verified-table line for models that passed.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        if let Some(m) = &self.message {
+            out.push_str(m);
+            out.push('\n');
+        }
+        for m in &self.models {
+            let state = if m.ok() { "ok" } else { "FAILED" };
+            out.push_str(&format!("{} {} ({:.1} s)\n", m.file, state, m.seconds));
+            if let Some(e) = &m.error {
+                out.push_str(&format!("  error: {e}\n"));
+            }
+            for q in &m.queries {
+                let observed = q.observed.map(Verdict::as_str).unwrap_or("no result");
+                let mark = if q.ok() { "ok  " } else { "FAIL" };
+                out.push_str(&format!(
+                    "  {mark} {}: expected {}, observed {}\n",
+                    q.id, q.expected, observed
+                ));
+            }
+        }
+        let passed: Vec<&ModelResult> = self.models.iter().filter(|m| m.ok()).collect();
+        if !passed.is_empty() {
+            out.push_str("verified.rs lines:\n");
+            for m in passed {
+                out.push_str(&format!(
+                    "    (\"{}\", \"{}\", {:.1}),\n",
+                    m.file, m.sha256, m.seconds
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// The `proverif` executable on PATH, if any.
+pub fn find_proverif() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("proverif"))
+        .find(|p| p.is_file())
+}
+
+/// Check every model in `dir` against `expected` (proofs/expected.json).
+pub fn check(dir: &Path, expected: &Path) -> CheckResult {
+    check_only(dir, expected, &|_| true)
+}
+
+/// Check the models whose file name `select` accepts.
+pub fn check_only(dir: &Path, expected: &Path, select: &dyn Fn(&str) -> bool) -> CheckResult {
+    let fail = |message: String| CheckResult {
+        status: CheckStatus::Failed,
+        models: Vec::new(),
+        message: Some(message),
+    };
+    let doc: serde_json::Value = match std::fs::read_to_string(expected)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+    {
+        Ok(doc) => doc,
+        Err(e) => return fail(format!("cannot read {}: {e}", expected.display())),
+    };
+    let Some(proverif) = find_proverif() else {
+        return CheckResult {
+            status: CheckStatus::ProverifMissing,
+            models: Vec::new(),
+            message: Some(format!(
+                "proverif is not on PATH: nothing was checked (the models need ProVerif {}; see proofs/README.md)",
+                super::PROVERIF_VERSION
+            )),
+        };
+    };
+    let mut results = Vec::new();
+    for m in doc["models"].as_array().into_iter().flatten() {
+        let file = m["file"].as_str().unwrap_or_default().to_string();
+        if !select(&file) {
+            continue;
+        }
+        results.push(check_model(&proverif, dir, &file, m));
+    }
+    let status = if results.iter().all(ModelResult::ok) {
+        CheckStatus::Passed
+    } else {
+        CheckStatus::Failed
+    };
+    CheckResult {
+        status,
+        models: results,
+        message: None,
+    }
+}
+
+fn check_model(
+    proverif: &Path,
+    dir: &Path,
+    file: &str,
+    expected: &serde_json::Value,
+) -> ModelResult {
+    let queries: Vec<(String, String)> = expected["queries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|q| {
+            (
+                q["id"].as_str().unwrap_or_default().to_string(),
+                q["expected"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let mut result = ModelResult {
+        file: file.to_string(),
+        sha256: String::new(),
+        seconds: 0.0,
+        error: None,
+        queries: queries
+            .iter()
+            .map(|(id, exp)| QueryResult {
+                id: id.clone(),
+                expected: exp.clone(),
+                observed: None,
+                line: None,
+            })
+            .collect(),
+    };
+    let path = dir.join(file);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            result.error = Some(format!("cannot read {}: {e}", path.display()));
+            return result;
+        }
+    };
+    result.sha256 = sha256_hex(&text);
+    if expected["sha256"].as_str() != Some(result.sha256.as_str()) {
+        result.error = Some("the model differs from the one expected.json describes (run `e2ee-conform proofs export`)".into());
+        return result;
+    }
+    let start = Instant::now();
+    let output = run_with_timeout(proverif, &path, MODEL_TIMEOUT);
+    result.seconds = start.elapsed().as_secs_f64();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => {
+            result.error = Some(e);
+            return result;
+        }
+    };
+    if let Some(err) = output
+        .lines()
+        .find(|l| l.starts_with("Error") || l.contains("Fatal error"))
+    {
+        result.error = Some(format!("ProVerif: {err}"));
+    }
+    let lines: Vec<&str> = output
+        .lines()
+        .filter(|l| l.starts_with("RESULT "))
+        .collect();
+    if lines.len() != result.queries.len() && result.error.is_none() {
+        result.error = Some(format!(
+            "ProVerif gave {} results for {} queries",
+            lines.len(),
+            result.queries.len()
+        ));
+    }
+    // ProVerif answers the queries in the order the model states them.
+    for (q, line) in result.queries.iter_mut().zip(lines) {
+        q.observed = Verdict::parse(line);
+        q.line = Some(line.to_string());
+    }
+    result
+}
+
+/// Run `proverif file`, returning its standard output, killing it after `timeout`.
+fn run_with_timeout(proverif: &Path, file: &Path, timeout: Duration) -> Result<String, String> {
+    let mut child = Command::new(proverif)
+        .arg(file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", proverif.display()))?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut stderr = child.stderr.take().ok_or("no stderr")?;
+    let out_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("timed out after {} s", timeout.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return Err(format!("waiting for ProVerif: {e}")),
+        }
+    }
+    let mut out = out_reader.join().unwrap_or_default();
+    let err = err_reader.join().unwrap_or_default();
+    out.push_str(&err);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts() {
+        assert_eq!(
+            Verdict::parse("RESULT not attacker_bitstring(s_m1[]) is true."),
+            Some(Verdict::True)
+        );
+        assert_eq!(
+            Verdict::parse("RESULT not attacker_bitstring_p1(s_m1[]) is false."),
+            Some(Verdict::False)
+        );
+        assert_eq!(
+            Verdict::parse("RESULT event(A(x)) ==> event(B(x)) cannot be proved."),
+            Some(Verdict::CannotBeProved)
+        );
+        assert_eq!(Verdict::parse("RESULT something else"), None);
+    }
+}

@@ -1,0 +1,1267 @@
+//! The ProVerif models: X3DH, the Double Ratchet over a bounded number of DH ratchet steps,
+//! and their composition, for `modern` and `signal-v3`, each with its queries and their
+//! expected results, plus deliberately weakened variants whose attacks ProVerif must find.
+//!
+//! The processes follow the spec step by step (`x3dh::initiate`/`respond`,
+//! `double_ratchet::ratchet_init_*`, `ratchet_encrypt`, `ratchet_decrypt`, `dh_ratchet`,
+//! `sending_step`, `session::*`); every derivation and every byte layout is a `letfun` from
+//! `schedule`, whose tests check it against the spec on bytes.
+//!
+//! What the models do not cover (also in proofs/README.md): messages arrive in order, one per
+//! chain (no skipped message keys, no MAX_SKIP); header encryption; olm-v1; sessions are
+//! bounded to the messages written out below; primitives are ideal (symbolic).
+
+use super::schedule::{self, counter, message_layout, prefix, prekey_layout, LetFun};
+use super::term::{var, Decls, Term, Ty};
+use e2ee_spec::Profile;
+
+/// A query's expected ProVerif result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// `RESULT ... is true.`: the property holds (for the model's unbounded sessions).
+    True,
+    /// `RESULT ... is false.`: ProVerif finds an attack (a trace).
+    False,
+}
+
+impl Expect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expect::True => "true",
+            Expect::False => "false",
+        }
+    }
+}
+
+/// One ProVerif query.
+#[derive(Clone, Debug)]
+pub struct Query {
+    /// Stable id, unique in its model.
+    pub id: String,
+    /// secrecy, authentication, forward-secrecy, post-compromise-security, replay or sanity.
+    pub property: &'static str,
+    /// The query as written in the model (without `query` and the final dot).
+    pub text: String,
+    pub expected: Expect,
+    pub meaning: String,
+}
+
+/// One model file.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub file: String,
+    pub profile: Profile,
+    /// Whether this is a deliberately weakened variant (its attack queries must be found).
+    pub weakened: bool,
+    pub summary: String,
+    pub queries: Vec<Query>,
+    pub text: String,
+}
+
+/// All models, in a fixed order.
+pub fn all() -> Vec<Model> {
+    let mut out = Vec::new();
+    for profile in schedule::PROFILES {
+        out.push(x3dh(profile, X3dhVariant::Standard { one_time: true }));
+        out.push(x3dh(profile, X3dhVariant::Standard { one_time: false }));
+        out.push(x3dh(profile, X3dhVariant::NoSignatureCheck));
+        out.push(x3dh(profile, X3dhVariant::NoIdentityDh));
+        out.push(dr(profile, DrVariant::Standard));
+        out.push(dr(profile, DrVariant::KeepMessageKeys));
+        out.push(dr_pcs(profile, true));
+        out.push(dr_pcs(profile, false));
+        out.push(session(profile));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing processes.
+
+/// A process definition under construction. Every `new` is hoisted to the top: a fresh name
+/// then depends only on the session, not on the messages received before it, which keeps
+/// ProVerif's clauses small (and does not change what the process does).
+struct Proc {
+    header: String,
+    news: Vec<(String, Ty)>,
+    lines: Vec<String>,
+}
+
+impl Proc {
+    fn new(header: &str) -> Proc {
+        Proc {
+            header: header.to_string(),
+            news: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+
+    fn fresh(&mut self, name: &str, ty: Ty) -> String {
+        self.news.push((name.to_string(), ty));
+        name.to_string()
+    }
+
+    fn line(&mut self, l: impl Into<String>) {
+        self.lines.push(l.into());
+    }
+
+    fn text(&self) -> String {
+        let mut out = format!("let {} =\n", self.header);
+        for (n, ty) in &self.news {
+            out.push_str(&format!("  new {n}: {};\n", ty.pv()));
+        }
+        for l in &self.lines {
+            out.push_str(&format!("  {l}\n"));
+        }
+        out.push_str("  0.\n");
+        out
+    }
+}
+
+/// Printing context: the declarations a model needs and its profile's letfuns.
+struct Ctx {
+    p: Profile,
+    d: Decls,
+    funs: Vec<LetFun>,
+}
+
+impl Ctx {
+    fn new(p: Profile) -> Ctx {
+        Ctx {
+            p,
+            d: Decls::default(),
+            funs: schedule::letfuns(p),
+        }
+    }
+
+    fn t(&mut self, t: &Term) -> String {
+        t.pv(&mut self.d)
+    }
+
+    fn counter(&mut self, which: &str, value: u32) -> String {
+        let t = counter(self.p, which, value);
+        self.t(&t)
+    }
+
+    fn letfuns(&mut self) -> String {
+        let funs = std::mem::take(&mut self.funs);
+        let mut out = String::new();
+        for f in &funs {
+            let params: Vec<String> = f
+                .params
+                .iter()
+                .map(|(n, ty)| format!("{n}: {}", ty.pv()))
+                .collect();
+            let body = f.body.pv(&mut self.d);
+            out.push_str(&format!(
+                "(* {} *)\nletfun {}({}) =\n  {}.\n",
+                f.doc,
+                f.name,
+                params.join(", "),
+                body
+            ));
+        }
+        self.funs = funs;
+        out
+    }
+
+    /// A `let pattern = msg in` line destructuring a message layout.
+    fn pattern(&mut self, t: &Term, bound: &[(&str, Ty)]) -> String {
+        let expand = schedule::expander(self.p);
+        let bind = |v: &str| bound.iter().find(|(n, _)| *n == v).map(|(_, ty)| *ty);
+        t.pattern(&mut self.d, &bind, &expand)
+    }
+}
+
+/// The Double Ratchet state of one party as ProVerif variables (§3.2: RK, CKs, DHs, the
+/// receiving chains' CKr, Ns, PN), advanced by emitting `let`s into a process.
+struct Ratchet {
+    who: &'static str,
+    seq: usize,
+    rk: String,
+    ck_s: Option<String>,
+    dh_s: String,
+    /// Receiving chain keys, newest first, at most `Limits::receiver_chains` of them.
+    chains: Vec<String>,
+    n_s: u32,
+    pn: u32,
+    /// Sanity variant: a DH ratchet step reuses the current key pair instead of a fresh one.
+    reuse_ratchet_key: bool,
+    /// Sanity variant: message keys of received messages are kept, not deleted.
+    keep_message_keys: bool,
+    kept: Vec<String>,
+}
+
+impl Ratchet {
+    fn name(&mut self, base: &str) -> String {
+        self.seq += 1;
+        format!("{}_{base}{}", self.who, self.seq)
+    }
+
+    /// §3.3 RatchetInitAlice (modern) / libsignal initialize_alice_session (signal-v3): the
+    /// sending half of a DH ratchet step against Bob's signed prekey `spk` (a G term).
+    fn init_alice(
+        cx: &mut Ctx,
+        pr: &mut Proc,
+        who: &'static str,
+        rk0: &str,
+        ck0: Option<&str>,
+        spk: &str,
+    ) -> Ratchet {
+        let mut r = Ratchet {
+            who,
+            seq: 0,
+            rk: rk0.to_string(),
+            ck_s: None,
+            dh_s: String::new(),
+            chains: ck0.map(|c| vec![c.to_string()]).unwrap_or_default(),
+            n_s: 0,
+            pn: 0,
+            reuse_ratchet_key: false,
+            keep_message_keys: false,
+            kept: Vec::new(),
+        };
+        let fresh = r.name("dh");
+        pr.fresh(&fresh, Ty::Scalar);
+        r.dh_s = fresh.clone();
+        let d = r.name("d");
+        pr.line(format!("let {d} = exp({spk}, {fresh}) in"));
+        let (rk, ck) = (r.name("rk"), r.name("cks"));
+        pr.line(format!("let {rk} = kdf_rk_rk({}, {d}) in", r.rk));
+        pr.line(format!("let {ck} = kdf_rk_ck({}, {d}) in", r.rk));
+        r.rk = rk;
+        r.ck_s = Some(ck);
+        // modern: ratchet_init_alice sets PN = 0; signal-v3: sending_step sets previous_counter(Ns = 0).
+        r.pn = if cx.p == Profile::SignalV3 {
+            cx.p.previous_counter(0)
+        } else {
+            0
+        };
+        r
+    }
+
+    /// §3.3 RatchetInitBob / libsignal initialize_bob_session: the signed prekey is the
+    /// ratchet key; signal-v3 also gets a sending chain `ck0` on it.
+    fn init_bob(who: &'static str, rk0: &str, ck0: Option<&str>, spk: &str) -> Ratchet {
+        Ratchet {
+            who,
+            seq: 0,
+            rk: rk0.to_string(),
+            ck_s: ck0.map(str::to_string),
+            dh_s: spk.to_string(),
+            chains: Vec::new(),
+            n_s: 0,
+            pn: 0,
+            reuse_ratchet_key: false,
+            keep_message_keys: false,
+            kept: Vec::new(),
+        }
+    }
+
+    /// §3.4 RatchetEncrypt: derive the message key, advance CKs; returns the message term.
+    fn encrypt(&mut self, cx: &mut Ctx, pr: &mut Proc, ad: &str, plaintext: &str) -> String {
+        let ck = self.ck_s.clone().expect("no sending chain");
+        let (mk, next) = (self.name("mk"), self.name("cks"));
+        pr.line(format!("let {mk} = kdf_ck_mk({ck}) in"));
+        pr.line(format!("let {next} = kdf_ck_ck({ck}) in"));
+        self.ck_s = Some(next);
+        let pn = cx.counter("pn", self.pn);
+        let n = cx.counter("n", self.n_s);
+        self.n_s += 1;
+        format!(
+            "seal({mk}, {ad}, exp(g, {}), {pn}, {n}, {plaintext})",
+            self.dh_s
+        )
+    }
+
+    /// §3.5 RatchetDecrypt of a message `msg` that starts a new receiving chain (the models
+    /// deliver in order, one message per chain): parse the header, DHRatchet (receiving half,
+    /// then the sending half with a fresh key pair), derive the message key, authenticate and
+    /// decrypt. Returns (plaintext variable, sender's ratchet public key variable).
+    fn decrypt(&mut self, cx: &mut Ctx, pr: &mut Proc, msg: &str, ad: &str) -> (String, String) {
+        let (peer, pnv, ct, mac) = (
+            self.name("peer"),
+            self.name("pn"),
+            self.name("ct"),
+            self.name("mac"),
+        );
+        let n0 = counter(cx.p, "n", 0);
+        let layout = message_layout(cx.p, var(&peer), var(&pnv), n0.clone(), var(&ct), var(&mac));
+        let pat = cx.pattern(
+            &layout,
+            &[
+                (&peer, Ty::G),
+                (&pnv, Ty::Bits),
+                (&ct, Ty::Bits),
+                (&mac, Ty::Bits),
+            ],
+        );
+        pr.line(format!("let {pat} = {msg} in"));
+        // DHRatchet, receiving half.
+        let (d, rk, ckr) = (self.name("d"), self.name("rk"), self.name("ckr"));
+        pr.line(format!("let {d} = exp({peer}, {}) in", self.dh_s));
+        pr.line(format!("let {rk} = kdf_rk_rk({}, {d}) in", self.rk));
+        pr.line(format!("let {ckr} = kdf_rk_ck({}, {d}) in", self.rk));
+        self.rk = rk;
+        // Sending half (sending_step): a fresh ratchet key pair.
+        let next_dh = if self.reuse_ratchet_key {
+            self.dh_s.clone()
+        } else {
+            let f = self.name("dh");
+            pr.fresh(&f, Ty::Scalar);
+            f
+        };
+        let (d2, rk2, cks) = (self.name("d"), self.name("rk"), self.name("cks"));
+        pr.line(format!("let {d2} = exp({peer}, {next_dh}) in"));
+        pr.line(format!("let {rk2} = kdf_rk_rk({}, {d2}) in", self.rk));
+        pr.line(format!("let {cks} = kdf_rk_ck({}, {d2}) in", self.rk));
+        self.pn = if cx.p == Profile::Modern {
+            self.n_s
+        } else {
+            cx.p.previous_counter(self.n_s)
+        };
+        self.n_s = 0;
+        self.rk = rk2;
+        self.ck_s = Some(cks);
+        self.dh_s = next_dh;
+        // The message key of N = 0 on the new chain.
+        let (mk, next) = (self.name("mk"), self.name("ckr"));
+        pr.line(format!("let {mk} = kdf_ck_mk({ckr}) in"));
+        pr.line(format!("let {next} = kdf_ck_ck({ckr}) in"));
+        self.chains.insert(0, next);
+        self.chains.truncate(cx.p.limits().receiver_chains);
+        if self.keep_message_keys {
+            self.kept.push(mk.clone());
+        }
+        let pt = self.name("pt");
+        let n0 = cx.t(&n0);
+        match cx.p {
+            Profile::Modern => {
+                pr.line(format!("let {pt} = aead_dec(mk_key({mk}), mk_nonce({mk}), aad({ad}, {peer}, {pnv}, {n0}), {ct}) in"));
+            }
+            _ => {
+                pr.line(format!(
+                    "if mac({mk}, {ad}, body({peer}, {n0}, {pnv}, {ct})) = {mac} then"
+                ));
+                pr.line(format!(
+                    "let {pt} = cbc_dec(mk_cipher_key({mk}), mk_iv({mk}), {ct}) in"
+                ));
+            }
+        }
+        (pt, peer)
+    }
+
+    /// Everything the party holds: RK, CKs, DHs's private key, the receiving chain keys (and,
+    /// in the sanity variant, the message keys it failed to delete).
+    fn state(&self) -> String {
+        let mut parts = vec![self.rk.clone()];
+        parts.extend(self.ck_s.clone());
+        parts.push(self.dh_s.clone());
+        parts.extend(self.chains.iter().cloned());
+        parts.extend(self.kept.iter().cloned());
+        format!("({})", parts.join(", "))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model text.
+
+fn prelude(cx: &Ctx) -> String {
+    let cipher = match cx.p {
+        Profile::Modern => "(* ChaCha20-Poly1305 (RFC 8439) as an ideal AEAD: key, nonce, associated data, plaintext. *)\n\
+fun aead_enc(bitstring, bitstring, bitstring, bitstring): bitstring.\n\
+reduc forall k: bitstring, n: bitstring, a: bitstring, p: bitstring; aead_dec(k, n, a, aead_enc(k, n, a, p)) = p.\n",
+        _ => "(* AES-256-CBC as ideal symmetric encryption (key, IV, plaintext); integrity comes from the MAC. *)\n\
+fun cbc_enc(bitstring, bitstring, bitstring): bitstring.\n\
+reduc forall k: bitstring, iv: bitstring, p: bitstring; cbc_dec(k, iv, cbc_enc(k, iv, p)) = p.\n",
+    };
+    format!(
+        "(* The attacker is typed: group elements are built from g and exponents, so a public key\n   is never, say, a KDF output (the spec also refuses low-order points). *)\n\
+set ignoreTypes = false.\n\n\
+free c: channel.\n\n\
+(* X25519 as Diffie-Hellman in a prime-order group. *)\n\
+type G.\n\
+type scalar.\n\
+const g: G [data].\n\
+fun exp(G, scalar): G.\n\
+equation forall x: scalar, y: scalar; exp(exp(g, x), y) = exp(exp(g, y), x).\n\
+fun G2b(G): bitstring [data, typeConverter].\n\n\
+(* XEdDSA with the X25519 identity key (X3DH §3.2). *)\n\
+fun xsign(scalar, bitstring): bitstring.\n\
+reduc forall k: scalar, m: bitstring; xverify(exp(g, k), m, xsign(k, m)) = true.\n\n\
+(* HKDF-SHA256 (salt, ikm, info) as an output stream, cut by okm_FROM_TO; HMAC-SHA256 (key, data). *)\n\
+fun hkdf(bitstring, bitstring, bitstring): bitstring.\n\
+fun hmac(bitstring, bitstring): bitstring.\n\n\
+{cipher}"
+    )
+}
+
+struct Assembled {
+    text: String,
+}
+
+/// Put a model together: header comment, prelude, declarations collected while printing,
+/// letfuns, then `rest` (names, events, queries, processes).
+fn assemble(mut cx: Ctx, title: &str, description: &str, rest: &str) -> Assembled {
+    let letfuns = cx.letfuns();
+    let mut text = format!(
+        "(* {title}\n\n{description}\n\n   Profile: {} (e2ee-spec {}).\n   Generated by `e2ee-conform proofs export` from the spec's constants: do not edit.\n   Run: proverif <this file>; expected results: proofs/expected.json. *)\n\n",
+        cx.p.name(),
+        env!("CARGO_PKG_VERSION"),
+    );
+    text.push_str(&prelude(&cx));
+    text.push('\n');
+    text.push_str(&cx.d.declarations());
+    text.push('\n');
+    text.push_str(&letfuns);
+    text.push('\n');
+    text.push_str(rest);
+    Assembled { text }
+}
+
+/// Queries, printed in order; consecutive secrecy queries of one phase share a `query`
+/// statement (ProVerif then saturates once for all of them; results come out in order).
+fn print_queries(queries: &[Query]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < queries.len() {
+        let q = &queries[i];
+        let group_key = q
+            .text
+            .starts_with("attacker(")
+            .then(|| q.text.split(") phase ").nth(1).map(str::to_string));
+        let mut j = i + 1;
+        if let Some(key) = &group_key {
+            while j < queries.len()
+                && queries[j].text.starts_with("attacker(")
+                && queries[j].text.split(") phase ").nth(1).map(str::to_string) == *key
+            {
+                j += 1;
+            }
+        }
+        for q in &queries[i..j] {
+            out.push_str(&format!(
+                "(* [{}] expected {}: {} *)\n",
+                q.id,
+                q.expected.as_str(),
+                q.meaning
+            ));
+        }
+        let texts: Vec<&str> = queries[i..j].iter().map(|q| q.text.as_str()).collect();
+        out.push_str(&format!("query {}.\n\n", texts.join(";\n      ")));
+        i = j;
+    }
+    out
+}
+
+fn q(id: &str, property: &'static str, text: &str, expected: Expect, meaning: &str) -> Query {
+    Query {
+        id: id.to_string(),
+        property,
+        text: text.to_string(),
+        expected,
+        meaning: meaning.to_string(),
+    }
+}
+
+fn secret_decls(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("free {n}: bitstring [private].\n"))
+        .collect()
+}
+
+/// `not attacker(...)` declarations: secrecy assumptions ProVerif checks and then uses to
+/// discard clauses (without them the models do not finish in reasonable time).
+fn assumptions(items: &[(&str, Option<u32>)]) -> String {
+    let mut out = String::from("(* Secrecy assumptions: ProVerif proves each one (or stops with an error) and uses them to prune. *)\n");
+    for (n, phase) in items {
+        match phase {
+            Some(p) => out.push_str(&format!("not attacker({n}) phase {p}.\n")),
+            None => out.push_str(&format!("not attacker({n}).\n")),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// X3DH.
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum X3dhVariant {
+    Standard {
+        one_time: bool,
+    },
+    /// Sanity: Alice does not verify the signed prekey's signature.
+    NoSignatureCheck,
+    /// Sanity: the KDF input leaves out DH1 = DH(IK_A, SPK_B), so Alice's identity key is unused.
+    NoIdentityDh,
+}
+
+/// Alice's side of X3DH (§3.3) against a bundle from the network. Emits the agreement and
+/// returns (km, ad, ek, opk G term) names.
+struct AliceX3dh {
+    rk0: String,
+    ck0: Option<String>,
+    ad: String,
+    ek: String,
+    opk: String,
+}
+
+fn alice_x3dh(
+    cx: &mut Ctx,
+    pr: &mut Proc,
+    one_time: bool,
+    verify: bool,
+    identity_dh: bool,
+) -> AliceX3dh {
+    let ek = pr.fresh("ek_a", Ty::Scalar);
+    if one_time {
+        pr.line("in(c, (ikb: G, spkb: G, sig: bitstring, opkb: G));");
+    } else {
+        pr.line("in(c, (ikb: G, spkb: G, sig: bitstring));");
+    }
+    if verify {
+        pr.line("if xverify(ikb, encode(spkb), sig) = true then");
+    }
+    let mut dhs = Vec::new();
+    if identity_dh {
+        dhs.push("exp(spkb, ikA)".to_string());
+    }
+    dhs.push(format!("exp(ikb, {ek})"));
+    dhs.push(format!("exp(spkb, {ek})"));
+    if one_time {
+        dhs.push(format!("exp(opkb, {ek})"));
+    }
+    let km_fun = if dhs.len() == 4 {
+        "x3dh_km4"
+    } else {
+        "x3dh_km3"
+    };
+    pr.line(format!("let km = {km_fun}({}) in", dhs.join(", ")));
+    pr.line("let rk0 = x3dh_rk(km) in");
+    let ck0 = (cx.p == Profile::SignalV3).then(|| {
+        pr.line("let ck0 = x3dh_ck(km) in");
+        "ck0".to_string()
+    });
+    // modern binds AD for both directions; signal-v3's MAC input is (sender, receiver).
+    pr.line("let ad = assoc(exp(g, ikA), ikb) in");
+    if cx.p == Profile::SignalV3 {
+        pr.line("let ad_in = assoc(ikb, exp(g, ikA)) in");
+    }
+    AliceX3dh {
+        rk0: "rk0".into(),
+        ck0,
+        ad: "ad".into(),
+        ek,
+        opk: if one_time {
+            "opkb".into()
+        } else {
+            "no_opk".into()
+        },
+    }
+}
+
+struct BobX3dh {
+    rk0: String,
+    ck0: Option<String>,
+    ad_in: String,
+    ad_out: String,
+    inner: String,
+}
+
+/// Bob's side (§3.4): parse the prekey message, recompute the agreement.
+fn bob_x3dh(cx: &mut Ctx, pr: &mut Proc, one_time: bool, identity_dh: bool) -> BobX3dh {
+    let layout = prekey_layout(cx.p, one_time, var("ika"), var("eka"), var("inner"));
+    let pat = cx.pattern(
+        &layout,
+        &[("ika", Ty::G), ("eka", Ty::G), ("inner", Ty::Bits)],
+    );
+    pr.line("in(c, pm: bitstring);");
+    pr.line(format!("let {pat} = pm in"));
+    let mut dhs = Vec::new();
+    if identity_dh {
+        dhs.push("exp(ika, spkB)".to_string());
+    }
+    dhs.push("exp(eka, ikB)".to_string());
+    dhs.push("exp(eka, spkB)".to_string());
+    if one_time {
+        dhs.push("exp(eka, opkB)".to_string());
+    }
+    let km_fun = if dhs.len() == 4 {
+        "x3dh_km4"
+    } else {
+        "x3dh_km3"
+    };
+    pr.line(format!("let km = {km_fun}({}) in", dhs.join(", ")));
+    pr.line("let rk0 = x3dh_rk(km) in");
+    let ck0 = (cx.p == Profile::SignalV3).then(|| {
+        pr.line("let ck0 = x3dh_ck(km) in");
+        "ck0".to_string()
+    });
+    pr.line("let ad = assoc(ika, exp(g, ikB)) in");
+    let (ad_in, ad_out) = if cx.p == Profile::SignalV3 {
+        pr.line("let ad_out = assoc(exp(g, ikB), ika) in");
+        ("ad".to_string(), "ad_out".to_string())
+    } else {
+        ("ad".to_string(), "ad".to_string())
+    };
+    BobX3dh {
+        rk0: "rk0".into(),
+        ck0,
+        ad_in,
+        ad_out,
+        inner: "inner".into(),
+    }
+}
+
+fn x3dh(p: Profile, variant: X3dhVariant) -> Model {
+    let mut cx = Ctx::new(p);
+    let (one_time, verify, identity_dh, suffix, weakened) = match variant {
+        X3dhVariant::Standard { one_time: true } => (true, true, true, "x3dh_opk", false),
+        X3dhVariant::Standard { one_time: false } => (false, true, true, "x3dh_noopk", false),
+        X3dhVariant::NoSignatureCheck => (true, false, true, "x3dh_no_signature_check", true),
+        X3dhVariant::NoIdentityDh => (true, true, false, "x3dh_no_identity_dh", true),
+    };
+    let prekey_fun = if one_time {
+        "prekey_msg_opk"
+    } else {
+        "prekey_msg"
+    };
+
+    // Alice: any bundle the network offers; secret payload only towards honest Bob.
+    let mut alice = Proc::new("Alice");
+    let ax = alice_x3dh(&mut cx, &mut alice, one_time, verify, identity_dh);
+    alice.line(format!(
+        "event AliceInit(exp(g, ikA), ikb, spkb, exp(g, {}), {});",
+        ax.ek, ax.opk
+    ));
+    let mut ar = Ratchet::init_alice(&mut cx, &mut alice, "a", &ax.rk0, ax.ck0.as_deref(), "spkb");
+    let msg_secret = ar.encrypt(&mut cx, &mut alice, &ax.ad, "s_m1");
+    let msg_public = msg_secret.replace("s_m1)", "nonsecret)");
+    alice.line(format!(
+        "if ikb <> exp(g, ikB) then out(c, {prekey_fun}(exp(g, ikA), exp(g, {ek}), {msg_public})) else",
+        ek = ax.ek
+    ));
+    alice.line(format!(
+        "out(c, {prekey_fun}(exp(g, ikA), exp(g, {ek}), {msg_secret}));",
+        ek = ax.ek
+    ));
+
+    // Bob: one signed prekey for all sessions, a fresh one-time prekey per session.
+    let mut bob = Proc::new("Bob(spkB: scalar)");
+    if one_time {
+        bob.fresh("opkB", Ty::Scalar);
+        bob.line("out(c, exp(g, opkB));");
+    }
+    let sess = bob.fresh("sess", Ty::Bits);
+    let bx = bob_x3dh(&mut cx, &mut bob, one_time, identity_dh);
+    let mut br = Ratchet::init_bob("b", &bx.rk0, bx.ck0.as_deref(), "spkB");
+    let (pt, _) = br.decrypt(&mut cx, &mut bob, &bx.inner, &bx.ad_in);
+    let _ = (pt, bx.ad_out);
+    let opk = if one_time { "exp(g, opkB)" } else { "no_opk" };
+    bob.line(format!(
+        "event BobAccept(ika, exp(g, ikB), exp(g, spkB), eka, {opk});"
+    ));
+    bob.line(format!("event BobSession(ika, eka, {sess});"));
+
+    let mut queries = vec![q(
+        "secrecy_m1",
+        "secrecy",
+        "attacker(s_m1) phase 0",
+        Expect::True,
+        "the initial message's plaintext, sent by Alice to honest Bob, stays secret from an active attacker",
+    )];
+    if matches!(
+        variant,
+        X3dhVariant::Standard { .. } | X3dhVariant::NoSignatureCheck
+    ) {
+        queries.push(q(
+            "fs_identity_keys_m1",
+            "forward-secrecy",
+            "attacker(s_m1) phase 1",
+            if verify { Expect::True } else { Expect::False },
+            if verify {
+                "compromise of both identity keys after the session does not reveal the initial message"
+            } else {
+                "ATTACK EXPECTED: without the signature check the attacker substitutes its own signed (and one-time) prekey; a later compromise of IK_B then gives it every DH input"
+            },
+        ));
+    }
+    if let X3dhVariant::Standard { .. } = variant {
+        queries.push(q(
+            "fs_signed_prekey_m1",
+            "forward-secrecy",
+            "attacker(s_m1) phase 2",
+            Expect::False,
+            if one_time {
+                "ATTACK EXPECTED (X3DH §4.6): one-time prekeys are not signed, so a server that replaces or withholds them leaves the session to the signed prekey; compromise of SPK_B and the identity keys before SPK_B is deleted reveals the message"
+            } else {
+                "ATTACK EXPECTED (X3DH §4.6): without a one-time prekey, compromise of SPK_B and the identity keys before SPK_B is deleted reveals the initial message"
+            },
+        ));
+    }
+    if variant != X3dhVariant::NoSignatureCheck {
+        queries.push(q(
+            "bob_agrees_with_alice",
+            if identity_dh { "authentication" } else { "sanity" },
+            "ikb: G, spk: G, ek: G, opk: G; event(BobAccept(exp(g, ikA), ikb, spk, ek, opk)) ==> event(AliceInit(exp(g, ikA), ikb, spk, ek, opk))",
+            if identity_dh { Expect::True } else { Expect::False },
+            if identity_dh {
+                "when Bob accepts an initial message from Alice's identity, Alice ran X3DH with Bob's identity and the same SPK, EK and OPK, hence the same X3DH secret"
+            } else {
+                "ATTACK EXPECTED: without DH1 nothing binds Alice's identity key, so the attacker can open a session with Bob in Alice's name"
+            },
+        ));
+    }
+    if identity_dh {
+        queries.push(q(
+            "alice_bundle_authentic",
+            if verify { "authentication" } else { "sanity" },
+            "ika: G, spk: G, ek: G, opk: G; event(AliceInit(ika, exp(g, ikB), spk, ek, opk)) ==> event(BobSignedPrekey(exp(g, ikB), spk))",
+            if verify { Expect::True } else { Expect::False },
+            if verify {
+                "the signed prekey Alice uses with Bob's identity is one Bob published"
+            } else {
+                "ATTACK EXPECTED: without the signature check Alice uses a signed prekey Bob never published"
+            },
+        ));
+    }
+    if let X3dhVariant::Standard { .. } = variant {
+        queries.push(q(
+            "no_replay",
+            "replay",
+            "ek: G, s1: bitstring, s2: bitstring; event(BobSession(exp(g, ikA), ek, s1)) && event(BobSession(exp(g, ikA), ek, s2)) ==> s1 = s2",
+            if one_time { Expect::True } else { Expect::False },
+            if one_time {
+                "an initial message from Alice is accepted by at most one of Bob's sessions: its one-time prekey is used once"
+            } else {
+                "ATTACK EXPECTED (X3DH §4.2): without a one-time prekey the initial message can be replayed to Bob, who accepts it again"
+            },
+        ));
+    }
+
+    let mut rest = String::new();
+    rest.push_str("(* Honest identities; the attacker may use any others. *)\nfree ikA: scalar [private].\nfree ikB: scalar [private].\n");
+    rest.push_str("(* Stands for the absent one-time prekey in events. *)\nconst no_opk: G.\nfree nonsecret: bitstring.\n");
+    rest.push_str(&secret_decls(&["s_m1"]));
+    rest.push_str("\nevent AliceInit(G, G, G, G, G).\nevent BobAccept(G, G, G, G, G).\nevent BobSignedPrekey(G, G).\nevent BobSession(G, G, bitstring).\n\n");
+    rest.push_str(&print_queries(&queries));
+    let mut secret = vec![
+        ("ikA", Some(0)),
+        ("ikB", Some(0)),
+        ("new spkB", Some(1)),
+        ("new ek_a", None),
+        ("new a_dh1", None),
+    ];
+    if one_time {
+        secret.push(("new opkB", None));
+    }
+    rest.push_str(&assumptions(&secret));
+    rest.push('\n');
+    rest.push_str(&alice.text());
+    rest.push('\n');
+    rest.push_str(&bob.text());
+    rest.push_str(
+        "\nprocess\n  new spkB: scalar;\n  event BobSignedPrekey(exp(g, ikB), exp(g, spkB));\n  out(c, (exp(g, ikA), exp(g, ikB), exp(g, spkB), xsign(ikB, encode(exp(g, spkB)))));\n  ( (!Alice) | (!Bob(spkB))\n  | (phase 1; out(c, (ikA, ikB)))\n  | (phase 2; out(c, spkB)) )\n",
+    );
+
+    let (title, description) = match variant {
+        X3dhVariant::Standard { one_time } => (
+            format!("X3DH {} a one-time prekey, with the initial message", if one_time { "with" } else { "without" }),
+            "   X3DH (§3.2-3.4) between honest Alice (initiator) and Bob (responder), each with unboundedly\n   many sessions, against an active attacker who also holds identities of its own. Alice's first\n   Double Ratchet message rides in the prekey message (X3DH §3.3); Bob accepts when it decrypts.\n   Phase 1 reveals both identity keys, phase 2 also Bob's signed prekey (one-time prekeys and\n   ephemeral keys are deleted after use).".to_string(),
+        ),
+        X3dhVariant::NoSignatureCheck => (
+            "SANITY (weakened): X3DH where Alice does not verify the signed prekey".to_string(),
+            "   As the X3DH model with a one-time prekey, but Alice skips the XEdDSA check of §3.3.\n   ProVerif must find the attacks marked expected false.".to_string(),
+        ),
+        X3dhVariant::NoIdentityDh => (
+            "SANITY (weakened): X3DH without DH1 = DH(IK_A, SPK_B)".to_string(),
+            "   As the X3DH model with a one-time prekey, but the KDF input leaves out DH1, so nothing\n   binds Alice's identity key. ProVerif must find the impersonation.".to_string(),
+        ),
+    };
+    let a = assemble(cx, &title, &description, &rest);
+    Model {
+        file: format!("{}_{suffix}.pv", prefix(p)),
+        profile: p,
+        weakened,
+        summary: title,
+        queries,
+        text: a.text,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Double Ratchet alone.
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DrVariant {
+    Standard,
+    /// Sanity: message keys of received messages are not deleted (they leak with the state).
+    KeepMessageKeys,
+}
+
+/// The AD each direction binds: `modern` the session's X3DH AD, `signal-v3` (sender, receiver).
+fn dr_ads(p: Profile) -> (&'static str, &'static str) {
+    match p {
+        Profile::Modern => ("assoc(pka, pkb)", "assoc(pka, pkb)"),
+        _ => ("assoc(pka, pkb)", "assoc(pkb, pka)"),
+    }
+}
+
+fn dr_init(cx: &mut Ctx, alice: &mut Proc, bob: &mut Proc) -> (Ratchet, Ratchet) {
+    alice.line("let rk0 = x3dh_rk(km) in");
+    bob.line("let rk0 = x3dh_rk(km) in");
+    let ck0 = (cx.p == Profile::SignalV3).then(|| {
+        alice.line("let ck0 = x3dh_ck(km) in");
+        bob.line("let ck0 = x3dh_ck(km) in");
+        "ck0"
+    });
+    let ar = Ratchet::init_alice(cx, alice, "a", "rk0", ck0, "spkb");
+    let br = Ratchet::init_bob("b", "rk0", ck0, "spkB");
+    (ar, br)
+}
+
+fn dr(p: Profile, variant: DrVariant) -> Model {
+    let mut cx = Ctx::new(p);
+    let keep = variant == DrVariant::KeepMessageKeys;
+    let (ad_ab, ad_ba) = dr_ads(p);
+    let mut alice = Proc::new("Alice(km: bitstring, spkb: G)");
+    let mut bob = Proc::new("Bob(km: bitstring, spkB: scalar)");
+    let (mut ar, mut br) = dr_init(&mut cx, &mut alice, &mut bob);
+    ar.keep_message_keys = keep;
+    br.keep_message_keys = keep;
+
+    // m1: Alice -> Bob (Alice's first chain), m2: Bob -> Alice (after Bob's DH step), m3, m4.
+    let m1 = ar.encrypt(&mut cx, &mut alice, ad_ab, "s_m1");
+    alice.line(format!("event AliceSent1(exp(g, {}), s_m1);", ar.dh_s));
+    alice.line(format!("out(c, {m1});"));
+    bob.line("in(c, msg1: bitstring);");
+    let (p1, a1) = br.decrypt(&mut cx, &mut bob, "msg1", ad_ab);
+    bob.line(format!("event BobRecv1({a1}, {p1});"));
+    let m2 = br.encrypt(&mut cx, &mut bob, ad_ba, "s_m2");
+    bob.line(format!("event BobSent2(exp(g, {}), s_m2);", br.dh_s));
+    bob.line(format!("out(c, {m2});"));
+    alice.line("in(c, msg2: bitstring);");
+    let (p2, b1) = ar.decrypt(&mut cx, &mut alice, "msg2", ad_ba);
+    alice.line(format!("event AliceRecv2({b1}, {p2});"));
+    let m3 = ar.encrypt(&mut cx, &mut alice, ad_ab, "s_m3");
+    alice.line(format!("event AliceSent3(exp(g, {}), s_m3);", ar.dh_s));
+    alice.line(format!("out(c, {m3});"));
+    bob.line("in(c, msg3: bitstring);");
+    let (p3, a2) = br.decrypt(&mut cx, &mut bob, "msg3", ad_ab);
+    bob.line(format!("event BobRecv3({a2}, {p3});"));
+    let m4 = br.encrypt(&mut cx, &mut bob, ad_ba, "s_m4");
+    bob.line(format!("event BobSent4(exp(g, {}), s_m4);", br.dh_s));
+    bob.line(format!("out(c, {m4});"));
+    alice.line("in(c, msg4: bitstring);");
+    let (p4, b2) = ar.decrypt(&mut cx, &mut alice, "msg4", ad_ba);
+    alice.line(format!("event AliceRecv4({b2}, {p4});"));
+    // Compromise of everything both hold once the conversation is over.
+    alice.line("phase 1;");
+    alice.line(format!("out(c, {});", ar.state()));
+    bob.line("phase 1;");
+    bob.line(format!("out(c, ({}, spkB));", br.state()));
+
+    let mut queries = Vec::new();
+    if keep {
+        queries.push(q(
+            "secrecy_m1",
+            "secrecy",
+            "attacker(s_m1) phase 0",
+            Expect::True,
+            "before any compromise the first message is secret",
+        ));
+        queries.push(q(
+            "fs_m1",
+            "sanity",
+            "attacker(s_m1) phase 1",
+            Expect::False,
+            "ATTACK EXPECTED: Bob kept the message key of m1, so compromising his state later reveals m1",
+        ));
+        queries.push(q(
+            "fs_m2",
+            "sanity",
+            "attacker(s_m2) phase 1",
+            Expect::False,
+            "ATTACK EXPECTED: Alice kept the message key of m2, so compromising her state later reveals m2",
+        ));
+    } else {
+        for i in 1..=4 {
+            queries.push(q(
+                &format!("secrecy_m{i}"),
+                "secrecy",
+                &format!("attacker(s_m{i}) phase 0"),
+                Expect::True,
+                &format!("message {i} stays secret from an active attacker"),
+            ));
+        }
+        for i in 1..=4 {
+            queries.push(q(
+                &format!("fs_m{i}"),
+                "forward-secrecy",
+                &format!("attacker(s_m{i}) phase 1"),
+                Expect::True,
+                &format!("message {i} stays secret when both parties' whole ratchet state (root, chain and ratchet keys, and Bob's signed prekey) is compromised after the conversation"),
+            ));
+        }
+        for (i, (recv, sent, from, to)) in [
+            ("BobRecv1", "AliceSent1", "Alice", "Bob"),
+            ("AliceRecv2", "BobSent2", "Bob", "Alice"),
+            ("BobRecv3", "AliceSent3", "Alice", "Bob"),
+            ("AliceRecv4", "BobSent4", "Bob", "Alice"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            queries.push(q(
+                &format!("auth_m{}", i + 1),
+                "authentication",
+                &format!("k: G, m: bitstring; event({recv}(k, m)) ==> event({sent}(k, m))"),
+                Expect::True,
+                &format!("when {to} accepts message {} under ratchet key k, {from} sent that plaintext under k", i + 1),
+            ));
+        }
+    }
+
+    let mut rest = String::new();
+    rest.push_str("(* Public identity keys for the associated data; the ratchet does not use them otherwise. *)\nfree pka: G.\nfree pkb: G.\n");
+    rest.push_str(&secret_decls(&["s_m1", "s_m2", "s_m3", "s_m4"]));
+    rest.push_str("\nevent AliceSent1(G, bitstring).\nevent BobRecv1(G, bitstring).\nevent BobSent2(G, bitstring).\nevent AliceRecv2(G, bitstring).\nevent AliceSent3(G, bitstring).\nevent BobRecv3(G, bitstring).\nevent BobSent4(G, bitstring).\nevent AliceRecv4(G, bitstring).\n\n");
+    rest.push_str(&print_queries(&queries));
+    let mut secret: Vec<(String, Option<u32>)> = vec![("new km".into(), None)];
+    for n in alice.news.iter().chain(bob.news.iter()) {
+        // Fresh ratchet keys leak in phase 1 only if they are still current then.
+        let current = n.0 == ar.dh_s || n.0 == br.dh_s;
+        secret.push((format!("new {}", n.0), if current { Some(0) } else { None }));
+    }
+    secret.push(("new spkB".into(), Some(0)));
+    let secret_ref: Vec<(&str, Option<u32>)> =
+        secret.iter().map(|(n, p)| (n.as_str(), *p)).collect();
+    rest.push_str(&assumptions(&secret_ref));
+    rest.push('\n');
+    rest.push_str(&alice.text());
+    rest.push('\n');
+    rest.push_str(&bob.text());
+    rest.push_str("\n(* Each session starts from fresh X3DH key material km and Bob's signed prekey as his ratchet key. *)\nprocess\n  !( new km: bitstring; new spkB: scalar; (Alice(km, exp(g, spkB)) | Bob(km, spkB)) )\n");
+
+    let (file, title, description) = if keep {
+        (
+            "dr_keep_message_keys",
+            "SANITY (weakened): Double Ratchet that does not delete message keys".to_string(),
+            "   As the Double Ratchet model, but each party keeps the message keys of the messages it\n   received (a store that is never emptied) and they leak with its state in phase 1.\n   ProVerif must find the attacks marked expected false.".to_string(),
+        )
+    } else {
+        (
+            "dr",
+            "Double Ratchet: four messages, three DH ratchet steps after initialisation".to_string(),
+            "   The Double Ratchet (§3) from X3DH key material shared by Alice and Bob (fresh per session,\n   unboundedly many sessions), Bob's signed prekey as his first ratchet key. Ping-pong:\n   m1 (Alice, ratchet key A1), m2 (Bob, B1), m3 (Alice, A2), m4 (Bob, B2), each in order, each\n   starting a new chain. Phase 1 reveals both parties' entire state after the conversation.".to_string(),
+        )
+    };
+    let a = assemble(cx, &title, &description, &rest);
+    Model {
+        file: format!("{}_{file}.pv", prefix(p)),
+        profile: p,
+        weakened: keep,
+        summary: title,
+        queries,
+        text: a.text,
+    }
+}
+
+/// Post-compromise security: Alice's whole state leaks right after she sends m1; then the
+/// messages are delivered unmodified (on a channel the attacker reads but cannot write, per
+/// session). `fresh` false is the sanity variant whose DH steps reuse the old ratchet key.
+fn dr_pcs(p: Profile, fresh: bool) -> Model {
+    let mut cx = Ctx::new(p);
+    let (ad_ab, ad_ba) = dr_ads(p);
+
+    // Sessions with unmodified delivery after the leak.
+    let mut alice = Proc::new("Alice(km: bitstring, spkb: G, sid: bitstring)");
+    let mut bob = Proc::new("Bob(km: bitstring, spkB: scalar, sid: bitstring)");
+    let (mut ar, mut br) = dr_init(&mut cx, &mut alice, &mut bob);
+    ar.reuse_ratchet_key = !fresh;
+    br.reuse_ratchet_key = !fresh;
+    let send = |pr: &mut Proc, m: &str| {
+        pr.line(format!("let msg = {m} in"));
+        pr.line("out(c, msg);");
+        pr.line("out(auth, (sid, msg));");
+    };
+    let m1 = ar.encrypt(&mut cx, &mut alice, ad_ab, "s_m1");
+    send(&mut alice, &m1);
+    let leaked = ar.dh_s.clone();
+    alice.line(format!("out(c, {});", ar.state()));
+    bob.line("in(auth, (=sid, msg1: bitstring));");
+    br.decrypt(&mut cx, &mut bob, "msg1", ad_ab);
+    let m2 = br.encrypt(&mut cx, &mut bob, ad_ba, "s_m2");
+    send(&mut bob, &m2);
+    alice.line("in(auth, (=sid, msg2: bitstring));");
+    ar.decrypt(&mut cx, &mut alice, "msg2", ad_ba);
+    let m3 = ar.encrypt(&mut cx, &mut alice, ad_ab, "s_m3");
+    send(&mut alice, &m3);
+    bob.line("in(auth, (=sid, msg3: bitstring));");
+    br.decrypt(&mut cx, &mut bob, "msg3", ad_ab);
+    let m4 = br.encrypt(&mut cx, &mut bob, ad_ba, "s_m4");
+    send(&mut bob, &m4);
+    let mut procs = vec![alice, bob];
+
+    let mut queries = Vec::new();
+    if fresh {
+        queries.push(q(
+            "pcs_m1",
+            "forward-secrecy",
+            "attacker(s_m1)",
+            Expect::True,
+            "m1, sent just before the compromise, stays secret: its chain key was already advanced",
+        ));
+        queries.push(q(
+            "pcs_m2",
+            "post-compromise-security",
+            "attacker(s_m2)",
+            Expect::False,
+            "ATTACK EXPECTED (healing is not immediate): Bob's reply is computed with Alice's compromised ratchet key A1, so the attacker reads it",
+        ));
+        queries.push(q(
+            "pcs_m3",
+            "post-compromise-security",
+            "attacker(s_m3)",
+            Expect::True,
+            "after Alice's fresh DH ratchet step (A2 with Bob's B1), undisturbed by the attacker, her messages are secret again",
+        ));
+        queries.push(q(
+            "pcs_m4",
+            "post-compromise-security",
+            "attacker(s_m4)",
+            Expect::True,
+            "and so are Bob's replies on the next chain",
+        ));
+        queries.push(q(
+            "pcs_active_m3",
+            "post-compromise-security",
+            "attacker(t_m3)",
+            Expect::False,
+            "ATTACK EXPECTED: if the attacker may inject messages after the compromise, it answers with a ratchet key of its own and Alice's next chain is the attacker's too",
+        ));
+        // The same sessions, but the attacker delivers (and may replace) every message.
+        let mut alice2 = Proc::new("AliceActive(km: bitstring, spkb: G)");
+        let mut bob2 = Proc::new("BobActive(km: bitstring, spkB: scalar)");
+        alice2.line("let rk0 = x3dh_rk(km) in");
+        bob2.line("let rk0 = x3dh_rk(km) in");
+        let ck0 = (p == Profile::SignalV3).then(|| {
+            alice2.line("let ck0 = x3dh_ck(km) in");
+            bob2.line("let ck0 = x3dh_ck(km) in");
+            "ck0"
+        });
+        let mut ar2 = Ratchet::init_alice(&mut cx, &mut alice2, "x", "rk0", ck0, "spkb");
+        let mut br2 = Ratchet::init_bob("y", "rk0", ck0, "spkB");
+        let m1 = ar2.encrypt(&mut cx, &mut alice2, ad_ab, "t_m1");
+        alice2.line(format!("out(c, {m1});"));
+        alice2.line(format!("out(c, {});", ar2.state()));
+        bob2.line("in(c, msg1: bitstring);");
+        br2.decrypt(&mut cx, &mut bob2, "msg1", ad_ab);
+        let m2 = br2.encrypt(&mut cx, &mut bob2, ad_ba, "t_m2");
+        bob2.line(format!("out(c, {m2});"));
+        alice2.line("in(c, msg2: bitstring);");
+        ar2.decrypt(&mut cx, &mut alice2, "msg2", ad_ba);
+        let m3 = ar2.encrypt(&mut cx, &mut alice2, ad_ab, "t_m3");
+        alice2.line(format!("out(c, {m3});"));
+        procs.push(alice2);
+        procs.push(bob2);
+    } else {
+        queries.push(q(
+            "pcs_m3",
+            "sanity",
+            "attacker(s_m3)",
+            Expect::False,
+            "ATTACK EXPECTED: without a fresh ratchet key pair a DH ratchet step adds nothing the attacker does not know, and the session never heals",
+        ));
+    }
+
+    let mut rest = String::new();
+    rest.push_str(
+        "(* Public identity keys for the associated data. *)\nfree pka: G.\nfree pkb: G.\n",
+    );
+    rest.push_str("(* Delivery the attacker reads (every message is also sent on c) but cannot forge. *)\nfree auth: channel [private].\n");
+    let mut secrets = vec!["s_m1", "s_m2", "s_m3", "s_m4"];
+    if fresh {
+        secrets.extend(["t_m1", "t_m2", "t_m3"]);
+    }
+    rest.push_str(&secret_decls(&secrets));
+    rest.push('\n');
+    rest.push_str(&print_queries(&queries));
+    // Every fresh name but the leaked first ratchet keys stays secret.
+    let mut secret: Vec<(String, Option<u32>)> =
+        vec![("new km".into(), None), ("new spkB".into(), None)];
+    for pr in &procs {
+        for (n, _) in &pr.news {
+            if *n != leaked && n != "x_dh1" {
+                secret.push((format!("new {n}"), None));
+            }
+        }
+    }
+    let secret_ref: Vec<(&str, Option<u32>)> =
+        secret.iter().map(|(n, p)| (n.as_str(), *p)).collect();
+    rest.push_str(&assumptions(&secret_ref));
+    for pr in &procs {
+        rest.push('\n');
+        rest.push_str(&pr.text());
+    }
+    rest.push_str("\nprocess\n  !( new km: bitstring; new spkB: scalar; new sid: bitstring; (Alice(km, exp(g, spkB), sid) | Bob(km, spkB, sid)) )\n");
+    if fresh {
+        rest.push_str("  | !( new km: bitstring; new spkB: scalar; (AliceActive(km, exp(g, spkB)) | BobActive(km, spkB)) )\n");
+    }
+
+    let (file, title, description) = if fresh {
+        (
+            "dr_pcs",
+            "Double Ratchet: post-compromise security".to_string(),
+            "   The Double Ratchet as in the dr model. Alice's entire state (root key, chain keys, ratchet\n   private key) leaks right after she sends m1. In the sessions Alice/Bob every later message is\n   delivered unmodified (the attacker reads a copy), so the session heals once Alice makes a\n   fresh DH ratchet step; in AliceActive/BobActive the attacker controls delivery and it does not.".to_string(),
+        )
+    } else {
+        (
+            "dr_no_fresh_ratchet_key",
+            "SANITY (weakened): Double Ratchet whose DH steps reuse the ratchet key".to_string(),
+            "   As the post-compromise model, but a DH ratchet step keeps the current key pair instead of\n   generating one (sending_step without fresh randomness). ProVerif must find that the session\n   never heals.".to_string(),
+        )
+    };
+    let a = assemble(cx, &title, &description, &rest);
+    Model {
+        file: format!("{}_{file}.pv", prefix(p)),
+        profile: p,
+        weakened: !fresh,
+        summary: title,
+        queries,
+        text: a.text,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Composition: X3DH then the Double Ratchet.
+
+fn session(p: Profile) -> Model {
+    let mut cx = Ctx::new(p);
+    let mut alice = Proc::new("Alice");
+    let ax = alice_x3dh(&mut cx, &mut alice, true, true, true);
+    let ad_in = if p == Profile::SignalV3 {
+        "ad_in".to_string()
+    } else {
+        ax.ad.clone()
+    };
+    let mut ar = Ratchet::init_alice(&mut cx, &mut alice, "a", &ax.rk0, ax.ck0.as_deref(), "spkb");
+    let m1 = ar.encrypt(&mut cx, &mut alice, &ax.ad, "s_m1");
+    let m1_public = m1.replace("s_m1)", "nonsecret)");
+    // A session with another identity only needs its first message: its later steps use only
+    // that session's fresh keys, which give the attacker nothing about other sessions.
+    alice.line(format!("if ikb <> exp(g, ikB) then out(c, prekey_msg_opk(exp(g, ikA), exp(g, {ek}), {m1_public})) else", ek = ax.ek));
+    alice.line(format!(
+        "out(c, prekey_msg_opk(exp(g, ikA), exp(g, {ek}), {m1}));",
+        ek = ax.ek
+    ));
+    alice.line("in(c, msg2: bitstring);");
+    let (p2, b1) = ar.decrypt(&mut cx, &mut alice, "msg2", &ad_in);
+    alice.line(format!(
+        "event AliceRecv2(exp(g, ikA), ikb, exp(g, {}), {b1}, {p2});",
+        ax.ek
+    ));
+    let m3 = ar.encrypt(&mut cx, &mut alice, &ax.ad, "s_m3");
+    alice.line(format!(
+        "event AliceSent3(exp(g, ikA), ikb, exp(g, {}), exp(g, {}), s_m3);",
+        ax.ek, ar.dh_s
+    ));
+    alice.line(format!("out(c, {m3});"));
+    alice.line("phase 1;");
+    alice.line(format!("out(c, {});", ar.state()));
+
+    let mut bob = Proc::new("Bob(spkB: scalar)");
+    bob.fresh("opkB", Ty::Scalar);
+    bob.line("out(c, exp(g, opkB));");
+    let bx = bob_x3dh(&mut cx, &mut bob, true, true);
+    let mut br = Ratchet::init_bob("b", &bx.rk0, bx.ck0.as_deref(), "spkB");
+    let _ = br.decrypt(&mut cx, &mut bob, &bx.inner, &bx.ad_in);
+    bob.line("if ika = exp(g, ikA) then");
+    let m2 = br.encrypt(&mut cx, &mut bob, &bx.ad_out, "s_m2");
+    bob.line(format!(
+        "event BobSent2(ika, exp(g, ikB), eka, exp(g, {}), s_m2);",
+        br.dh_s
+    ));
+    bob.line(format!("out(c, {m2});"));
+    bob.line("in(c, msg3: bitstring);");
+    let (p3, a2) = br.decrypt(&mut cx, &mut bob, "msg3", &bx.ad_in);
+    bob.line(format!(
+        "event BobRecv3(ika, exp(g, ikB), eka, {a2}, {p3});"
+    ));
+    bob.line("phase 1;");
+    bob.line(format!("out(c, {});", br.state()));
+
+    let mut queries = Vec::new();
+    for i in 1..=3 {
+        queries.push(q(
+            &format!("secrecy_m{i}"),
+            "secrecy",
+            &format!("attacker(s_m{i}) phase 0"),
+            Expect::True,
+            &format!(
+                "message {i} between honest Alice and Bob stays secret from an active attacker"
+            ),
+        ));
+    }
+    for i in 1..=3 {
+        queries.push(q(
+            &format!("fs_m{i}"),
+            "forward-secrecy",
+            &format!("attacker(s_m{i}) phase 1"),
+            Expect::True,
+            &format!("message {i} stays secret when both identity keys and both parties' ratchet state are compromised after the conversation"),
+        ));
+    }
+    queries.push(q(
+        "alice_agrees_m2",
+        "authentication",
+        "ek: G, b: G, m: bitstring; event(AliceRecv2(exp(g, ikA), exp(g, ikB), ek, b, m)) ==> event(BobSent2(exp(g, ikA), exp(g, ikB), ek, b, m))",
+        Expect::True,
+        "when Alice accepts Bob's reply in the session of her ephemeral key EK, Bob sent it in a session with Alice's identity and the same EK (key confirmation for Alice)",
+    ));
+    queries.push(q(
+        "bob_agrees_m3",
+        "authentication",
+        "ek: G, a: G, m: bitstring; event(BobRecv3(exp(g, ikA), exp(g, ikB), ek, a, m)) ==> event(AliceSent3(exp(g, ikA), exp(g, ikB), ek, a, m))",
+        Expect::True,
+        "when Bob accepts Alice's message after a DH ratchet step, Alice sent it, with the same identities, EK and ratchet key",
+    ));
+
+    let mut rest = String::new();
+    rest.push_str("(* Honest identities; the attacker may use any others. *)\nfree ikA: scalar [private].\nfree ikB: scalar [private].\nfree nonsecret: bitstring.\n");
+    rest.push_str(&secret_decls(&["s_m1", "s_m2", "s_m3"]));
+    rest.push_str("\nevent AliceRecv2(G, G, G, G, bitstring).\nevent BobSent2(G, G, G, G, bitstring).\nevent AliceSent3(G, G, G, G, bitstring).\nevent BobRecv3(G, G, G, G, bitstring).\n\n");
+    rest.push_str(&print_queries(&queries));
+    let mut secret: Vec<(String, Option<u32>)> = vec![
+        ("ikA".into(), Some(0)),
+        ("ikB".into(), Some(0)),
+        ("new spkB".into(), None),
+    ];
+    for n in alice.news.iter().chain(bob.news.iter()) {
+        let current = n.0 == ar.dh_s || n.0 == br.dh_s;
+        secret.push((format!("new {}", n.0), if current { Some(0) } else { None }));
+    }
+    let secret_ref: Vec<(&str, Option<u32>)> =
+        secret.iter().map(|(n, p)| (n.as_str(), *p)).collect();
+    rest.push_str(&assumptions(&secret_ref));
+    rest.push('\n');
+    rest.push_str(&alice.text());
+    rest.push('\n');
+    rest.push_str(&bob.text());
+    rest.push_str(
+        "\nprocess\n  new spkB: scalar;\n  out(c, (exp(g, ikA), exp(g, ikB), exp(g, spkB), xsign(ikB, encode(exp(g, spkB)))));\n  ( (!Alice) | (!Bob(spkB)) | (phase 1; out(c, (ikA, ikB))) )\n",
+    );
+    let title = "Session: X3DH (one-time prekey) composed with the Double Ratchet".to_string();
+    let description = "   The whole session as e2ee_spec::session runs it: X3DH, the first ratchet message inside the\n   prekey message (m1), Bob's reply after his DH ratchet step (m2), Alice's next message after\n   hers (m3). Unboundedly many sessions; Alice talks to any identity, Bob answers any initial\n   message. Phase 1 reveals both identity keys and both parties' ratchet state (the signed\n   prekey stays secret: see the X3DH models for its compromise).".to_string();
+    let a = assemble(cx, &title, &description, &rest);
+    Model {
+        file: format!("{}_session.pv", prefix(p)),
+        profile: p,
+        weakened: false,
+        summary: title,
+        queries,
+        text: a.text,
+    }
+}
