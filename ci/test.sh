@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
-# The project's own CI: everything README.md tells users to run, plus the checks that gate
-# a change to the spec (vector reproducibility is a test; the hax contract type-check is here).
+# The project's own checks, run by .ci/run after `cargo test --workspace`: Wycheproof counts,
+# the hax contract type-check, the vectors against the spec, and the main job.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-echo "== tests"
-cargo test --workspace
 
 echo "== Wycheproof counts per file"
 cargo test -q -p e2ee-spec --test crypto_wycheproof -- --nocapture 2>&1 | grep -E "passed|not applicable" || true
