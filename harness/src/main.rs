@@ -40,7 +40,42 @@ enum Command {
         #[command(subcommand)]
         command: VectorsCommand,
     },
+    /// Proof obligations: ProVerif models generated from the spec, and their check.
+    Proofs {
+        #[command(subcommand)]
+        command: ProofsCommand,
+    },
 }
+
+#[derive(Subcommand)]
+enum ProofsCommand {
+    /// Write the ProVerif models and their expected results, generated from the spec.
+    Export {
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../proofs/proverif"))]
+        out: PathBuf,
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../proofs/expected.json"))]
+        expected: PathBuf,
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../proofs/obligations.json"))]
+        obligations: PathBuf,
+    },
+    /// Run `proverif` on every model and compare each result with the expected one.
+    /// Exit 0: all as expected; 1: a result differs or a model failed; 3: proverif not on PATH.
+    Check {
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../proofs/proverif"))]
+        dir: PathBuf,
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../proofs/expected.json"))]
+        expected: PathBuf,
+        /// Only the models whose file name contains this.
+        #[arg(long)]
+        only: Option<String>,
+        /// Write what ProVerif answered into this run record (proofs/results.json).
+        #[arg(long)]
+        record: Option<PathBuf>,
+    },
+}
+
+/// `proofs check` when there is no ProVerif to run: not a success, and not a failed proof.
+const EXIT_PROVERIF_MISSING: u8 = 3;
 
 #[derive(Subcommand)]
 enum VectorsCommand {
@@ -338,6 +373,75 @@ fn check_vectors(dir: &Path) -> ExitCode {
     }
 }
 
+fn proofs(command: ProofsCommand) -> ExitCode {
+    use e2ee_harness::proofs;
+    match command {
+        ProofsCommand::Export {
+            out,
+            expected,
+            obligations,
+        } => {
+            let written = proofs::export(&out).and_then(|files| {
+                proofs::write_file(&expected, &proofs::expected_json())?;
+                proofs::write_file(&obligations, &proofs::obligations_json())?;
+                Ok(files)
+            });
+            match written {
+                Ok(files) => {
+                    println!(
+                        "wrote {} models to {}, {} and {}",
+                        files.len(),
+                        out.display(),
+                        expected.display(),
+                        obligations.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => usage(format!("proofs export: {e}")),
+            }
+        }
+        ProofsCommand::Check {
+            dir,
+            expected,
+            only,
+            record,
+        } => {
+            let select = |file: &str| only.as_deref().is_none_or(|o| file.contains(o));
+            let result = proofs::check_only(&dir, &expected, &select);
+            print!("{}", result.summary());
+            match result.status {
+                proofs::CheckStatus::ProverifMissing => return ExitCode::from(EXIT_PROVERIF_MISSING),
+                _ if result.models.is_empty() && result.message.is_some() => {
+                    return ExitCode::from(1)
+                }
+                _ if result.models.is_empty() => {
+                    return usage(format!("no model in {} matches", expected.display()))
+                }
+                _ => {}
+            }
+            if let Some(path) = record {
+                let tool = proofs::find_proverif()
+                    .and_then(|p| proofs::proverif_version(&p))
+                    .unwrap_or_else(|| "Proverif (unknown version)".into());
+                match proofs::write_record(&path, &result, &tool) {
+                    Ok(n) => println!("recorded {n} models in {}", path.display()),
+                    Err(e) => return usage(format!("{}: {e}", path.display())),
+                }
+            }
+            let (ok, all) = (
+                result.models.iter().filter(|m| m.ok()).count(),
+                result.models.len(),
+            );
+            println!("{ok} of {all} models gave every expected result");
+            if result.status == proofs::CheckStatus::Passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -348,5 +452,6 @@ fn main() -> ExitCode {
             Err(e) => usage(format!("shim: {e}")),
         },
         Command::Vectors { command } => vectors(command),
+        Command::Proofs { command } => proofs(command),
     }
 }

@@ -97,7 +97,7 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    /// One line per query, then per model the verified-table line for models that passed.
+    /// Per model its verdict and time, then one line per query.
     pub fn summary(&self) -> String {
         let mut out = String::new();
         if let Some(m) = &self.message {
@@ -119,16 +119,6 @@ impl CheckResult {
                 ));
             }
         }
-        let passed: Vec<&ModelResult> = self.models.iter().filter(|m| m.ok()).collect();
-        if !passed.is_empty() {
-            out.push_str("verified.rs lines:\n");
-            for m in passed {
-                out.push_str(&format!(
-                    "    (\"{}\", \"{}\", {:.1}),\n",
-                    m.file, m.sha256, m.seconds
-                ));
-            }
-        }
         out
     }
 }
@@ -139,6 +129,22 @@ pub fn find_proverif() -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|d| d.join("proverif"))
         .find(|p| p.is_file())
+}
+
+/// ProVerif's own version line (`proverif -help` prints it first), e.g. "Proverif 2.05."
+pub fn proverif_version(proverif: &Path) -> Option<String> {
+    let out = Command::new(proverif)
+        .arg("-help")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = text.lines().find(|l| l.starts_with("Proverif "))?;
+    Some(first.split(". ").next().unwrap_or(first).to_string())
 }
 
 /// Check every model in `dir` against `expected` (proofs/expected.json).
@@ -253,7 +259,8 @@ fn check_model(
     }
     let lines: Vec<&str> = output
         .lines()
-        .filter(|l| l.starts_with("RESULT "))
+        // "RESULT (but ...)" follows a false injective query with the non-injective verdict.
+        .filter(|l| l.starts_with("RESULT ") && !l.starts_with("RESULT (but"))
         .collect();
     if lines.len() != result.queries.len() && result.error.is_none() {
         result.error = Some(format!(

@@ -8,12 +8,18 @@
 
 mod check;
 mod models;
+mod obligations;
 mod schedule;
 mod term;
-mod verified;
+mod record;
 
-pub use check::{check, check_only, CheckResult, CheckStatus, ModelResult, QueryResult, Verdict};
+pub use check::{
+    check, check_only, find_proverif, MODEL_TIMEOUT, proverif_version, CheckResult, CheckStatus, ModelResult,
+    QueryResult, Verdict,
+};
+pub use record::{read_record, write_record, RecordEntry, DEFAULT_RECORD};
 pub use models::{Expect, Model, Query};
+pub use obligations::{SourceItem, SOURCE as SOURCE_OBLIGATIONS};
 
 use sha2::{Digest, Sha256};
 use std::io;
@@ -21,6 +27,8 @@ use std::path::{Path, PathBuf};
 
 /// Where the models live in the repository.
 pub const DEFAULT_MODELS_DIR: &str = "proofs/proverif";
+/// Where the obligations manifest lives in the repository.
+pub const DEFAULT_OBLIGATIONS: &str = "proofs/obligations.json";
 /// Where the expected results live in the repository.
 pub const DEFAULT_EXPECTED: &str = "proofs/expected.json";
 /// The ProVerif release the models are written for and were checked with.
@@ -43,15 +51,22 @@ pub fn export(out: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// Write the expected results to `path`.
-pub fn export_expected(path: &Path) -> io::Result<PathBuf> {
-    if let Some(dir) = path.parent() {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir)?;
-        }
+/// The obligations manifest (`proofs/obligations.json`).
+pub fn obligations_json() -> String {
+    obligations::manifest_json(&models())
+}
+
+/// Write `text` to `path`, creating its directory.
+pub fn write_file(path: &Path, text: &str) -> io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(path, expected_json())?;
-    Ok(path.to_path_buf())
+    std::fs::write(path, text)
+}
+
+/// SHA-256 of a model text, as expected.json and the run record name it.
+pub fn sha256_of(text: &str) -> String {
+    sha256_hex(text)
 }
 
 pub(crate) fn sha256_hex(text: &str) -> String {
@@ -59,26 +74,18 @@ pub(crate) fn sha256_hex(text: &str) -> String {
 }
 
 /// The expected results of every query of every model, as `proofs/expected.json` holds them.
-/// A model's `verified` is the record of a ProVerif run on exactly this model text (matched by
-/// SHA-256), or null when the model changed since it was last checked.
+/// Everything here comes from the models; what ProVerif answered is kept apart, in the run
+/// record (`proofs/results.json`), so that this file never claims a run.
 pub fn expected_json() -> String {
     let models: Vec<serde_json::Value> = models()
         .iter()
         .map(|m| {
-            let sha = sha256_hex(&m.text);
-            let verified = verified::lookup(&m.file, &sha).map(|seconds| {
-                serde_json::json!({
-                    "tool": format!("ProVerif {PROVERIF_VERSION}"),
-                    "seconds": seconds,
-                })
-            });
             serde_json::json!({
                 "file": m.file,
                 "profile": m.profile.name(),
                 "weakened": m.weakened,
                 "summary": m.summary,
-                "sha256": sha,
-                "verified": verified,
+                "sha256": sha256_hex(&m.text),
                 "queries": m.queries.iter().map(|q| serde_json::json!({
                     "id": q.id,
                     "property": q.property,
@@ -90,7 +97,7 @@ pub fn expected_json() -> String {
         })
         .collect();
     let doc = serde_json::json!({
-        "about": "Expected ProVerif results for proofs/proverif/*.pv, generated with them by `e2ee-conform proofs export`. expected \"true\": the property is proved; \"false\": ProVerif must find the attack. verified: a run of this exact model (sha256) with the named tool, or null if the model changed since.",
+        "about": "Expected ProVerif results for proofs/proverif/*.pv, generated with them by `e2ee-conform proofs export`. expected \"true\": ProVerif proves the property; \"false\": ProVerif must find the attack. What ProVerif answered, and when, is in proofs/results.json.",
         "proverif": PROVERIF_VERSION,
         "models": models,
     });

@@ -62,15 +62,19 @@ pub struct Model {
 pub fn all() -> Vec<Model> {
     let mut out = Vec::new();
     for profile in schedule::PROFILES {
-        out.push(x3dh(profile, X3dhVariant::Standard { one_time: true }));
-        out.push(x3dh(profile, X3dhVariant::Standard { one_time: false }));
-        out.push(x3dh(profile, X3dhVariant::NoSignatureCheck));
-        out.push(x3dh(profile, X3dhVariant::NoIdentityDh));
+        out.push(x3dh(profile, X3dh::Main { one_time: true }));
+        out.push(x3dh(profile, X3dh::Main { one_time: false }));
+        out.push(x3dh(profile, X3dh::Fs { one_time: true }));
+        out.push(x3dh(profile, X3dh::Fs { one_time: false }));
+        out.push(x3dh(profile, X3dh::NoSignatureCheck));
+        out.push(x3dh(profile, X3dh::NoSignatureCheckFs));
+        out.push(x3dh(profile, X3dh::NoIdentityDh));
         out.push(dr(profile, DrVariant::Standard));
         out.push(dr(profile, DrVariant::KeepMessageKeys));
         out.push(dr_pcs(profile, true));
         out.push(dr_pcs(profile, false));
-        out.push(session(profile));
+        out.push(session(profile, false));
+        out.push(session(profile, true));
     }
     out
 }
@@ -190,6 +194,8 @@ struct Ratchet {
     /// Sanity variant: message keys of received messages are kept, not deleted.
     keep_message_keys: bool,
     kept: Vec<String>,
+    /// The next `decrypt` is the party's last step: leave out the unused sending half.
+    final_step: bool,
 }
 
 impl Ratchet {
@@ -220,6 +226,7 @@ impl Ratchet {
             reuse_ratchet_key: false,
             keep_message_keys: false,
             kept: Vec::new(),
+            final_step: false,
         };
         let fresh = r.name("dh");
         pr.fresh(&fresh, Ty::Scalar);
@@ -255,6 +262,7 @@ impl Ratchet {
             reuse_ratchet_key: false,
             keep_message_keys: false,
             kept: Vec::new(),
+            final_step: false,
         }
     }
 
@@ -303,27 +311,31 @@ impl Ratchet {
         pr.line(format!("let {rk} = kdf_rk_rk({}, {d}) in", self.rk));
         pr.line(format!("let {ckr} = kdf_rk_ck({}, {d}) in", self.rk));
         self.rk = rk;
-        // Sending half (sending_step): a fresh ratchet key pair.
-        let next_dh = if self.reuse_ratchet_key {
-            self.dh_s.clone()
-        } else {
-            let f = self.name("dh");
-            pr.fresh(&f, Ty::Scalar);
-            f
-        };
-        let (d2, rk2, cks) = (self.name("d"), self.name("rk"), self.name("cks"));
-        pr.line(format!("let {d2} = exp({peer}, {next_dh}) in"));
-        pr.line(format!("let {rk2} = kdf_rk_rk({}, {d2}) in", self.rk));
-        pr.line(format!("let {cks} = kdf_rk_ck({}, {d2}) in", self.rk));
-        self.pn = if cx.p == Profile::Modern {
-            self.n_s
-        } else {
-            cx.p.previous_counter(self.n_s)
-        };
-        self.n_s = 0;
-        self.rk = rk2;
-        self.ck_s = Some(cks);
-        self.dh_s = next_dh;
+        // Sending half (sending_step): a fresh ratchet key pair. Left out when nothing after
+        // this step uses it (no later message, no state leak): an unused derivation changes
+        // nothing in a symbolic model, and each DH on an attacker's value costs ProVerif.
+        if !self.final_step {
+            let next_dh = if self.reuse_ratchet_key {
+                self.dh_s.clone()
+            } else {
+                let f = self.name("dh");
+                pr.fresh(&f, Ty::Scalar);
+                f
+            };
+            let (d2, rk2, cks) = (self.name("d"), self.name("rk"), self.name("cks"));
+            pr.line(format!("let {d2} = exp({peer}, {next_dh}) in"));
+            pr.line(format!("let {rk2} = kdf_rk_rk({}, {d2}) in", self.rk));
+            pr.line(format!("let {cks} = kdf_rk_ck({}, {d2}) in", self.rk));
+            self.pn = if cx.p == Profile::Modern {
+                self.n_s
+            } else {
+                cx.p.previous_counter(self.n_s)
+            };
+            self.n_s = 0;
+            self.rk = rk2;
+            self.ck_s = Some(cks);
+            self.dh_s = next_dh;
+        }
         // The message key of N = 0 on the new chain.
         let (mk, next) = (self.name("mk"), self.name("ckr"));
         pr.line(format!("let {mk} = kdf_ck_mk({ckr}) in"));
@@ -419,33 +431,21 @@ fn assemble(mut cx: Ctx, title: &str, description: &str, rest: &str) -> Assemble
     Assembled { text }
 }
 
-/// Queries, printed in order; consecutive secrecy queries of one phase share a `query`
-/// statement (ProVerif then saturates once for all of them; results come out in order).
+/// Queries, printed in order; consecutive secrecy queries share one `query` statement
+/// (ProVerif then saturates once for all of them, and answers them in order).
 fn print_queries(queries: &[Query]) -> String {
     let mut out = String::new();
     let mut i = 0;
     while i < queries.len() {
-        let q = &queries[i];
-        let group_key = q
-            .text
-            .starts_with("attacker(")
-            .then(|| q.text.split(") phase ").nth(1).map(str::to_string));
+        let secrecy = |q: &Query| q.text.starts_with("attacker(");
         let mut j = i + 1;
-        if let Some(key) = &group_key {
-            while j < queries.len()
-                && queries[j].text.starts_with("attacker(")
-                && queries[j].text.split(") phase ").nth(1).map(str::to_string) == *key
-            {
+        if secrecy(&queries[i]) {
+            while j < queries.len() && secrecy(&queries[j]) {
                 j += 1;
             }
         }
         for q in &queries[i..j] {
-            out.push_str(&format!(
-                "(* [{}] expected {}: {} *)\n",
-                q.id,
-                q.expected.as_str(),
-                q.meaning
-            ));
+            out.push_str(&format!("(* [{}] expected {}: {} *)\n", q.id, q.expected.as_str(), q.meaning));
         }
         let texts: Vec<&str> = queries[i..j].iter().map(|q| q.text.as_str()).collect();
         out.push_str(&format!("query {}.\n\n", texts.join(";\n      ")));
@@ -484,42 +484,60 @@ fn assumptions(items: &[(&str, Option<u32>)]) -> String {
     out
 }
 
+/// The secrecy assumptions of a model: every fresh name of its processes (plus `extra`),
+/// secret in every phase except those in `until_phase0` (secret in phase 0 only, they leak
+/// in phase 1) and those in `leaked` (no assumption).
+fn fresh_assumptions(procs: &[&Proc], extra: &[(&str, Option<u32>)], until_phase0: &[String], leaked: &[String]) -> String {
+    let mut items: Vec<(String, Option<u32>)> = extra.iter().map(|(n, p)| (n.to_string(), *p)).collect();
+    for pr in procs {
+        for (n, _) in &pr.news {
+            if leaked.contains(n) {
+                continue;
+            }
+            items.push((format!("new {n}"), if until_phase0.contains(n) { Some(0) } else { None }));
+        }
+    }
+    let refs: Vec<(&str, Option<u32>)> = items.iter().map(|(n, p)| (n.as_str(), *p)).collect();
+    assumptions(&refs)
+}
+
 // ---------------------------------------------------------------------------------------------
 // X3DH.
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum X3dhVariant {
-    Standard {
-        one_time: bool,
-    },
-    /// Sanity: Alice does not verify the signed prekey's signature.
+enum X3dh {
+    /// Secrecy and authentication, no compromise.
+    Main { one_time: bool },
+    /// Forward secrecy: identity keys leak in phase 1, the signed prekey too in phase 2.
+    Fs { one_time: bool },
+    /// Sanity: Alice does not verify the signed prekey's signature (no compromise).
     NoSignatureCheck,
+    /// Sanity: as NoSignatureCheck, with identity keys leaking in phase 1.
+    NoSignatureCheckFs,
     /// Sanity: the KDF input leaves out DH1 = DH(IK_A, SPK_B), so Alice's identity key is unused.
     NoIdentityDh,
 }
 
-/// Alice's side of X3DH (§3.3) against a bundle from the network. Emits the agreement and
-/// returns (km, ad, ek, opk G term) names.
+/// What Alice's X3DH leaves in scope.
 struct AliceX3dh {
     rk0: String,
     ck0: Option<String>,
+    /// AD of Alice's messages; `ad_in` of Bob's (they differ in signal-v3 only).
     ad: String,
+    ad_in: String,
     ek: String,
     opk: String,
 }
 
-fn alice_x3dh(
-    cx: &mut Ctx,
-    pr: &mut Proc,
-    one_time: bool,
-    verify: bool,
-    identity_dh: bool,
-) -> AliceX3dh {
+/// Alice's side of X3DH (§3.3): take a bundle from the network (with `any_identity`, for any
+/// identity key; else for Bob's), verify the signature, compute the agreement.
+fn alice_x3dh(cx: &mut Ctx, pr: &mut Proc, one_time: bool, any_identity: bool, verify: bool, identity_dh: bool) -> AliceX3dh {
     let ek = pr.fresh("ek_a", Ty::Scalar);
-    if one_time {
-        pr.line("in(c, (ikb: G, spkb: G, sig: bitstring, opkb: G));");
-    } else {
-        pr.line("in(c, (ikb: G, spkb: G, sig: bitstring));");
+    let ikb = if any_identity { "ikb: G, " } else { "" };
+    let opk = if one_time { ", opkb: G" } else { "" };
+    pr.line(format!("in(c, ({ikb}spkb: G, sig: bitstring{opk}));"));
+    if !any_identity {
+        pr.line("let ikb = exp(g, ikB) in");
     }
     if verify {
         pr.line("if xverify(ikb, encode(spkb), sig) = true then");
@@ -533,35 +551,32 @@ fn alice_x3dh(
     if one_time {
         dhs.push(format!("exp(opkb, {ek})"));
     }
-    let km_fun = if dhs.len() == 4 {
-        "x3dh_km4"
-    } else {
-        "x3dh_km3"
-    };
+    let km_fun = if dhs.len() == 4 { "x3dh_km4" } else { "x3dh_km3" };
     pr.line(format!("let km = {km_fun}({}) in", dhs.join(", ")));
     pr.line("let rk0 = x3dh_rk(km) in");
     let ck0 = (cx.p == Profile::SignalV3).then(|| {
         pr.line("let ck0 = x3dh_ck(km) in");
         "ck0".to_string()
     });
-    // modern binds AD for both directions; signal-v3's MAC input is (sender, receiver).
+    // modern binds the X3DH AD in both directions; signal-v3's MAC input is (sender, receiver).
     pr.line("let ad = assoc(exp(g, ikA), ikb) in");
-    if cx.p == Profile::SignalV3 {
+    let ad_in = if cx.p == Profile::SignalV3 {
         pr.line("let ad_in = assoc(ikb, exp(g, ikA)) in");
-    }
+        "ad_in"
+    } else {
+        "ad"
+    };
     AliceX3dh {
         rk0: "rk0".into(),
         ck0,
         ad: "ad".into(),
+        ad_in: ad_in.into(),
         ek,
-        opk: if one_time {
-            "opkb".into()
-        } else {
-            "no_opk".into()
-        },
+        opk: if one_time { "opkb".into() } else { "no_opk".into() },
     }
 }
 
+/// What Bob's X3DH leaves in scope.
 struct BobX3dh {
     rk0: String,
     ck0: Option<String>,
@@ -573,10 +588,7 @@ struct BobX3dh {
 /// Bob's side (§3.4): parse the prekey message, recompute the agreement.
 fn bob_x3dh(cx: &mut Ctx, pr: &mut Proc, one_time: bool, identity_dh: bool) -> BobX3dh {
     let layout = prekey_layout(cx.p, one_time, var("ika"), var("eka"), var("inner"));
-    let pat = cx.pattern(
-        &layout,
-        &[("ika", Ty::G), ("eka", Ty::G), ("inner", Ty::Bits)],
-    );
+    let pat = cx.pattern(&layout, &[("ika", Ty::G), ("eka", Ty::G), ("inner", Ty::Bits)]);
     pr.line("in(c, pm: bitstring);");
     pr.line(format!("let {pat} = pm in"));
     let mut dhs = Vec::new();
@@ -588,11 +600,7 @@ fn bob_x3dh(cx: &mut Ctx, pr: &mut Proc, one_time: bool, identity_dh: bool) -> B
     if one_time {
         dhs.push("exp(eka, opkB)".to_string());
     }
-    let km_fun = if dhs.len() == 4 {
-        "x3dh_km4"
-    } else {
-        "x3dh_km3"
-    };
+    let km_fun = if dhs.len() == 4 { "x3dh_km4" } else { "x3dh_km3" };
     pr.line(format!("let km = {km_fun}({}) in", dhs.join(", ")));
     pr.line("let rk0 = x3dh_rk(km) in");
     let ck0 = (cx.p == Profile::SignalV3).then(|| {
@@ -600,195 +608,220 @@ fn bob_x3dh(cx: &mut Ctx, pr: &mut Proc, one_time: bool, identity_dh: bool) -> B
         "ck0".to_string()
     });
     pr.line("let ad = assoc(ika, exp(g, ikB)) in");
-    let (ad_in, ad_out) = if cx.p == Profile::SignalV3 {
+    let ad_out = if cx.p == Profile::SignalV3 {
         pr.line("let ad_out = assoc(exp(g, ikB), ika) in");
-        ("ad".to_string(), "ad_out".to_string())
+        "ad_out"
     } else {
-        ("ad".to_string(), "ad".to_string())
+        "ad"
     };
-    BobX3dh {
-        rk0: "rk0".into(),
-        ck0,
-        ad_in,
-        ad_out,
-        inner: "inner".into(),
-    }
+    BobX3dh { rk0: "rk0".into(), ck0, ad_in: "ad".into(), ad_out: ad_out.into(), inner: "inner".into() }
 }
 
-fn x3dh(p: Profile, variant: X3dhVariant) -> Model {
+/// Alice's initial message: the prekey message around her first ratchet message. With
+/// `any_identity`, the secret only goes to Bob's identity; others get a public payload.
+fn alice_first_message(cx: &mut Ctx, pr: &mut Proc, ar: &mut Ratchet, ax: &AliceX3dh, one_time: bool, any_identity: bool) {
+    let prekey_fun = if one_time { "prekey_msg_opk" } else { "prekey_msg" };
+    let secret = ar.encrypt(cx, pr, &ax.ad, "s_m1");
+    let ek = &ax.ek;
+    if any_identity {
+        let public = secret.replace("s_m1)", "nonsecret)");
+        // A session with another identity stops here: its later steps use only its own fresh
+        // keys, which tell the attacker nothing about other sessions.
+        pr.line(format!("if ikb <> exp(g, ikB) then out(c, {prekey_fun}(exp(g, ikA), exp(g, {ek}), {public})) else"));
+    }
+    pr.line(format!("out(c, {prekey_fun}(exp(g, ikA), exp(g, {ek}), {secret}));"));
+}
+
+fn x3dh(p: Profile, variant: X3dh) -> Model {
     let mut cx = Ctx::new(p);
-    let (one_time, verify, identity_dh, suffix, weakened) = match variant {
-        X3dhVariant::Standard { one_time: true } => (true, true, true, "x3dh_opk", false),
-        X3dhVariant::Standard { one_time: false } => (false, true, true, "x3dh_noopk", false),
-        X3dhVariant::NoSignatureCheck => (true, false, true, "x3dh_no_signature_check", true),
-        X3dhVariant::NoIdentityDh => (true, true, false, "x3dh_no_identity_dh", true),
+    let (one_time, verify, identity_dh, phases) = match variant {
+        X3dh::Main { one_time } => (one_time, true, true, 0),
+        X3dh::Fs { one_time } => (one_time, true, true, 2),
+        X3dh::NoSignatureCheck => (true, false, true, 0),
+        X3dh::NoSignatureCheckFs => (true, false, true, 1),
+        X3dh::NoIdentityDh => (true, true, false, 0),
     };
-    let prekey_fun = if one_time {
-        "prekey_msg_opk"
-    } else {
-        "prekey_msg"
-    };
+    // With compromise phases Alice only starts sessions with Bob's identity (the bundle's
+    // prekeys and signature still come from the network): the phase-free models cover her
+    // sessions with other identities, and ProVerif would need far longer with both.
+    let any_identity = phases == 0;
 
-    // Alice: any bundle the network offers; secret payload only towards honest Bob.
     let mut alice = Proc::new("Alice");
-    let ax = alice_x3dh(&mut cx, &mut alice, one_time, verify, identity_dh);
-    alice.line(format!(
-        "event AliceInit(exp(g, ikA), ikb, spkb, exp(g, {}), {});",
-        ax.ek, ax.opk
-    ));
+    let ax = alice_x3dh(&mut cx, &mut alice, one_time, any_identity, verify, identity_dh);
+    alice.line(format!("event AliceInit(exp(g, ikA), ikb, spkb, exp(g, {}), {});", ax.ek, ax.opk));
     let mut ar = Ratchet::init_alice(&mut cx, &mut alice, "a", &ax.rk0, ax.ck0.as_deref(), "spkb");
-    let msg_secret = ar.encrypt(&mut cx, &mut alice, &ax.ad, "s_m1");
-    let msg_public = msg_secret.replace("s_m1)", "nonsecret)");
-    alice.line(format!(
-        "if ikb <> exp(g, ikB) then out(c, {prekey_fun}(exp(g, ikA), exp(g, {ek}), {msg_public})) else",
-        ek = ax.ek
-    ));
-    alice.line(format!(
-        "out(c, {prekey_fun}(exp(g, ikA), exp(g, {ek}), {msg_secret}));",
-        ek = ax.ek
-    ));
+    alice_first_message(&mut cx, &mut alice, &mut ar, &ax, one_time, any_identity);
 
-    // Bob: one signed prekey for all sessions, a fresh one-time prekey per session.
+    // Bob: one signed prekey for all his sessions, a fresh one-time prekey for each.
     let mut bob = Proc::new("Bob(spkB: scalar)");
     if one_time {
         bob.fresh("opkB", Ty::Scalar);
         bob.line("out(c, exp(g, opkB));");
     }
-    let sess = bob.fresh("sess", Ty::Bits);
     let bx = bob_x3dh(&mut cx, &mut bob, one_time, identity_dh);
     let mut br = Ratchet::init_bob("b", &bx.rk0, bx.ck0.as_deref(), "spkB");
-    let (pt, _) = br.decrypt(&mut cx, &mut bob, &bx.inner, &bx.ad_in);
-    let _ = (pt, bx.ad_out);
+    br.final_step = true;
+    br.decrypt(&mut cx, &mut bob, &bx.inner, &bx.ad_in);
     let opk = if one_time { "exp(g, opkB)" } else { "no_opk" };
-    bob.line(format!(
-        "event BobAccept(ika, exp(g, ikB), exp(g, spkB), eka, {opk});"
-    ));
-    bob.line(format!("event BobSession(ika, eka, {sess});"));
+    bob.line(format!("event BobAccept(ika, exp(g, ikB), exp(g, spkB), eka, {opk});"));
 
-    let mut queries = vec![q(
-        "secrecy_m1",
-        "secrecy",
-        "attacker(s_m1) phase 0",
-        Expect::True,
-        "the initial message's plaintext, sent by Alice to honest Bob, stays secret from an active attacker",
-    )];
-    if matches!(
-        variant,
-        X3dhVariant::Standard { .. } | X3dhVariant::NoSignatureCheck
-    ) {
-        queries.push(q(
-            "fs_identity_keys_m1",
-            "forward-secrecy",
-            "attacker(s_m1) phase 1",
-            if verify { Expect::True } else { Expect::False },
-            if verify {
-                "compromise of both identity keys after the session does not reveal the initial message"
-            } else {
-                "ATTACK EXPECTED: without the signature check the attacker substitutes its own signed (and one-time) prekey; a later compromise of IK_B then gives it every DH input"
-            },
-        ));
-    }
-    if let X3dhVariant::Standard { .. } = variant {
-        queries.push(q(
-            "fs_signed_prekey_m1",
-            "forward-secrecy",
-            "attacker(s_m1) phase 2",
-            Expect::False,
-            if one_time {
-                "ATTACK EXPECTED (X3DH §4.6): one-time prekeys are not signed, so a server that replaces or withholds them leaves the session to the signed prekey; compromise of SPK_B and the identity keys before SPK_B is deleted reveals the message"
-            } else {
-                "ATTACK EXPECTED (X3DH §4.6): without a one-time prekey, compromise of SPK_B and the identity keys before SPK_B is deleted reveals the initial message"
-            },
-        ));
-    }
-    if variant != X3dhVariant::NoSignatureCheck {
-        queries.push(q(
-            "bob_agrees_with_alice",
-            if identity_dh { "authentication" } else { "sanity" },
-            "ikb: G, spk: G, ek: G, opk: G; event(BobAccept(exp(g, ikA), ikb, spk, ek, opk)) ==> event(AliceInit(exp(g, ikA), ikb, spk, ek, opk))",
-            if identity_dh { Expect::True } else { Expect::False },
-            if identity_dh {
-                "when Bob accepts an initial message from Alice's identity, Alice ran X3DH with Bob's identity and the same SPK, EK and OPK, hence the same X3DH secret"
-            } else {
-                "ATTACK EXPECTED: without DH1 nothing binds Alice's identity key, so the attacker can open a session with Bob in Alice's name"
-            },
-        ));
-    }
-    if identity_dh {
-        queries.push(q(
-            "alice_bundle_authentic",
-            if verify { "authentication" } else { "sanity" },
-            "ika: G, spk: G, ek: G, opk: G; event(AliceInit(ika, exp(g, ikB), spk, ek, opk)) ==> event(BobSignedPrekey(exp(g, ikB), spk))",
-            if verify { Expect::True } else { Expect::False },
-            if verify {
-                "the signed prekey Alice uses with Bob's identity is one Bob published"
-            } else {
-                "ATTACK EXPECTED: without the signature check Alice uses a signed prekey Bob never published"
-            },
-        ));
-    }
-    if let X3dhVariant::Standard { .. } = variant {
-        queries.push(q(
-            "no_replay",
-            "replay",
-            "ek: G, s1: bitstring, s2: bitstring; event(BobSession(exp(g, ikA), ek, s1)) && event(BobSession(exp(g, ikA), ek, s2)) ==> s1 = s2",
-            if one_time { Expect::True } else { Expect::False },
-            if one_time {
-                "an initial message from Alice is accepted by at most one of Bob's sessions: its one-time prekey is used once"
-            } else {
-                "ATTACK EXPECTED (X3DH §4.2): without a one-time prekey the initial message can be replayed to Bob, who accepts it again"
-            },
-        ));
+    let mut queries = Vec::new();
+    let fs_identity = |expected: Expect, meaning: &str| q("fs_identity_keys_m1", "forward-secrecy", "attacker(s_m1) phase 1", expected, meaning);
+    match variant {
+        X3dh::Main { one_time } => {
+            queries.push(q(
+                "secrecy_m1",
+                "secrecy",
+                "attacker(s_m1)",
+                Expect::True,
+                "the initial message's plaintext, sent by Alice to honest Bob, stays secret from an active attacker",
+            ));
+            queries.push(q(
+                "bob_agrees_with_alice",
+                "authentication",
+                "ikb: G, spk: G, ek: G, opk: G; event(BobAccept(exp(g, ikA), ikb, spk, ek, opk)) ==> event(AliceInit(exp(g, ikA), ikb, spk, ek, opk))",
+                Expect::True,
+                "when Bob accepts an initial message from Alice's identity, Alice ran X3DH with Bob's identity and the same SPK, EK and OPK, hence the same X3DH secret",
+            ));
+            queries.push(q(
+                "alice_bundle_authentic",
+                "authentication",
+                "ika: G, spk: G, ek: G, opk: G; event(AliceInit(ika, exp(g, ikB), spk, ek, opk)) ==> event(BobSignedPrekey(exp(g, ikB), spk))",
+                Expect::True,
+                "the signed prekey Alice uses with Bob's identity is one Bob published",
+            ));
+            queries.push(q(
+                "bob_agrees_injective",
+                "replay",
+                "ikb: G, spk: G, ek: G, opk: G; inj-event(BobAccept(exp(g, ikA), ikb, spk, ek, opk)) ==> inj-event(AliceInit(exp(g, ikA), ikb, spk, ek, opk))",
+                if one_time { Expect::True } else { Expect::False },
+                if one_time {
+                    "each initial message Bob accepts from Alice comes from its own run of Alice: the one-time prekey is used once, so no replay"
+                } else {
+                    "ATTACK EXPECTED (X3DH §4.2): without a one-time prekey an initial message can be replayed and Bob accepts it again"
+                },
+            ));
+        }
+        X3dh::Fs { one_time } => {
+            queries.push(q(
+                "secrecy_m1",
+                "secrecy",
+                "attacker(s_m1) phase 0",
+                Expect::True,
+                "before any compromise the initial message is secret",
+            ));
+            queries.push(fs_identity(
+                Expect::True,
+                "compromise of both identity keys after the session does not reveal the initial message",
+            ));
+            queries.push(q(
+                "fs_signed_prekey_m1",
+                "forward-secrecy",
+                "attacker(s_m1) phase 2",
+                Expect::False,
+                if one_time {
+                    "ATTACK EXPECTED (X3DH §4.6-4.7): one-time prekeys are not signed, so a server that replaces or withholds one leaves the session to the signed prekey; compromise of SPK_B and the identity keys before SPK_B is deleted reveals the message"
+                } else {
+                    "ATTACK EXPECTED (X3DH §4.6): without a one-time prekey, compromise of SPK_B and the identity keys before SPK_B is deleted reveals the initial message"
+                },
+            ));
+        }
+        X3dh::NoSignatureCheck => {
+            queries.push(q(
+                "secrecy_m1",
+                "secrecy",
+                "attacker(s_m1)",
+                Expect::True,
+                "without compromise the message is still secret: DH2 = DH(EK_A, IK_B) keeps the substituted prekeys from helping the attacker",
+            ));
+            queries.push(q(
+                "alice_bundle_authentic",
+                "sanity",
+                "ika: G, spk: G, ek: G, opk: G; event(AliceInit(ika, exp(g, ikB), spk, ek, opk)) ==> event(BobSignedPrekey(exp(g, ikB), spk))",
+                Expect::False,
+                "ATTACK EXPECTED: without the signature check Alice uses a signed prekey Bob never published",
+            ));
+        }
+        X3dh::NoSignatureCheckFs => {
+            queries.push(fs_identity(
+                Expect::False,
+                "ATTACK EXPECTED (X3DH §4.5): without the signature check the attacker substitutes its own signed and one-time prekeys, and a later compromise of IK_B gives it every DH input",
+            ));
+        }
+        X3dh::NoIdentityDh => {
+            queries.push(q(
+                "bob_agrees_with_alice",
+                "sanity",
+                "ikb: G, spk: G, ek: G, opk: G; event(BobAccept(exp(g, ikA), ikb, spk, ek, opk)) ==> event(AliceInit(exp(g, ikA), ikb, spk, ek, opk))",
+                Expect::False,
+                "ATTACK EXPECTED: without DH1 nothing binds Alice's identity key, so the attacker opens a session with Bob in Alice's name",
+            ));
+        }
     }
 
     let mut rest = String::new();
     rest.push_str("(* Honest identities; the attacker may use any others. *)\nfree ikA: scalar [private].\nfree ikB: scalar [private].\n");
     rest.push_str("(* Stands for the absent one-time prekey in events. *)\nconst no_opk: G.\nfree nonsecret: bitstring.\n");
     rest.push_str(&secret_decls(&["s_m1"]));
-    rest.push_str("\nevent AliceInit(G, G, G, G, G).\nevent BobAccept(G, G, G, G, G).\nevent BobSignedPrekey(G, G).\nevent BobSession(G, G, bitstring).\n\n");
+    rest.push_str("\nevent AliceInit(G, G, G, G, G).\nevent BobAccept(G, G, G, G, G).\nevent BobSignedPrekey(G, G).\n\n");
     rest.push_str(&print_queries(&queries));
-    let mut secret = vec![
-        ("ikA", Some(0)),
-        ("ikB", Some(0)),
-        ("new spkB", Some(1)),
-        ("new ek_a", None),
-        ("new a_dh1", None),
-    ];
-    if one_time {
-        secret.push(("new opkB", None));
-    }
-    rest.push_str(&assumptions(&secret));
+    let ik_phase = if phases > 0 { Some(0) } else { None };
+    let spk_phase = if phases > 1 { Some(1) } else { None };
+    rest.push_str(&fresh_assumptions(
+        &[&alice, &bob],
+        &[("ikA", ik_phase), ("ikB", ik_phase), ("new spkB", spk_phase)],
+        &[],
+        &[],
+    ));
     rest.push('\n');
     rest.push_str(&alice.text());
     rest.push('\n');
     rest.push_str(&bob.text());
-    rest.push_str(
-        "\nprocess\n  new spkB: scalar;\n  event BobSignedPrekey(exp(g, ikB), exp(g, spkB));\n  out(c, (exp(g, ikA), exp(g, ikB), exp(g, spkB), xsign(ikB, encode(exp(g, spkB)))));\n  ( (!Alice) | (!Bob(spkB))\n  | (phase 1; out(c, (ikA, ikB)))\n  | (phase 2; out(c, spkB)) )\n",
-    );
+    let leaks = match phases {
+        0 => String::new(),
+        1 => "\n  | (phase 1; out(c, (ikA, ikB)))".to_string(),
+        _ => "\n  | (phase 1; out(c, (ikA, ikB)))\n  | (phase 2; out(c, spkB))".to_string(),
+    };
+    rest.push_str(&format!(
+        "\nprocess\n  new spkB: scalar;\n  event BobSignedPrekey(exp(g, ikB), exp(g, spkB));\n  out(c, (exp(g, ikA), exp(g, ikB), exp(g, spkB), xsign(ikB, encode(exp(g, spkB)))));\n  ( (!Alice) | (!Bob(spkB)){leaks} )\n"
+    ));
 
-    let (title, description) = match variant {
-        X3dhVariant::Standard { one_time } => (
-            format!("X3DH {} a one-time prekey, with the initial message", if one_time { "with" } else { "without" }),
-            "   X3DH (§3.2-3.4) between honest Alice (initiator) and Bob (responder), each with unboundedly\n   many sessions, against an active attacker who also holds identities of its own. Alice's first\n   Double Ratchet message rides in the prekey message (X3DH §3.3); Bob accepts when it decrypts.\n   Phase 1 reveals both identity keys, phase 2 also Bob's signed prekey (one-time prekeys and\n   ephemeral keys are deleted after use).".to_string(),
+    let with = if one_time { "with" } else { "without" };
+    let base = "   X3DH (§3.2-3.4) between honest Alice (initiator) and Bob (responder), unboundedly many\n   sessions each, against an active attacker who also holds identities of its own. Alice's first\n   Double Ratchet message rides in the prekey message (§3.3); Bob accepts when it decrypts.";
+    let (suffix, title, description, weakened) = match variant {
+        X3dh::Main { one_time } => (
+            if one_time { "x3dh_opk" } else { "x3dh_noopk" },
+            format!("X3DH {with} a one-time prekey: secrecy and authentication"),
+            format!("{base}\n   Alice answers any identity's bundle; Bob any initial message."),
+            false,
         ),
-        X3dhVariant::NoSignatureCheck => (
+        X3dh::Fs { one_time } => (
+            if one_time { "x3dh_opk_fs" } else { "x3dh_noopk_fs" },
+            format!("X3DH {with} a one-time prekey: forward secrecy"),
+            format!("{base}\n   Phase 1 reveals both identity keys, phase 2 also Bob's signed prekey (one-time prekeys and\n   ephemeral keys are deleted after use). Alice starts sessions with Bob's identity only."),
+            false,
+        ),
+        X3dh::NoSignatureCheck => (
+            "x3dh_no_signature_check",
             "SANITY (weakened): X3DH where Alice does not verify the signed prekey".to_string(),
-            "   As the X3DH model with a one-time prekey, but Alice skips the XEdDSA check of §3.3.\n   ProVerif must find the attacks marked expected false.".to_string(),
+            "   As the X3DH model with a one-time prekey, but Alice skips the XEdDSA check of §3.3.\n   ProVerif must find the attack marked expected false.".to_string(),
+            true,
         ),
-        X3dhVariant::NoIdentityDh => (
+        X3dh::NoSignatureCheckFs => (
+            "x3dh_no_signature_check_fs",
+            "SANITY (weakened): X3DH without the signature check, identity keys compromised later".to_string(),
+            "   As the forward-secrecy model with a one-time prekey, but Alice skips the XEdDSA check of\n   §3.3. Phase 1 reveals both identity keys. ProVerif must find the attack.".to_string(),
+            true,
+        ),
+        X3dh::NoIdentityDh => (
+            "x3dh_no_identity_dh",
             "SANITY (weakened): X3DH without DH1 = DH(IK_A, SPK_B)".to_string(),
             "   As the X3DH model with a one-time prekey, but the KDF input leaves out DH1, so nothing\n   binds Alice's identity key. ProVerif must find the impersonation.".to_string(),
+            true,
         ),
     };
     let a = assemble(cx, &title, &description, &rest);
-    Model {
-        file: format!("{}_{suffix}.pv", prefix(p)),
-        profile: p,
-        weakened,
-        summary: title,
-        queries,
-        text: a.text,
-    }
+    Model { file: format!("{}_{suffix}.pv", prefix(p)), profile: p, weakened, summary: title, queries, text: a.text }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -809,7 +842,8 @@ fn dr_ads(p: Profile) -> (&'static str, &'static str) {
     }
 }
 
-fn dr_init(cx: &mut Ctx, alice: &mut Proc, bob: &mut Proc) -> (Ratchet, Ratchet) {
+/// Both parties' initial ratchet state from shared X3DH key material `km`.
+fn dr_init(cx: &mut Ctx, alice: &mut Proc, bob: &mut Proc, a: &'static str, b: &'static str) -> (Ratchet, Ratchet) {
     alice.line("let rk0 = x3dh_rk(km) in");
     bob.line("let rk0 = x3dh_rk(km) in");
     let ck0 = (cx.p == Profile::SignalV3).then(|| {
@@ -817,10 +851,12 @@ fn dr_init(cx: &mut Ctx, alice: &mut Proc, bob: &mut Proc) -> (Ratchet, Ratchet)
         bob.line("let ck0 = x3dh_ck(km) in");
         "ck0"
     });
-    let ar = Ratchet::init_alice(cx, alice, "a", "rk0", ck0, "spkb");
-    let br = Ratchet::init_bob("b", "rk0", ck0, "spkB");
+    let ar = Ratchet::init_alice(cx, alice, a, "rk0", ck0, "spkb");
+    let br = Ratchet::init_bob(b, "rk0", ck0, "spkB");
     (ar, br)
 }
+
+const DR_EVENTS: &str = "event AliceSent1(G, bitstring).\nevent BobRecv1(G, bitstring).\nevent BobSent2(G, bitstring).\nevent AliceRecv2(G, bitstring).\nevent AliceSent3(G, bitstring).\nevent BobRecv3(G, bitstring).\nevent BobSent4(G, bitstring).\nevent AliceRecv4(G, bitstring).\n";
 
 fn dr(p: Profile, variant: DrVariant) -> Model {
     let mut cx = Ctx::new(p);
@@ -828,7 +864,7 @@ fn dr(p: Profile, variant: DrVariant) -> Model {
     let (ad_ab, ad_ba) = dr_ads(p);
     let mut alice = Proc::new("Alice(km: bitstring, spkb: G)");
     let mut bob = Proc::new("Bob(km: bitstring, spkB: scalar)");
-    let (mut ar, mut br) = dr_init(&mut cx, &mut alice, &mut bob);
+    let (mut ar, mut br) = dr_init(&mut cx, &mut alice, &mut bob, "a", "b");
     ar.keep_message_keys = keep;
     br.keep_message_keys = keep;
 
@@ -865,13 +901,7 @@ fn dr(p: Profile, variant: DrVariant) -> Model {
 
     let mut queries = Vec::new();
     if keep {
-        queries.push(q(
-            "secrecy_m1",
-            "secrecy",
-            "attacker(s_m1) phase 0",
-            Expect::True,
-            "before any compromise the first message is secret",
-        ));
+        queries.push(q("secrecy_m1", "secrecy", "attacker(s_m1) phase 0", Expect::True, "before any compromise the first message is secret"));
         queries.push(q(
             "fs_m1",
             "sanity",
@@ -902,18 +932,16 @@ fn dr(p: Profile, variant: DrVariant) -> Model {
                 "forward-secrecy",
                 &format!("attacker(s_m{i}) phase 1"),
                 Expect::True,
-                &format!("message {i} stays secret when both parties' whole ratchet state (root, chain and ratchet keys, and Bob's signed prekey) is compromised after the conversation"),
+                &format!("message {i} stays secret when both parties' whole state (root, chain and ratchet keys, Bob's signed prekey) is compromised after the conversation"),
             ));
         }
-        for (i, (recv, sent, from, to)) in [
+        let pairs = [
             ("BobRecv1", "AliceSent1", "Alice", "Bob"),
             ("AliceRecv2", "BobSent2", "Bob", "Alice"),
             ("BobRecv3", "AliceSent3", "Alice", "Bob"),
             ("AliceRecv4", "BobSent4", "Bob", "Alice"),
-        ]
-        .iter()
-        .enumerate()
-        {
+        ];
+        for (i, (recv, sent, from, to)) in pairs.iter().enumerate() {
             queries.push(q(
                 &format!("auth_m{}", i + 1),
                 "authentication",
@@ -927,46 +955,34 @@ fn dr(p: Profile, variant: DrVariant) -> Model {
     let mut rest = String::new();
     rest.push_str("(* Public identity keys for the associated data; the ratchet does not use them otherwise. *)\nfree pka: G.\nfree pkb: G.\n");
     rest.push_str(&secret_decls(&["s_m1", "s_m2", "s_m3", "s_m4"]));
-    rest.push_str("\nevent AliceSent1(G, bitstring).\nevent BobRecv1(G, bitstring).\nevent BobSent2(G, bitstring).\nevent AliceRecv2(G, bitstring).\nevent AliceSent3(G, bitstring).\nevent BobRecv3(G, bitstring).\nevent BobSent4(G, bitstring).\nevent AliceRecv4(G, bitstring).\n\n");
+    rest.push('\n');
+    rest.push_str(DR_EVENTS);
+    rest.push('\n');
     rest.push_str(&print_queries(&queries));
-    let mut secret: Vec<(String, Option<u32>)> = vec![("new km".into(), None)];
-    for n in alice.news.iter().chain(bob.news.iter()) {
-        // Fresh ratchet keys leak in phase 1 only if they are still current then.
-        let current = n.0 == ar.dh_s || n.0 == br.dh_s;
-        secret.push((format!("new {}", n.0), if current { Some(0) } else { None }));
-    }
-    secret.push(("new spkB".into(), Some(0)));
-    let secret_ref: Vec<(&str, Option<u32>)> =
-        secret.iter().map(|(n, p)| (n.as_str(), *p)).collect();
-    rest.push_str(&assumptions(&secret_ref));
+    // The current ratchet keys and Bob's signed prekey leak in phase 1.
+    let current = vec![ar.dh_s.clone(), br.dh_s.clone()];
+    rest.push_str(&fresh_assumptions(&[&alice, &bob], &[("new km", None), ("new spkB", Some(0))], &current, &[]));
     rest.push('\n');
     rest.push_str(&alice.text());
     rest.push('\n');
     rest.push_str(&bob.text());
-    rest.push_str("\n(* Each session starts from fresh X3DH key material km and Bob's signed prekey as his ratchet key. *)\nprocess\n  !( new km: bitstring; new spkB: scalar; (Alice(km, exp(g, spkB)) | Bob(km, spkB)) )\n");
+    rest.push_str("\n(* Each session starts from fresh X3DH key material km, with Bob's signed prekey as his ratchet key. *)\nprocess\n  !( new km: bitstring; new spkB: scalar; (Alice(km, exp(g, spkB)) | Bob(km, spkB)) )\n");
 
     let (file, title, description) = if keep {
         (
             "dr_keep_message_keys",
             "SANITY (weakened): Double Ratchet that does not delete message keys".to_string(),
-            "   As the Double Ratchet model, but each party keeps the message keys of the messages it\n   received (a store that is never emptied) and they leak with its state in phase 1.\n   ProVerif must find the attacks marked expected false.".to_string(),
+            "   As the Double Ratchet model, but each party keeps the message keys of the messages it\n   received (a store that is never emptied), and they leak with its state in phase 1.\n   ProVerif must find the attacks marked expected false.".to_string(),
         )
     } else {
         (
             "dr",
             "Double Ratchet: four messages, three DH ratchet steps after initialisation".to_string(),
-            "   The Double Ratchet (§3) from X3DH key material shared by Alice and Bob (fresh per session,\n   unboundedly many sessions), Bob's signed prekey as his first ratchet key. Ping-pong:\n   m1 (Alice, ratchet key A1), m2 (Bob, B1), m3 (Alice, A2), m4 (Bob, B2), each in order, each\n   starting a new chain. Phase 1 reveals both parties' entire state after the conversation.".to_string(),
+            "   The Double Ratchet (§3) from X3DH key material shared by Alice and Bob (fresh per session,\n   unboundedly many sessions), Bob's signed prekey as his first ratchet key. Ping-pong:\n   m1 (Alice, ratchet key A1), m2 (Bob, B1), m3 (Alice, A2), m4 (Bob, B2), each delivered by\n   the attacker, each starting a new chain. Phase 1 reveals both parties' entire state after\n   the conversation.".to_string(),
         )
     };
     let a = assemble(cx, &title, &description, &rest);
-    Model {
-        file: format!("{}_{file}.pv", prefix(p)),
-        profile: p,
-        weakened: keep,
-        summary: title,
-        queries,
-        text: a.text,
-    }
+    Model { file: format!("{}_{file}.pv", prefix(p)), profile: p, weakened: keep, summary: title, queries, text: a.text }
 }
 
 /// Post-compromise security: Alice's whole state leaks right after she sends m1; then the
@@ -979,7 +995,7 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
     // Sessions with unmodified delivery after the leak.
     let mut alice = Proc::new("Alice(km: bitstring, spkb: G, sid: bitstring)");
     let mut bob = Proc::new("Bob(km: bitstring, spkB: scalar, sid: bitstring)");
-    let (mut ar, mut br) = dr_init(&mut cx, &mut alice, &mut bob);
+    let (mut ar, mut br) = dr_init(&mut cx, &mut alice, &mut bob, "a", "b");
     ar.reuse_ratchet_key = !fresh;
     br.reuse_ratchet_key = !fresh;
     let send = |pr: &mut Proc, m: &str| {
@@ -989,7 +1005,7 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
     };
     let m1 = ar.encrypt(&mut cx, &mut alice, ad_ab, "s_m1");
     send(&mut alice, &m1);
-    let leaked = ar.dh_s.clone();
+    let mut leaked = vec![ar.dh_s.clone()];
     alice.line(format!("out(c, {});", ar.state()));
     bob.line("in(auth, (=sid, msg1: bitstring));");
     br.decrypt(&mut cx, &mut bob, "msg1", ad_ab);
@@ -1007,13 +1023,7 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
 
     let mut queries = Vec::new();
     if fresh {
-        queries.push(q(
-            "pcs_m1",
-            "forward-secrecy",
-            "attacker(s_m1)",
-            Expect::True,
-            "m1, sent just before the compromise, stays secret: its chain key was already advanced",
-        ));
+        queries.push(q("pcs_m1", "forward-secrecy", "attacker(s_m1)", Expect::True, "m1, sent just before the compromise, stays secret: its chain key was already advanced"));
         queries.push(q(
             "pcs_m2",
             "post-compromise-security",
@@ -1028,13 +1038,7 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
             Expect::True,
             "after Alice's fresh DH ratchet step (A2 with Bob's B1), undisturbed by the attacker, her messages are secret again",
         ));
-        queries.push(q(
-            "pcs_m4",
-            "post-compromise-security",
-            "attacker(s_m4)",
-            Expect::True,
-            "and so are Bob's replies on the next chain",
-        ));
+        queries.push(q("pcs_m4", "post-compromise-security", "attacker(s_m4)", Expect::True, "and so are Bob's replies on the next chain"));
         queries.push(q(
             "pcs_active_m3",
             "post-compromise-security",
@@ -1045,17 +1049,10 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
         // The same sessions, but the attacker delivers (and may replace) every message.
         let mut alice2 = Proc::new("AliceActive(km: bitstring, spkb: G)");
         let mut bob2 = Proc::new("BobActive(km: bitstring, spkB: scalar)");
-        alice2.line("let rk0 = x3dh_rk(km) in");
-        bob2.line("let rk0 = x3dh_rk(km) in");
-        let ck0 = (p == Profile::SignalV3).then(|| {
-            alice2.line("let ck0 = x3dh_ck(km) in");
-            bob2.line("let ck0 = x3dh_ck(km) in");
-            "ck0"
-        });
-        let mut ar2 = Ratchet::init_alice(&mut cx, &mut alice2, "x", "rk0", ck0, "spkb");
-        let mut br2 = Ratchet::init_bob("y", "rk0", ck0, "spkB");
+        let (mut ar2, mut br2) = dr_init(&mut cx, &mut alice2, &mut bob2, "x", "y");
         let m1 = ar2.encrypt(&mut cx, &mut alice2, ad_ab, "t_m1");
         alice2.line(format!("out(c, {m1});"));
+        leaked.push(ar2.dh_s.clone());
         alice2.line(format!("out(c, {});", ar2.state()));
         bob2.line("in(c, msg1: bitstring);");
         br2.decrypt(&mut cx, &mut bob2, "msg1", ad_ab);
@@ -1078,9 +1075,7 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
     }
 
     let mut rest = String::new();
-    rest.push_str(
-        "(* Public identity keys for the associated data. *)\nfree pka: G.\nfree pkb: G.\n",
-    );
+    rest.push_str("(* Public identity keys for the associated data. *)\nfree pka: G.\nfree pkb: G.\n");
     rest.push_str("(* Delivery the attacker reads (every message is also sent on c) but cannot forge. *)\nfree auth: channel [private].\n");
     let mut secrets = vec!["s_m1", "s_m2", "s_m3", "s_m4"];
     if fresh {
@@ -1089,26 +1084,20 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
     rest.push_str(&secret_decls(&secrets));
     rest.push('\n');
     rest.push_str(&print_queries(&queries));
-    // Every fresh name but the leaked first ratchet keys stays secret.
-    let mut secret: Vec<(String, Option<u32>)> =
-        vec![("new km".into(), None), ("new spkB".into(), None)];
-    for pr in &procs {
-        for (n, _) in &pr.news {
-            if *n != leaked && n != "x_dh1" {
-                secret.push((format!("new {n}"), None));
-            }
-        }
+    let refs: Vec<&Proc> = procs.iter().collect();
+    let mut extra = vec![("new km", None), ("new spkB", None)];
+    if fresh {
+        extra.extend([("new kmx", None), ("new spkX", None)]);
     }
-    let secret_ref: Vec<(&str, Option<u32>)> =
-        secret.iter().map(|(n, p)| (n.as_str(), *p)).collect();
-    rest.push_str(&assumptions(&secret_ref));
+    rest.push_str(&fresh_assumptions(&refs, &extra, &[], &leaked));
     for pr in &procs {
         rest.push('\n');
         rest.push_str(&pr.text());
     }
     rest.push_str("\nprocess\n  !( new km: bitstring; new spkB: scalar; new sid: bitstring; (Alice(km, exp(g, spkB), sid) | Bob(km, spkB, sid)) )\n");
     if fresh {
-        rest.push_str("  | !( new km: bitstring; new spkB: scalar; (AliceActive(km, exp(g, spkB)) | BobActive(km, spkB)) )\n");
+        // Names of their own: a secrecy assumption must name exactly one `new`.
+        rest.push_str("  | !( new kmx: bitstring; new spkX: scalar; (AliceActive(kmx, exp(g, spkX)) | BobActive(kmx, spkX)) )\n");
     }
 
     let (file, title, description) = if fresh {
@@ -1125,143 +1114,121 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
         )
     };
     let a = assemble(cx, &title, &description, &rest);
-    Model {
-        file: format!("{}_{file}.pv", prefix(p)),
-        profile: p,
-        weakened: !fresh,
-        summary: title,
-        queries,
-        text: a.text,
-    }
+    Model { file: format!("{}_{file}.pv", prefix(p)), profile: p, weakened: !fresh, summary: title, queries, text: a.text }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Composition: X3DH then the Double Ratchet.
 
-fn session(p: Profile) -> Model {
+/// The whole session as e2ee_spec::session runs it: m1 in the prekey message, Bob's reply m2
+/// after his DH ratchet step, Alice's m3 after hers. `fs`: phase 1 reveals both identity keys
+/// and both parties' state (then Alice only starts sessions with Bob's identity, as in the
+/// X3DH forward-secrecy models).
+fn session(p: Profile, fs: bool) -> Model {
     let mut cx = Ctx::new(p);
+    let any_identity = !fs;
     let mut alice = Proc::new("Alice");
-    let ax = alice_x3dh(&mut cx, &mut alice, true, true, true);
-    let ad_in = if p == Profile::SignalV3 {
-        "ad_in".to_string()
-    } else {
-        ax.ad.clone()
-    };
+    let ax = alice_x3dh(&mut cx, &mut alice, true, any_identity, true, true);
     let mut ar = Ratchet::init_alice(&mut cx, &mut alice, "a", &ax.rk0, ax.ck0.as_deref(), "spkb");
-    let m1 = ar.encrypt(&mut cx, &mut alice, &ax.ad, "s_m1");
-    let m1_public = m1.replace("s_m1)", "nonsecret)");
-    // A session with another identity only needs its first message: its later steps use only
-    // that session's fresh keys, which give the attacker nothing about other sessions.
-    alice.line(format!("if ikb <> exp(g, ikB) then out(c, prekey_msg_opk(exp(g, ikA), exp(g, {ek}), {m1_public})) else", ek = ax.ek));
-    alice.line(format!(
-        "out(c, prekey_msg_opk(exp(g, ikA), exp(g, {ek}), {m1}));",
-        ek = ax.ek
-    ));
+    alice_first_message(&mut cx, &mut alice, &mut ar, &ax, true, any_identity);
     alice.line("in(c, msg2: bitstring);");
-    let (p2, b1) = ar.decrypt(&mut cx, &mut alice, "msg2", &ad_in);
-    alice.line(format!(
-        "event AliceRecv2(exp(g, ikA), ikb, exp(g, {}), {b1}, {p2});",
-        ax.ek
-    ));
+    let (p2, b1) = ar.decrypt(&mut cx, &mut alice, "msg2", &ax.ad_in);
+    alice.line(format!("event AliceRecv2(exp(g, ikA), ikb, exp(g, {}), {b1}, {p2});", ax.ek));
     let m3 = ar.encrypt(&mut cx, &mut alice, &ax.ad, "s_m3");
-    alice.line(format!(
-        "event AliceSent3(exp(g, ikA), ikb, exp(g, {}), exp(g, {}), s_m3);",
-        ax.ek, ar.dh_s
-    ));
+    alice.line(format!("event AliceSent3(exp(g, ikA), ikb, exp(g, {}), exp(g, {}), s_m3);", ax.ek, ar.dh_s));
     alice.line(format!("out(c, {m3});"));
-    alice.line("phase 1;");
-    alice.line(format!("out(c, {});", ar.state()));
+    if fs {
+        alice.line("phase 1;");
+        alice.line(format!("out(c, {});", ar.state()));
+    }
 
     let mut bob = Proc::new("Bob(spkB: scalar)");
     bob.fresh("opkB", Ty::Scalar);
     bob.line("out(c, exp(g, opkB));");
     let bx = bob_x3dh(&mut cx, &mut bob, true, true);
     let mut br = Ratchet::init_bob("b", &bx.rk0, bx.ck0.as_deref(), "spkB");
-    let _ = br.decrypt(&mut cx, &mut bob, &bx.inner, &bx.ad_in);
+    br.decrypt(&mut cx, &mut bob, &bx.inner, &bx.ad_in);
+    // A session with another identity stops here, for the same reason as Alice's.
     bob.line("if ika = exp(g, ikA) then");
     let m2 = br.encrypt(&mut cx, &mut bob, &bx.ad_out, "s_m2");
-    bob.line(format!(
-        "event BobSent2(ika, exp(g, ikB), eka, exp(g, {}), s_m2);",
-        br.dh_s
-    ));
+    bob.line(format!("event BobSent2(ika, exp(g, ikB), eka, exp(g, {}), s_m2);", br.dh_s));
     bob.line(format!("out(c, {m2});"));
     bob.line("in(c, msg3: bitstring);");
+    br.final_step = !fs;
     let (p3, a2) = br.decrypt(&mut cx, &mut bob, "msg3", &bx.ad_in);
-    bob.line(format!(
-        "event BobRecv3(ika, exp(g, ikB), eka, {a2}, {p3});"
-    ));
-    bob.line("phase 1;");
-    bob.line(format!("out(c, {});", br.state()));
+    bob.line(format!("event BobRecv3(ika, exp(g, ikB), eka, {a2}, {p3});"));
+    if fs {
+        bob.line("phase 1;");
+        bob.line(format!("out(c, {});", br.state()));
+    }
 
     let mut queries = Vec::new();
-    for i in 1..=3 {
+    if fs {
+        for i in 1..=3 {
+            queries.push(q(
+                &format!("fs_m{i}"),
+                "forward-secrecy",
+                &format!("attacker(s_m{i}) phase 1"),
+                Expect::True,
+                &format!("message {i} stays secret when both identity keys and both parties' ratchet state are compromised after the conversation"),
+            ));
+        }
+    } else {
+        for i in 1..=3 {
+            queries.push(q(
+                &format!("secrecy_m{i}"),
+                "secrecy",
+                &format!("attacker(s_m{i})"),
+                Expect::True,
+                &format!("message {i} between honest Alice and Bob stays secret from an active attacker"),
+            ));
+        }
         queries.push(q(
-            &format!("secrecy_m{i}"),
-            "secrecy",
-            &format!("attacker(s_m{i}) phase 0"),
+            "alice_agrees_m2",
+            "authentication",
+            "ek: G, b: G, m: bitstring; event(AliceRecv2(exp(g, ikA), exp(g, ikB), ek, b, m)) ==> event(BobSent2(exp(g, ikA), exp(g, ikB), ek, b, m))",
             Expect::True,
-            &format!(
-                "message {i} between honest Alice and Bob stays secret from an active attacker"
-            ),
+            "when Alice accepts Bob's reply in the session of her ephemeral key EK, Bob sent it in a session with Alice's identity and that EK (key confirmation for Alice)",
+        ));
+        queries.push(q(
+            "bob_agrees_m3",
+            "authentication",
+            "ek: G, a: G, m: bitstring; event(BobRecv3(exp(g, ikA), exp(g, ikB), ek, a, m)) ==> event(AliceSent3(exp(g, ikA), exp(g, ikB), ek, a, m))",
+            Expect::True,
+            "when Bob accepts Alice's message after a DH ratchet step, Alice sent it, with the same identities, EK and ratchet key",
         ));
     }
-    for i in 1..=3 {
-        queries.push(q(
-            &format!("fs_m{i}"),
-            "forward-secrecy",
-            &format!("attacker(s_m{i}) phase 1"),
-            Expect::True,
-            &format!("message {i} stays secret when both identity keys and both parties' ratchet state are compromised after the conversation"),
-        ));
-    }
-    queries.push(q(
-        "alice_agrees_m2",
-        "authentication",
-        "ek: G, b: G, m: bitstring; event(AliceRecv2(exp(g, ikA), exp(g, ikB), ek, b, m)) ==> event(BobSent2(exp(g, ikA), exp(g, ikB), ek, b, m))",
-        Expect::True,
-        "when Alice accepts Bob's reply in the session of her ephemeral key EK, Bob sent it in a session with Alice's identity and the same EK (key confirmation for Alice)",
-    ));
-    queries.push(q(
-        "bob_agrees_m3",
-        "authentication",
-        "ek: G, a: G, m: bitstring; event(BobRecv3(exp(g, ikA), exp(g, ikB), ek, a, m)) ==> event(AliceSent3(exp(g, ikA), exp(g, ikB), ek, a, m))",
-        Expect::True,
-        "when Bob accepts Alice's message after a DH ratchet step, Alice sent it, with the same identities, EK and ratchet key",
-    ));
 
     let mut rest = String::new();
     rest.push_str("(* Honest identities; the attacker may use any others. *)\nfree ikA: scalar [private].\nfree ikB: scalar [private].\nfree nonsecret: bitstring.\n");
     rest.push_str(&secret_decls(&["s_m1", "s_m2", "s_m3"]));
     rest.push_str("\nevent AliceRecv2(G, G, G, G, bitstring).\nevent BobSent2(G, G, G, G, bitstring).\nevent AliceSent3(G, G, G, G, bitstring).\nevent BobRecv3(G, G, G, G, bitstring).\n\n");
     rest.push_str(&print_queries(&queries));
-    let mut secret: Vec<(String, Option<u32>)> = vec![
-        ("ikA".into(), Some(0)),
-        ("ikB".into(), Some(0)),
-        ("new spkB".into(), None),
-    ];
-    for n in alice.news.iter().chain(bob.news.iter()) {
-        let current = n.0 == ar.dh_s || n.0 == br.dh_s;
-        secret.push((format!("new {}", n.0), if current { Some(0) } else { None }));
-    }
-    let secret_ref: Vec<(&str, Option<u32>)> =
-        secret.iter().map(|(n, p)| (n.as_str(), *p)).collect();
-    rest.push_str(&assumptions(&secret_ref));
+    let ik_phase = if fs { Some(0) } else { None };
+    let current: Vec<String> = if fs { vec![ar.dh_s.clone(), br.dh_s.clone()] } else { Vec::new() };
+    rest.push_str(&fresh_assumptions(&[&alice, &bob], &[("ikA", ik_phase), ("ikB", ik_phase), ("new spkB", None)], &current, &[]));
     rest.push('\n');
     rest.push_str(&alice.text());
     rest.push('\n');
     rest.push_str(&bob.text());
-    rest.push_str(
-        "\nprocess\n  new spkB: scalar;\n  out(c, (exp(g, ikA), exp(g, ikB), exp(g, spkB), xsign(ikB, encode(exp(g, spkB)))));\n  ( (!Alice) | (!Bob(spkB)) | (phase 1; out(c, (ikA, ikB))) )\n",
-    );
-    let title = "Session: X3DH (one-time prekey) composed with the Double Ratchet".to_string();
-    let description = "   The whole session as e2ee_spec::session runs it: X3DH, the first ratchet message inside the\n   prekey message (m1), Bob's reply after his DH ratchet step (m2), Alice's next message after\n   hers (m3). Unboundedly many sessions; Alice talks to any identity, Bob answers any initial\n   message. Phase 1 reveals both identity keys and both parties' ratchet state (the signed\n   prekey stays secret: see the X3DH models for its compromise).".to_string();
+    let leak = if fs { " | (phase 1; out(c, (ikA, ikB)))" } else { "" };
+    rest.push_str(&format!(
+        "\nprocess\n  new spkB: scalar;\n  out(c, (exp(g, ikA), exp(g, ikB), exp(g, spkB), xsign(ikB, encode(exp(g, spkB)))));\n  ( (!Alice) | (!Bob(spkB)){leak} )\n"
+    ));
+    let base = "   The whole session as e2ee_spec::session runs it: X3DH with a one-time prekey, the first\n   ratchet message inside the prekey message (m1), Bob's reply after his DH ratchet step (m2),\n   Alice's next message after hers (m3). Unboundedly many sessions.";
+    let (file, title, description) = if fs {
+        (
+            "session_fs",
+            "Session (X3DH + Double Ratchet): forward secrecy".to_string(),
+            format!("{base}\n   Phase 1 reveals both identity keys and both parties' ratchet state (the signed prekey\n   stays secret: see the X3DH models for its compromise). Alice starts sessions with Bob's\n   identity only; Bob answers any initial message."),
+        )
+    } else {
+        (
+            "session",
+            "Session (X3DH + Double Ratchet): secrecy and authentication".to_string(),
+            format!("{base}\n   Alice answers any identity's bundle, Bob any initial message."),
+        )
+    };
     let a = assemble(cx, &title, &description, &rest);
-    Model {
-        file: format!("{}_session.pv", prefix(p)),
-        profile: p,
-        weakened: false,
-        summary: title,
-        queries,
-        text: a.text,
-    }
+    Model { file: format!("{}_{file}.pv", prefix(p)), profile: p, weakened: false, summary: title, queries, text: a.text }
 }
