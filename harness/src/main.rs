@@ -410,7 +410,9 @@ fn proofs(command: ProofsCommand) -> ExitCode {
             let result = proofs::check_only(&dir, &expected, &select);
             print!("{}", result.summary());
             match result.status {
-                proofs::CheckStatus::ProverifMissing => return ExitCode::from(EXIT_PROVERIF_MISSING),
+                proofs::CheckStatus::ProverifMissing => {
+                    return ExitCode::from(EXIT_PROVERIF_MISSING)
+                }
                 _ if result.models.is_empty() && result.message.is_some() => {
                     return ExitCode::from(1)
                 }

@@ -28,7 +28,11 @@ fn committed_models_equal_a_fresh_export() {
         .collect();
     assert_eq!(committed, fresh, "model files differ: {STALE}");
     for m in &models {
-        assert!(read(&dir.join(&m.file)) == m.text, "{} differs: {STALE}", m.file);
+        assert!(
+            read(&dir.join(&m.file)) == m.text,
+            "{} differs: {STALE}",
+            m.file
+        );
     }
     assert!(
         read(&root().join(proofs::DEFAULT_EXPECTED)) == proofs::expected_json(),
@@ -79,7 +83,10 @@ fn contracts_in_source() -> BTreeSet<(String, String, String)> {
                     }
                 }
             }
-            assert!(pending.is_empty(), "{rel}: hax attribute without a function");
+            assert!(
+                pending.is_empty(),
+                "{rel}: hax attribute without a function"
+            );
         }
     }
     found
@@ -95,7 +102,13 @@ fn every_contract_in_the_spec_is_in_the_manifest() {
     );
     let manifest: BTreeSet<(String, String, String)> = proofs::SOURCE_OBLIGATIONS
         .iter()
-        .map(|i| (i.file.to_string(), i.function.to_string(), i.attribute.to_string()))
+        .map(|i| {
+            (
+                i.file.to_string(),
+                i.function.to_string(),
+                i.attribute.to_string(),
+            )
+        })
         .collect();
     let missing: Vec<_> = source.difference(&manifest).collect();
     let stale: Vec<_> = manifest.difference(&source).collect();
@@ -118,7 +131,10 @@ fn every_contract_in_the_spec_is_in_the_manifest() {
         .collect();
     for (file, function, attr) in &source {
         let id = format!("{file}::{function}#{attr}");
-        assert!(ids.contains(id.as_str()), "{id} not in proofs/obligations.json");
+        assert!(
+            ids.contains(id.as_str()),
+            "{id} not in proofs/obligations.json"
+        );
     }
 }
 
@@ -163,7 +179,10 @@ fn every_model_has_a_passing_recorded_run() {
             problems.push(format!("{}: changed since its recorded run", m.file));
             continue;
         }
-        if !run.tool.starts_with(&format!("Proverif {}", proofs::PROVERIF_VERSION)) {
+        if !run
+            .tool
+            .starts_with(&format!("Proverif {}", proofs::PROVERIF_VERSION))
+        {
             problems.push(format!("{}: run with {}", m.file, run.tool));
         }
         if run.seconds >= limit {
@@ -186,7 +205,10 @@ fn every_model_has_a_passing_recorded_run() {
         .filter(|r| !proofs::models().iter().any(|m| m.file == r.file))
         .map(|r| r.file.clone())
         .collect();
-    assert!(stale.is_empty(), "records of models that no longer exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "records of models that no longer exist: {stale:?}"
+    );
     assert!(
         problems.is_empty(),
         "run `e2ee-conform proofs check --record proofs/results.json` with ProVerif {}:\n{}",

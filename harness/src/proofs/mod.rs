@@ -9,17 +9,17 @@
 mod check;
 mod models;
 mod obligations;
+mod record;
 mod schedule;
 mod term;
-mod record;
 
 pub use check::{
-    check, check_only, find_proverif, MODEL_TIMEOUT, proverif_version, CheckResult, CheckStatus, ModelResult,
-    QueryResult, Verdict,
+    check, check_only, find_proverif, proverif_version, CheckResult, CheckStatus, ModelResult,
+    QueryResult, Verdict, MODEL_TIMEOUT,
 };
-pub use record::{read_record, write_record, RecordEntry, DEFAULT_RECORD};
 pub use models::{Expect, Model, Query};
 pub use obligations::{SourceItem, SOURCE as SOURCE_OBLIGATIONS};
+pub use record::{read_record, write_record, RecordEntry, DEFAULT_RECORD};
 
 use sha2::{Digest, Sha256};
 use std::io;

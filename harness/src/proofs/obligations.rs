@@ -241,7 +241,11 @@ pub fn manifest_json(models: &[Model]) -> String {
                 "anchored by third-party vectors",
             )
         } else {
-            ("hax-contract", HAX, "run-time tested; not machine-verified here")
+            (
+                "hax-contract",
+                HAX,
+                "run-time tested; not machine-verified here",
+            )
         };
         obligations.push(serde_json::json!({
             "id": format!("{}::{}#{}", item.file, item.function, item.attribute),

@@ -33,11 +33,23 @@ pub fn read_record(path: &Path) -> io::Result<Vec<RecordEntry>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {what}", path.display()));
+    let bad = |what: &str| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {what}", path.display()),
+        )
+    };
     let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
     let mut out = Vec::new();
-    for m in doc["models"].as_array().ok_or_else(|| bad("no models array"))? {
-        let s = |k: &str| m[k].as_str().map(str::to_string).ok_or_else(|| bad(&format!("model without {k}")));
+    for m in doc["models"]
+        .as_array()
+        .ok_or_else(|| bad("no models array"))?
+    {
+        let s = |k: &str| {
+            m[k].as_str()
+                .map(str::to_string)
+                .ok_or_else(|| bad(&format!("model without {k}")))
+        };
         let verdicts = m["verdicts"]
             .as_array()
             .ok_or_else(|| bad("model without verdicts"))?
@@ -51,7 +63,9 @@ pub fn read_record(path: &Path) -> io::Result<Vec<RecordEntry>> {
             file: s("file")?,
             sha256: s("sha256")?,
             tool: s("tool")?,
-            seconds: m["seconds"].as_f64().ok_or_else(|| bad("model without seconds"))?,
+            seconds: m["seconds"]
+                .as_f64()
+                .ok_or_else(|| bad("model without seconds"))?,
             threads: m["threads"].as_u64().unwrap_or(0) as usize,
             verdicts,
         });
@@ -67,7 +81,9 @@ pub fn write_record(path: &Path, result: &CheckResult, tool: &str) -> io::Result
         .into_iter()
         .map(|e| (e.file.clone(), e))
         .collect();
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let mut written = 0;
     for m in &result.models {
         if m.error.is_some() || m.queries.iter().any(|q| q.observed.is_none()) {
@@ -76,7 +92,15 @@ pub fn write_record(path: &Path, result: &CheckResult, tool: &str) -> io::Result
         let verdicts = m
             .queries
             .iter()
-            .map(|q| (q.id.clone(), q.observed.map(Verdict::as_str).unwrap_or_default().to_string()))
+            .map(|q| {
+                (
+                    q.id.clone(),
+                    q.observed
+                        .map(Verdict::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
             .collect();
         entries.insert(
             m.file.clone(),
