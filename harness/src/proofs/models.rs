@@ -431,52 +431,59 @@ fn assemble(mut cx: Ctx, title: &str, description: &str, rest: &str) -> Assemble
     Assembled { text }
 }
 
-/// Queries, printed in order. Consecutive queries of one kind (secrecy, or correspondence)
-/// share one `query` statement: ProVerif then saturates the clauses once for all of them and
-/// answers them in order (a correspondence group declares the union of its variables).
+/// The model's queries as one `query` statement: ProVerif then saturates the clauses once for
+/// all of them and answers them in order. The statement declares the union of the queries'
+/// variables (a name always has one type across a model's queries).
 fn print_queries(queries: &[Query]) -> String {
-    let secrecy = |q: &Query| q.text.starts_with("attacker(");
     let mut out = String::new();
-    let mut i = 0;
-    while i < queries.len() {
-        let kind = secrecy(&queries[i]);
-        let mut j = i + 1;
-        while j < queries.len() && secrecy(&queries[j]) == kind {
-            j += 1;
-        }
-        let group = &queries[i..j];
-        for q in group {
-            out.push_str(&format!(
-                "(* [{}] expected {}: {} *)\n",
-                q.id,
-                q.expected.as_str(),
-                q.meaning
-            ));
-        }
-        let mut decls: Vec<&str> = Vec::new();
-        let mut bodies: Vec<&str> = Vec::new();
-        for q in group {
-            match q.text.split_once("; ") {
-                Some((vars, body)) if !kind => {
-                    for v in vars.split(", ") {
-                        if !decls.contains(&v) {
-                            decls.push(v);
-                        }
-                    }
-                    bodies.push(body);
-                }
-                _ => bodies.push(&q.text),
-            }
-        }
-        let head = if decls.is_empty() {
-            String::new()
-        } else {
-            format!("{};\n      ", decls.join(", "))
-        };
-        out.push_str(&format!("query {head}{}.\n\n", bodies.join(";\n      ")));
-        i = j;
+    for q in queries {
+        out.push_str(&format!(
+            "(* [{}] expected {}: {} *)\n",
+            q.id,
+            q.expected.as_str(),
+            q.meaning
+        ));
     }
+    let mut decls: Vec<&str> = Vec::new();
+    let mut bodies: Vec<&str> = Vec::new();
+    for q in queries {
+        match q.text.split_once("; ") {
+            Some((vars, body)) => {
+                for v in vars.split(", ") {
+                    let name = v.split(':').next().unwrap_or(v);
+                    let clash = decls
+                        .iter()
+                        .any(|d| d.split(':').next() == Some(name) && *d != v);
+                    assert!(!clash, "query variable {name} declared with two types");
+                    if !decls.contains(&v) {
+                        decls.push(v);
+                    }
+                }
+                bodies.push(body);
+            }
+            None => bodies.push(&q.text),
+        }
+    }
+    let head = if decls.is_empty() {
+        String::new()
+    } else {
+        format!("{};\n      ", decls.join(", "))
+    };
+    out.push_str(&format!("query {head}{}.\n\n", bodies.join(";\n      ")));
     out
+}
+
+/// Reachability: the query is false exactly when ProVerif finds a run in which `who` executes
+/// the event at the end of its process, so the model's honest run completes and its other
+/// results are not vacuous (a process stuck on a pattern that never matches proves anything).
+fn completes(who: &str, event: &str) -> Query {
+    q(
+        &format!("{}_completes", who.to_lowercase()),
+        "sanity",
+        &format!("event({event})"),
+        Expect::False,
+        &format!("REACHABLE EXPECTED: a run exists in which {who} completes every step with the honest peer"),
+    )
 }
 
 fn q(id: &str, property: &'static str, text: &str, expected: Expect, meaning: &str) -> Query {
@@ -740,6 +747,7 @@ fn x3dh(p: Profile, variant: X3dh) -> Model {
     ));
     let mut ar = Ratchet::init_alice(&mut cx, &mut alice, "a", &ax.rk0, ax.ck0.as_deref(), "spkb");
     alice_first_message(&mut cx, &mut alice, &mut ar, &ax, one_time, any_identity);
+    alice.line("event AliceDone(ikb);");
 
     // Bob: one signed prekey for all his sessions, a fresh one-time prekey for each.
     let mut bob = Proc::new("Bob(spkB: scalar)");
@@ -755,6 +763,7 @@ fn x3dh(p: Profile, variant: X3dh) -> Model {
     bob.line(format!(
         "event BobAccept(ika, exp(g, ikB), exp(g, spkB), eka, {opk});"
     ));
+    bob.line("event BobDone(ika);");
 
     let mut queries = Vec::new();
     let fs_identity = |expected: Expect, meaning: &str| {
@@ -857,12 +866,14 @@ fn x3dh(p: Profile, variant: X3dh) -> Model {
             ));
         }
     }
+    queries.push(completes("Alice", "AliceDone(exp(g, ikB))"));
+    queries.push(completes("Bob", "BobDone(exp(g, ikA))"));
 
     let mut rest = String::new();
     rest.push_str("(* Honest identities; the attacker may use any others. *)\nfree ikA: scalar [private].\nfree ikB: scalar [private].\n");
     rest.push_str("(* Stands for the absent one-time prekey in events. *)\nconst no_opk: G.\nfree nonsecret: bitstring.\n");
     rest.push_str(&secret_decls(&["s_m1"]));
-    rest.push_str("\nevent AliceInit(G, G, G, G, G).\nevent BobAccept(G, G, G, G, G).\nevent BobSignedPrekey(G, G).\n\n");
+    rest.push_str("\nevent AliceInit(G, G, G, G, G).\nevent BobAccept(G, G, G, G, G).\nevent BobSignedPrekey(G, G).\nevent AliceDone(G).\nevent BobDone(G).\n\n");
     rest.push_str(&print_queries(&queries));
     let ik_phase = if phases > 0 { Some(0) } else { None };
     let spk_phase = if phases > 1 { Some(1) } else { None };
@@ -972,7 +983,7 @@ fn dr_init(
     (ar, br)
 }
 
-const DR_EVENTS: &str = "event AliceSent1(G, bitstring).\nevent BobRecv1(G, bitstring).\nevent BobSent2(G, bitstring).\nevent AliceRecv2(G, bitstring).\nevent AliceSent3(G, bitstring).\nevent BobRecv3(G, bitstring).\nevent BobSent4(G, bitstring).\nevent AliceRecv4(G, bitstring).\n";
+const DR_EVENTS: &str = "event AliceDone(G).\nevent BobDone(G).\nevent AliceSent1(G, bitstring).\nevent BobRecv1(G, bitstring).\nevent BobSent2(G, bitstring).\nevent AliceRecv2(G, bitstring).\nevent AliceSent3(G, bitstring).\nevent BobRecv3(G, bitstring).\nevent BobSent4(G, bitstring).\nevent AliceRecv4(G, bitstring).\n";
 
 fn dr(p: Profile, variant: DrVariant) -> Model {
     let mut cx = Ctx::new(p);
@@ -1009,6 +1020,8 @@ fn dr(p: Profile, variant: DrVariant) -> Model {
     alice.line("in(c, msg4: bitstring);");
     let (p4, b2) = ar.decrypt(&mut cx, &mut alice, "msg4", ad_ba);
     alice.line(format!("event AliceRecv4({b2}, {p4});"));
+    alice.line("event AliceDone(pkb);");
+    bob.line("event BobDone(pka);");
     // Compromise of everything both hold once the conversation is over.
     alice.line("phase 1;");
     alice.line(format!("out(c, {});", ar.state()));
@@ -1073,6 +1086,9 @@ fn dr(p: Profile, variant: DrVariant) -> Model {
             ));
         }
     }
+
+    queries.push(completes("Alice", "AliceDone(pkb)"));
+    queries.push(completes("Bob", "BobDone(pka)"));
 
     let mut rest = String::new();
     rest.push_str("(* Public identity keys for the associated data; the ratchet does not use them otherwise. *)\nfree pka: G.\nfree pkb: G.\n");
@@ -1149,10 +1165,14 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
     ar.decrypt(&mut cx, &mut alice, "msg2", ad_ba);
     let m3 = ar.encrypt(&mut cx, &mut alice, ad_ab, "s_m3");
     send(&mut alice, &m3);
+    alice.line("event AliceDone(pkb);");
     bob.line("in(auth, (=sid, msg3: bitstring));");
     br.decrypt(&mut cx, &mut bob, "msg3", ad_ab);
     let m4 = br.encrypt(&mut cx, &mut bob, ad_ba, "s_m4");
-    send(&mut bob, &m4);
+    // Nobody receives m4, and an output on a private channel waits for its receiver (the
+    // reachability query found Bob stuck here): it only goes to the attacker.
+    bob.line(format!("out(c, {m4});"));
+    bob.line("event BobDone(pka);");
     let mut procs = vec![alice, bob];
 
     let mut queries = Vec::new();
@@ -1220,6 +1240,9 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
         ));
     }
 
+    queries.push(completes("Alice", "AliceDone(pkb)"));
+    queries.push(completes("Bob", "BobDone(pka)"));
+
     let mut rest = String::new();
     rest.push_str(
         "(* Public identity keys for the associated data. *)\nfree pka: G.\nfree pkb: G.\n",
@@ -1230,7 +1253,7 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
         secrets.extend(["t_m1", "t_m2", "t_m3"]);
     }
     rest.push_str(&secret_decls(&secrets));
-    rest.push('\n');
+    rest.push_str("\nevent AliceDone(G).\nevent BobDone(G).\n\n");
     rest.push_str(&print_queries(&queries));
     let refs: Vec<&Proc> = procs.iter().collect();
     let mut extra = vec![("new km", None), ("new spkB", None)];
@@ -1296,6 +1319,7 @@ fn session(p: Profile, fs: bool) -> Model {
     // holds a fresh ratchet key and sending chain): with m3 as well ProVerif does not finish
     // within the limit, and later messages' forward secrecy is the `dr` model's.
     if fs {
+        alice.line("event AliceDone(ikb);");
         alice.line("phase 1;");
         alice.line(format!("out(c, {});", ar.state()));
     } else {
@@ -1305,6 +1329,7 @@ fn session(p: Profile, fs: bool) -> Model {
             ax.ek, ar.dh_s
         ));
         alice.line(format!("out(c, {m3});"));
+        alice.line("event AliceDone(ikb);");
     }
 
     let mut bob = Proc::new("Bob(spkB: scalar)");
@@ -1322,6 +1347,7 @@ fn session(p: Profile, fs: bool) -> Model {
     ));
     bob.line(format!("out(c, {m2});"));
     if fs {
+        bob.line("event BobDone(ika);");
         bob.line("phase 1;");
         bob.line(format!("out(c, {});", br.state()));
     } else {
@@ -1331,6 +1357,7 @@ fn session(p: Profile, fs: bool) -> Model {
         bob.line(format!(
             "event BobRecv3(ika, exp(g, ikB), eka, {a2}, {p3});"
         ));
+        bob.line("event BobDone(ika);");
     }
 
     let mut queries = Vec::new();
@@ -1371,11 +1398,13 @@ fn session(p: Profile, fs: bool) -> Model {
             "when Bob accepts Alice's message after a DH ratchet step, Alice sent it, with the same identities, EK and ratchet key",
         ));
     }
+    queries.push(completes("Alice", "AliceDone(exp(g, ikB))"));
+    queries.push(completes("Bob", "BobDone(exp(g, ikA))"));
 
     let mut rest = String::new();
     rest.push_str("(* Honest identities; the attacker may use any others. *)\nfree ikA: scalar [private].\nfree ikB: scalar [private].\nfree nonsecret: bitstring.\n");
     rest.push_str(&secret_decls(&["s_m1", "s_m2", "s_m3"]));
-    rest.push_str("\nevent AliceRecv2(G, G, G, G, bitstring).\nevent BobSent2(G, G, G, G, bitstring).\nevent AliceSent3(G, G, G, G, bitstring).\nevent BobRecv3(G, G, G, G, bitstring).\n\n");
+    rest.push_str("\nevent AliceRecv2(G, G, G, G, bitstring).\nevent BobSent2(G, G, G, G, bitstring).\nevent AliceSent3(G, G, G, G, bitstring).\nevent BobRecv3(G, G, G, G, bitstring).\nevent AliceDone(G).\nevent BobDone(G).\n\n");
     rest.push_str(&print_queries(&queries));
     let ik_phase = if fs { Some(0) } else { None };
     let current: Vec<String> = if fs {
@@ -1423,5 +1452,52 @@ fn session(p: Profile, fs: bool) -> Model {
         summary: title,
         queries,
         text: a.text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every model asks ProVerif to show that both honest parties can run to the end, and
+    /// every weakened model expects at least one attack besides those.
+    #[test]
+    fn every_model_checks_reachability_and_every_sanity_model_an_attack() {
+        for m in all() {
+            for who in ["alice_completes", "bob_completes"] {
+                let q = m.queries.iter().find(|q| q.id == who);
+                assert!(
+                    q.is_some_and(|q| q.expected == Expect::False),
+                    "{}: {who}",
+                    m.file
+                );
+            }
+            let attacks = m
+                .queries
+                .iter()
+                .filter(|q| q.expected == Expect::False && !q.id.ends_with("_completes"))
+                .count();
+            if m.weakened {
+                assert!(
+                    attacks > 0,
+                    "{}: weakened without an expected attack",
+                    m.file
+                );
+            }
+            let ids: std::collections::BTreeSet<&str> =
+                m.queries.iter().map(|q| q.id.as_str()).collect();
+            assert_eq!(
+                ids.len(),
+                m.queries.len(),
+                "{}: duplicate query ids",
+                m.file
+            );
+            assert_eq!(
+                m.text.matches("(* [").count(),
+                m.queries.len(),
+                "{}: one comment per query",
+                m.file
+            );
+        }
     }
 }
