@@ -51,10 +51,11 @@ pub struct Planned {
 }
 
 pub enum Job {
+    /// Boxed: a trace is large and most jobs of a run are traces anyway.
     Trace {
         profile: String,
-        group: TraceGroup,
-        test: TraceTest,
+        group: Box<TraceGroup>,
+        test: Box<TraceTest>,
         mode: Mode,
     },
     Props {
@@ -137,8 +138,8 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
                                     mode: RunMode::Kat,
                                     job: Job::Trace {
                                         profile: profile.name().into(),
-                                        group: group.clone(),
-                                        test: test.clone(),
+                                        group: Box::new(group.clone()),
+                                        test: Box::new(test.clone()),
                                         mode: replay.clone(),
                                     },
                                 });
@@ -169,8 +170,8 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
                                 mode: RunMode::Interop,
                                 job: Job::Trace {
                                     profile: profile.name().into(),
-                                    group: group.clone(),
-                                    test: test.clone(),
+                                    group: Box::new(group.clone()),
+                                    test: Box::new(test.clone()),
                                     mode: Mode::Interop { iut_party: party },
                                 },
                             });
