@@ -71,6 +71,9 @@ enum ProofsCommand {
         /// Write what ProVerif answered into this run record (proofs/results.json).
         #[arg(long)]
         record: Option<PathBuf>,
+        /// ProVerif processes at a time (default: one per hardware thread).
+        #[arg(long)]
+        jobs: Option<usize>,
     },
 }
 
@@ -405,9 +408,18 @@ fn proofs(command: ProofsCommand) -> ExitCode {
             expected,
             only,
             record,
+            jobs,
         } => {
             let select = |file: &str| only.as_deref().is_none_or(|o| file.contains(o));
-            let result = proofs::check_only(&dir, &expected, &select);
+            let jobs =
+                jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let finished = std::sync::atomic::AtomicUsize::new(0);
+            let progress = |m: &proofs::ModelResult| {
+                let n = finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                let state = if m.ok() { "ok" } else { "FAILED" };
+                eprintln!("[{n}] {} {state} ({:.1} s)", m.file, m.seconds);
+            };
+            let result = proofs::check_only(&dir, &expected, &select, jobs, &progress);
             print!("{}", result.summary());
             match result.status {
                 proofs::CheckStatus::ProverifMissing => {

@@ -4,6 +4,8 @@ use super::sha256_hex;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Longest a single model may run before it counts as failed.
@@ -147,13 +149,21 @@ pub fn proverif_version(proverif: &Path) -> Option<String> {
     Some(first.split(". ").next().unwrap_or(first).to_string())
 }
 
-/// Check every model in `dir` against `expected` (proofs/expected.json).
+/// Check every model in `dir` against `expected` (proofs/expected.json), one at a time.
 pub fn check(dir: &Path, expected: &Path) -> CheckResult {
-    check_only(dir, expected, &|_| true)
+    check_only(dir, expected, &|_| true, 1, &|_| {})
 }
 
-/// Check the models whose file name `select` accepts.
-pub fn check_only(dir: &Path, expected: &Path, select: &dyn Fn(&str) -> bool) -> CheckResult {
+/// Check the models whose file name `select` accepts, `jobs` ProVerif processes at a time
+/// (ProVerif is single-threaded), calling `done` as each model finishes. The results keep the
+/// order of expected.json.
+pub fn check_only(
+    dir: &Path,
+    expected: &Path,
+    select: &dyn Fn(&str) -> bool,
+    jobs: usize,
+    done: &(dyn Fn(&ModelResult) + Sync),
+) -> CheckResult {
     let fail = |message: String| CheckResult {
         status: CheckStatus::Failed,
         models: Vec::new(),
@@ -176,15 +186,35 @@ pub fn check_only(dir: &Path, expected: &Path, select: &dyn Fn(&str) -> bool) ->
             )),
         };
     };
-    let mut results = Vec::new();
-    for m in doc["models"].as_array().into_iter().flatten() {
-        let file = m["file"].as_str().unwrap_or_default().to_string();
-        if !select(&file) {
-            continue;
+    let todo: Vec<(String, &serde_json::Value)> = doc["models"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| (m["file"].as_str().unwrap_or_default().to_string(), m))
+        .filter(|(file, _)| select(file))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<ModelResult>>> = Mutex::new(vec![None; todo.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, todo.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some((file, m)) = todo.get(i) else { break };
+                let result = check_model(&proverif, dir, file, m);
+                done(&result);
+                if let Ok(mut slots) = slots.lock() {
+                    slots[i] = Some(result);
+                }
+            });
         }
-        results.push(check_model(&proverif, dir, &file, m));
-    }
-    let status = if results.iter().all(ModelResult::ok) {
+    });
+    let results: Vec<ModelResult> = slots
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect();
+    let status = if results.len() == todo.len() && results.iter().all(ModelResult::ok) {
         CheckStatus::Passed
     } else {
         CheckStatus::Failed
