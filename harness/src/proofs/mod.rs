@@ -1,10 +1,12 @@
 //! Proof obligations: ProVerif models generated from the spec, their expected results, and a
 //! checker that runs ProVerif (when installed) and compares.
 //!
-//! `export` writes the models (default `proofs/proverif/`), `export_expected` the expected
-//! results (default `proofs/expected.json`), `check` runs `proverif` on each model. The models'
-//! labels, key schedule and message layouts are terms built from the spec's constants
-//! (`schedule`), checked against the spec's own functions on bytes by this module's tests.
+//! `export` writes the models (default `proofs/proverif/`), `expected_json` and
+//! `obligations_json` give `proofs/expected.json` and `proofs/obligations.json`, `check_only`
+//! runs `proverif` on each model and `write_record` keeps what it answered
+//! (`proofs/results.json`). The models' labels, key schedule and message layouts are terms
+//! built from the spec's constants (`schedule`), checked against the spec's own functions on
+//! bytes by this module's tests.
 
 mod check;
 mod models;
