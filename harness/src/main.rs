@@ -384,9 +384,10 @@ fn proofs(command: ProofsCommand) -> ExitCode {
             expected,
             obligations,
         } => {
-            let written = proofs::export(&out).and_then(|files| {
-                proofs::write_file(&expected, &proofs::expected_json())?;
-                proofs::write_file(&obligations, &proofs::obligations_json())?;
+            let models = proofs::models();
+            let written = proofs::export(&out, &models).and_then(|files| {
+                proofs::write_file(&expected, &proofs::expected_json(&models))?;
+                proofs::write_file(&obligations, &proofs::obligations_json(&models))?;
                 Ok(files)
             });
             match written {
@@ -419,7 +420,7 @@ fn proofs(command: ProofsCommand) -> ExitCode {
                 let state = if m.ok() { "ok" } else { "FAILED" };
                 eprintln!("[{n}] {} {state} ({:.1} s)", m.file, m.seconds);
             };
-            let result = proofs::check_only(&dir, &expected, &select, jobs, &progress);
+            let result = proofs::check(&dir, &expected, &select, jobs, &progress);
             print!("{}", result.summary());
             match result.status {
                 proofs::CheckStatus::ProverifMissing => {

@@ -149,15 +149,10 @@ pub fn proverif_version(proverif: &Path) -> Option<String> {
     Some(first.split(". ").next().unwrap_or(first).to_string())
 }
 
-/// Check every model in `dir` against `expected` (proofs/expected.json), one at a time.
-pub fn check(dir: &Path, expected: &Path) -> CheckResult {
-    check_only(dir, expected, &|_| true, 1, &|_| {})
-}
-
 /// Check the models whose file name `select` accepts, `jobs` ProVerif processes at a time
 /// (ProVerif is single-threaded), calling `done` as each model finishes. The results keep the
 /// order of expected.json.
-pub fn check_only(
+pub fn check(
     dir: &Path,
     expected: &Path,
     select: &dyn Fn(&str) -> bool,
@@ -316,18 +311,16 @@ fn run_with_timeout(proverif: &Path, file: &Path, timeout: Duration) -> Result<S
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", proverif.display()))?;
-    let mut stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut stderr = child.stderr.take().ok_or("no stderr")?;
-    let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
+    // Both pipes are drained while ProVerif runs, so neither can fill up and stall it.
+    fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = pipe.read_to_string(&mut s);
+            s
+        })
+    }
+    let out_reader = drain(child.stdout.take().ok_or("no stdout")?);
+    let err_reader = drain(child.stderr.take().ok_or("no stderr")?);
     let deadline = Instant::now() + timeout;
     loop {
         match child.try_wait() {

@@ -2,7 +2,7 @@
 //! checker that runs ProVerif (when installed) and compares.
 //!
 //! `export` writes the models (default `proofs/proverif/`), `expected_json` and
-//! `obligations_json` give `proofs/expected.json` and `proofs/obligations.json`, `check_only`
+//! `obligations_json` give `proofs/expected.json` and `proofs/obligations.json`, `check`
 //! runs `proverif` on each model and `write_record` keeps what it answered
 //! (`proofs/results.json`). The models' labels, key schedule and message layouts are terms
 //! built from the spec's constants (`schedule`), checked against the spec's own functions on
@@ -16,12 +16,12 @@ mod schedule;
 mod term;
 
 pub use check::{
-    check, check_only, find_proverif, proverif_version, CheckResult, CheckStatus, ModelResult,
-    QueryResult, Verdict, MODEL_TIMEOUT,
+    check, find_proverif, proverif_version, CheckResult, CheckStatus, ModelResult, QueryResult,
+    Verdict, MODEL_TIMEOUT,
 };
 pub use models::{Expect, Model, Query};
 pub use obligations::{SourceItem, SOURCE as SOURCE_OBLIGATIONS};
-pub use record::{read_record, write_record, RecordEntry, DEFAULT_RECORD};
+pub use record::{read_record, write_record, RecordEntry, RecordVerdict, DEFAULT_RECORD};
 
 use sha2::{Digest, Sha256};
 use std::io;
@@ -41,11 +41,11 @@ pub fn models() -> Vec<Model> {
     models::all()
 }
 
-/// Write every model into `out` (created if missing); returns the files written.
-pub fn export(out: &Path) -> io::Result<Vec<PathBuf>> {
+/// Write `models` into `out` (created if missing); returns the files written.
+pub fn export(out: &Path, models: &[Model]) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out)?;
     let mut written = Vec::new();
-    for m in models() {
+    for m in models {
         let path = out.join(&m.file);
         std::fs::write(&path, &m.text)?;
         written.push(path);
@@ -53,9 +53,9 @@ pub fn export(out: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// The obligations manifest (`proofs/obligations.json`).
-pub fn obligations_json() -> String {
-    obligations::manifest_json(&models())
+/// The obligations manifest (`proofs/obligations.json`) for `models`.
+pub fn obligations_json(models: &[Model]) -> String {
+    obligations::manifest_json(models)
 }
 
 /// Write `text` to `path`, creating its directory.
@@ -67,19 +67,15 @@ pub fn write_file(path: &Path, text: &str) -> io::Result<()> {
 }
 
 /// SHA-256 of a model text, as expected.json and the run record name it.
-pub fn sha256_of(text: &str) -> String {
-    sha256_hex(text)
-}
-
-pub(crate) fn sha256_hex(text: &str) -> String {
+pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// The expected results of every query of every model, as `proofs/expected.json` holds them.
+/// The expected results of every query of `models`, as `proofs/expected.json` holds them.
 /// Everything here comes from the models; what ProVerif answered is kept apart, in the run
 /// record (`proofs/results.json`), so that this file never claims a run.
-pub fn expected_json() -> String {
-    let models: Vec<serde_json::Value> = models()
+pub fn expected_json(models: &[Model]) -> String {
+    let models: Vec<serde_json::Value> = models
         .iter()
         .map(|m| {
             serde_json::json!({

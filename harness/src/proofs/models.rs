@@ -148,9 +148,8 @@ impl Ctx {
     }
 
     fn letfuns(&mut self) -> String {
-        let funs = std::mem::take(&mut self.funs);
         let mut out = String::new();
-        for f in &funs {
+        for f in &self.funs {
             let params: Vec<String> = f
                 .params
                 .iter()
@@ -165,13 +164,13 @@ impl Ctx {
                 body
             ));
         }
-        self.funs = funs;
         out
     }
 
     /// A `let pattern = msg in` line destructuring a message layout.
     fn pattern(&mut self, t: &Term, bound: &[(&str, Ty)]) -> String {
-        let expand = schedule::expander(self.p);
+        let funs = &self.funs;
+        let expand = |name: &str, args: &[Term]| schedule::expand(funs, name, args);
         let bind = |v: &str| bound.iter().find(|(n, _)| *n == v).map(|(_, ty)| *ty);
         t.pattern(&mut self.d, &bind, &expand)
     }
@@ -199,6 +198,30 @@ struct Ratchet {
 }
 
 impl Ratchet {
+    /// A party's state before any message: nothing sent, no variant switched on.
+    fn new(
+        who: &'static str,
+        rk: &str,
+        ck_s: Option<&str>,
+        dh_s: &str,
+        chains: Vec<String>,
+    ) -> Ratchet {
+        Ratchet {
+            who,
+            seq: 0,
+            rk: rk.to_string(),
+            ck_s: ck_s.map(str::to_string),
+            dh_s: dh_s.to_string(),
+            chains,
+            n_s: 0,
+            pn: 0,
+            reuse_ratchet_key: false,
+            keep_message_keys: false,
+            kept: Vec::new(),
+            final_step: false,
+        }
+    }
+
     fn name(&mut self, base: &str) -> String {
         self.seq += 1;
         format!("{}_{base}{}", self.who, self.seq)
@@ -214,20 +237,9 @@ impl Ratchet {
         ck0: Option<&str>,
         spk: &str,
     ) -> Ratchet {
-        let mut r = Ratchet {
-            who,
-            seq: 0,
-            rk: rk0.to_string(),
-            ck_s: None,
-            dh_s: String::new(),
-            chains: ck0.map(|c| vec![c.to_string()]).unwrap_or_default(),
-            n_s: 0,
-            pn: 0,
-            reuse_ratchet_key: false,
-            keep_message_keys: false,
-            kept: Vec::new(),
-            final_step: false,
-        };
+        // signal-v3: the X3DH chain key is Alice's first receiving chain.
+        let chains = ck0.map(|c| vec![c.to_string()]).unwrap_or_default();
+        let mut r = Ratchet::new(who, rk0, None, "", chains);
         let fresh = r.name("dh");
         pr.fresh(&fresh, Ty::Scalar);
         r.dh_s = fresh.clone();
@@ -250,20 +262,7 @@ impl Ratchet {
     /// §3.3 RatchetInitBob / libsignal initialize_bob_session: the signed prekey is the
     /// ratchet key; signal-v3 also gets a sending chain `ck0` on it.
     fn init_bob(who: &'static str, rk0: &str, ck0: Option<&str>, spk: &str) -> Ratchet {
-        Ratchet {
-            who,
-            seq: 0,
-            rk: rk0.to_string(),
-            ck_s: ck0.map(str::to_string),
-            dh_s: spk.to_string(),
-            chains: Vec::new(),
-            n_s: 0,
-            pn: 0,
-            reuse_ratchet_key: false,
-            keep_message_keys: false,
-            kept: Vec::new(),
-            final_step: false,
-        }
+        Ratchet::new(who, rk0, ck0, spk, Vec::new())
     }
 
     /// §3.4 RatchetEncrypt: derive the message key, advance CKs; returns the message term.
@@ -408,13 +407,18 @@ fun hmac(bitstring, bitstring): bitstring.\n\n\
     )
 }
 
-struct Assembled {
-    text: String,
-}
-
 /// Put a model together: header comment, prelude, declarations collected while printing,
-/// letfuns, then `rest` (names, events, queries, processes).
-fn assemble(mut cx: Ctx, title: &str, description: &str, rest: &str) -> Assembled {
+/// letfuns, then `rest` (names, events, queries, processes). The file is
+/// `<profile prefix>_<name>.pv`; `title` is also the model's summary.
+fn assemble(
+    mut cx: Ctx,
+    name: &str,
+    weakened: bool,
+    title: String,
+    description: &str,
+    queries: Vec<Query>,
+    rest: &str,
+) -> Model {
     let letfuns = cx.letfuns();
     let mut text = format!(
         // No crate version here: a version bump alone must not invalidate the recorded runs.
@@ -428,7 +432,14 @@ fn assemble(mut cx: Ctx, title: &str, description: &str, rest: &str) -> Assemble
     text.push_str(&letfuns);
     text.push('\n');
     text.push_str(rest);
-    Assembled { text }
+    Model {
+        file: format!("{}_{name}.pv", prefix(cx.p)),
+        profile: cx.p,
+        weakened,
+        summary: title,
+        queries,
+        text,
+    }
 }
 
 /// The model's queries as one `query` statement: ProVerif then saturates the clauses once for
@@ -563,6 +574,43 @@ enum X3dh {
     NoIdentityDh,
 }
 
+/// X3DH §3.3: KM = F || DH1 || DH2 || DH3 [|| DH4] (DH1 left out only by a sanity variant),
+/// then the first root key (and, in signal-v3, chain key `ck0`, which is returned) as
+/// `km`, `rk0` in the process. Both parties' sides print the same lines on their own DH terms.
+fn x3dh_agreement(
+    cx: &Ctx,
+    pr: &mut Proc,
+    dh1: Option<String>,
+    dh2_dh3: [String; 2],
+    dh4: Option<String>,
+) -> Option<String> {
+    let dhs: Vec<String> = dh1.into_iter().chain(dh2_dh3).chain(dh4).collect();
+    let km_fun = if dhs.len() == 4 {
+        "x3dh_km4"
+    } else {
+        "x3dh_km3"
+    };
+    pr.line(format!("let km = {km_fun}({}) in", dhs.join(", ")));
+    pr.line("let rk0 = x3dh_rk(km) in");
+    (cx.p == Profile::SignalV3).then(|| {
+        pr.line("let ck0 = x3dh_ck(km) in");
+        "ck0".to_string()
+    })
+}
+
+/// X3DH §3.3 AD = Encode(IK_A) || Encode(IK_B) as `ad`. modern binds it in both directions;
+/// signal-v3's MAC input is (sender, receiver), so the other direction gets the reversed pair
+/// as `reversed`. Returns the name bound to the other direction's AD.
+fn x3dh_ad(cx: &Ctx, pr: &mut Proc, ik_a: &str, ik_b: &str, reversed: &str) -> String {
+    pr.line(format!("let ad = assoc({ik_a}, {ik_b}) in"));
+    if cx.p == Profile::SignalV3 {
+        pr.line(format!("let {reversed} = assoc({ik_b}, {ik_a}) in"));
+        reversed.to_string()
+    } else {
+        "ad".to_string()
+    }
+}
+
 /// What Alice's X3DH leaves in scope.
 struct AliceX3dh {
     rk0: String,
@@ -594,39 +642,19 @@ fn alice_x3dh(
     if verify {
         pr.line("if xverify(ikb, encode(spkb), sig) = true then");
     }
-    let mut dhs = Vec::new();
-    if identity_dh {
-        dhs.push("exp(spkb, ikA)".to_string());
-    }
-    dhs.push(format!("exp(ikb, {ek})"));
-    dhs.push(format!("exp(spkb, {ek})"));
-    if one_time {
-        dhs.push(format!("exp(opkb, {ek})"));
-    }
-    let km_fun = if dhs.len() == 4 {
-        "x3dh_km4"
-    } else {
-        "x3dh_km3"
-    };
-    pr.line(format!("let km = {km_fun}({}) in", dhs.join(", ")));
-    pr.line("let rk0 = x3dh_rk(km) in");
-    let ck0 = (cx.p == Profile::SignalV3).then(|| {
-        pr.line("let ck0 = x3dh_ck(km) in");
-        "ck0".to_string()
-    });
-    // modern binds the X3DH AD in both directions; signal-v3's MAC input is (sender, receiver).
-    pr.line("let ad = assoc(exp(g, ikA), ikb) in");
-    let ad_in = if cx.p == Profile::SignalV3 {
-        pr.line("let ad_in = assoc(ikb, exp(g, ikA)) in");
-        "ad_in"
-    } else {
-        "ad"
-    };
+    let ck0 = x3dh_agreement(
+        cx,
+        pr,
+        identity_dh.then_some("exp(spkb, ikA)".to_string()),
+        [format!("exp(ikb, {ek})"), format!("exp(spkb, {ek})")],
+        one_time.then(|| format!("exp(opkb, {ek})")),
+    );
+    let ad_in = x3dh_ad(cx, pr, "exp(g, ikA)", "ikb", "ad_in");
     AliceX3dh {
         rk0: "rk0".into(),
         ck0,
         ad: "ad".into(),
-        ad_in: ad_in.into(),
+        ad_in,
         ek,
         opk: if one_time {
             "opkb".into()
@@ -654,38 +682,19 @@ fn bob_x3dh(cx: &mut Ctx, pr: &mut Proc, one_time: bool, identity_dh: bool) -> B
     );
     pr.line("in(c, pm: bitstring);");
     pr.line(format!("let {pat} = pm in"));
-    let mut dhs = Vec::new();
-    if identity_dh {
-        dhs.push("exp(ika, spkB)".to_string());
-    }
-    dhs.push("exp(eka, ikB)".to_string());
-    dhs.push("exp(eka, spkB)".to_string());
-    if one_time {
-        dhs.push("exp(eka, opkB)".to_string());
-    }
-    let km_fun = if dhs.len() == 4 {
-        "x3dh_km4"
-    } else {
-        "x3dh_km3"
-    };
-    pr.line(format!("let km = {km_fun}({}) in", dhs.join(", ")));
-    pr.line("let rk0 = x3dh_rk(km) in");
-    let ck0 = (cx.p == Profile::SignalV3).then(|| {
-        pr.line("let ck0 = x3dh_ck(km) in");
-        "ck0".to_string()
-    });
-    pr.line("let ad = assoc(ika, exp(g, ikB)) in");
-    let ad_out = if cx.p == Profile::SignalV3 {
-        pr.line("let ad_out = assoc(exp(g, ikB), ika) in");
-        "ad_out"
-    } else {
-        "ad"
-    };
+    let ck0 = x3dh_agreement(
+        cx,
+        pr,
+        identity_dh.then_some("exp(ika, spkB)".to_string()),
+        ["exp(eka, ikB)".to_string(), "exp(eka, spkB)".to_string()],
+        one_time.then_some("exp(eka, opkB)".to_string()),
+    );
+    let ad_out = x3dh_ad(cx, pr, "ika", "exp(g, ikB)", "ad_out");
     BobX3dh {
         rk0: "rk0".into(),
         ck0,
         ad_in: "ad".into(),
-        ad_out: ad_out.into(),
+        ad_out,
         inner: "inner".into(),
     }
 }
@@ -934,15 +943,7 @@ fn x3dh(p: Profile, variant: X3dh) -> Model {
             true,
         ),
     };
-    let a = assemble(cx, &title, &description, &rest);
-    Model {
-        file: format!("{}_{suffix}.pv", prefix(p)),
-        profile: p,
-        weakened,
-        summary: title,
-        queries,
-        text: a.text,
-    }
+    assemble(cx, suffix, weakened, title, &description, queries, &rest)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1124,15 +1125,7 @@ fn dr(p: Profile, variant: DrVariant) -> Model {
             "   The Double Ratchet (§3) from X3DH key material shared by Alice and Bob (fresh per session,\n   unboundedly many sessions), Bob's signed prekey as his first ratchet key. Ping-pong:\n   m1 (Alice, ratchet key A1), m2 (Bob, B1), m3 (Alice, A2), m4 (Bob, B2), each delivered by\n   the attacker, each starting a new chain. Phase 1 reveals both parties' entire state after\n   the conversation.".to_string(),
         )
     };
-    let a = assemble(cx, &title, &description, &rest);
-    Model {
-        file: format!("{}_{file}.pv", prefix(p)),
-        profile: p,
-        weakened: keep,
-        summary: title,
-        queries,
-        text: a.text,
-    }
+    assemble(cx, file, keep, title, &description, queries, &rest)
 }
 
 /// Post-compromise security: Alice's whole state leaks right after she sends m1; then the
@@ -1284,15 +1277,7 @@ fn dr_pcs(p: Profile, fresh: bool) -> Model {
             "   As the post-compromise model, but a DH ratchet step keeps the current key pair instead of\n   generating one (sending_step without fresh randomness). ProVerif must find that the session\n   never heals.".to_string(),
         )
     };
-    let a = assemble(cx, &title, &description, &rest);
-    Model {
-        file: format!("{}_{file}.pv", prefix(p)),
-        profile: p,
-        weakened: !fresh,
-        summary: title,
-        queries,
-        text: a.text,
-    }
+    assemble(cx, file, !fresh, title, &description, queries, &rest)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1444,15 +1429,7 @@ fn session(p: Profile, fs: bool) -> Model {
             format!("{base}\n   Alice answers any identity's bundle, Bob any initial message."),
         )
     };
-    let a = assemble(cx, &title, &description, &rest);
-    Model {
-        file: format!("{}_{file}.pv", prefix(p)),
-        profile: p,
-        weakened: false,
-        summary: title,
-        queries,
-        text: a.text,
-    }
+    assemble(cx, file, false, title, &description, queries, &rest)
 }
 
 #[cfg(test)]

@@ -334,6 +334,11 @@ pub fn letfuns(profile: Profile) -> Vec<LetFun> {
     ]);
     let mk_stream = |from, to| hkdf(zero_salt(), v("mk"), l.message_keys_info.clone(), from, to);
     let hdr = || vec![v("dh"), v("pn"), v("n")];
+    // signal-v3's sealed body; the MAC covers exactly these bytes.
+    let body = call(
+        "body",
+        vec![v("dh"), v("n"), v("pn"), call("ct", vec![v("mk"), v("pt")])],
+    );
     match profile {
         Profile::Modern => out.extend([
             lf("mk_key", &[("mk", Ty::Bits)], mk_stream(0, 32), "modern::message_keys: AEAD key"),
@@ -389,28 +394,6 @@ pub fn letfuns(profile: Profile) -> Vec<LetFun> {
                 "signal_v3::seal: HMAC-SHA256(mac key, AD || body) truncated to MAC_LEN bytes",
             ),
             lf(
-                "seal",
-                &[("mk", Ty::Bits), ("ad", Ty::Bits), ("dh", Ty::G), ("pn", Ty::Bits), ("n", Ty::Bits), ("pt", Ty::Bits)],
-                cat(vec![
-                    call("body", vec![v("dh"), v("n"), v("pn"), call("ct", vec![v("mk"), v("pt")])]),
-                    call(
-                        "mac",
-                        vec![v("mk"), v("ad"), call("body", vec![v("dh"), v("n"), v("pn"), call("ct", vec![v("mk"), v("pt")])])],
-                    ),
-                ]),
-                "signal_v3::seal: body || MAC (encrypt-then-MAC)",
-            ),
-        ]),
-    }
-    if profile == Profile::SignalV3 {
-        // `ct` must precede `seal`.
-        let at = out
-            .iter()
-            .position(|f| f.name == "seal")
-            .unwrap_or(out.len());
-        out.insert(
-            at,
-            lf(
                 "ct",
                 &[("mk", Ty::Bits), ("pt", Ty::Bits)],
                 Term::Cbc {
@@ -420,7 +403,13 @@ pub fn letfuns(profile: Profile) -> Vec<LetFun> {
                 },
                 "signal_v3::seal: AES-256-CBC(cipher key, IV, pt)",
             ),
-        );
+            lf(
+                "seal",
+                &[("mk", Ty::Bits), ("ad", Ty::Bits), ("dh", Ty::G), ("pn", Ty::Bits), ("n", Ty::Bits), ("pt", Ty::Bits)],
+                cat(vec![body.clone(), call("mac", vec![v("mk"), v("ad"), body])]),
+                "signal_v3::seal: body || MAC (encrypt-then-MAC)",
+            ),
+        ]),
     }
     for one_time in [false, true] {
         out.push(lf(
@@ -437,22 +426,20 @@ pub fn letfuns(profile: Profile) -> Vec<LetFun> {
     out
 }
 
-/// Expand `letfun` calls of `profile` (for evaluating terms on bytes).
-pub fn expander(profile: Profile) -> impl Fn(&str, &[Term]) -> Term {
-    let funs = letfuns(profile);
-    move |name: &str, args: &[Term]| {
-        let f = funs
-            .iter()
-            .find(|f| f.name == name)
-            .unwrap_or_else(|| panic!("no letfun {name}"));
-        let s = f
-            .params
-            .iter()
-            .map(|(p, _)| p.to_string())
-            .zip(args.iter().cloned())
-            .collect();
-        f.body.subst(&s)
-    }
+/// A call of the `letfun` `name` among `funs`, expanded to its body (to destructure a layout
+/// in a pattern, or to evaluate it on bytes).
+pub fn expand(funs: &[LetFun], name: &str, args: &[Term]) -> Term {
+    let f = funs
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no letfun {name}"));
+    let s = f
+        .params
+        .iter()
+        .map(|(p, _)| p.to_string())
+        .zip(args.iter().cloned())
+        .collect();
+    f.body.subst(&s)
 }
 
 #[cfg(test)]
@@ -468,7 +455,8 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
-        let f = expander(profile);
+        let funs = letfuns(profile);
+        let f = |name: &str, args: &[Term]| expand(&funs, name, args);
         t.eval(&env, &f).expect("a model term failed to evaluate")
     }
 

@@ -201,6 +201,16 @@ impl Decls {
         name
     }
 
+    /// The constant for the key of length-delimited protobuf field `field` (which also makes
+    /// the model declare `pb_len`).
+    fn add_pb_key(&mut self, field: u32) -> String {
+        self.pb_keys.insert(field);
+        self.add_const(
+            &pb_key(field, protobuf::WIRE_LEN),
+            &format!("protobuf key of field {field}, wire type 2"),
+        )
+    }
+
     /// ProVerif declarations for everything collected.
     pub fn declarations(&self) -> String {
         let mut out = String::new();
@@ -295,11 +305,7 @@ impl Term {
                 format!("cbc_enc({}, {}, {})", key.pv(d), iv.pv(d), plaintext.pv(d))
             }
             Term::PbBytes { field, value } => {
-                d.pb_keys.insert(*field);
-                let key = d.add_const(
-                    &pb_key(*field, protobuf::WIRE_LEN),
-                    &format!("protobuf key of field {field}, wire type 2"),
-                );
+                let key = d.add_pb_key(*field);
                 format!("pb_len({key}, {})", value.pv(d))
             }
             Term::Call(f, args) => {
@@ -333,11 +339,7 @@ impl Term {
                 format!("cat{}({})", parts.len(), inner.join(", "))
             }
             Term::PbBytes { field, value } => {
-                d.pb_keys.insert(*field);
-                let key = d.add_const(
-                    &pb_key(*field, protobuf::WIRE_LEN),
-                    &format!("protobuf key of field {field}, wire type 2"),
-                );
+                let key = d.add_pb_key(*field);
                 format!("pb_len(={key}, {})", value.pattern(d, bind, expand))
             }
             Term::Call(f, args) if args.iter().any(|a| a.binds(bind)) => {
@@ -351,25 +353,30 @@ impl Term {
     fn binds(&self, bind: &dyn Fn(&str) -> Option<Ty>) -> bool {
         match self {
             Term::Var(v) => bind(v).is_some(),
-            Term::Const { .. } => false,
-            Term::Pk(x) | Term::Bytes(x) => x.binds(bind),
-            Term::Dh { public, private } => public.binds(bind) || private.binds(bind),
-            Term::Cat(parts) | Term::Call(_, parts) => parts.iter().any(|p| p.binds(bind)),
+            _ => self.children().into_iter().any(|c| c.binds(bind)),
+        }
+    }
+
+    /// The immediate subterms.
+    fn children(&self) -> Vec<&Term> {
+        match self {
+            Term::Var(_) | Term::Const { .. } => Vec::new(),
+            Term::Pk(x) | Term::Bytes(x) => vec![x],
+            Term::Dh { public, private } => vec![public, private],
+            Term::Cat(parts) | Term::Call(_, parts) => parts.iter().collect(),
             Term::Hkdf {
                 salt, ikm, info, ..
-            } => salt.binds(bind) || ikm.binds(bind) || info.binds(bind),
-            Term::Hmac { key, data } => key.binds(bind) || data.binds(bind),
-            Term::Trunc { mac, .. } => mac.binds(bind),
+            } => vec![salt, ikm, info],
+            Term::Hmac { key, data } => vec![key, data],
+            Term::Trunc { mac, .. } => vec![mac],
             Term::Aead {
                 key,
                 nonce,
                 aad,
                 plaintext,
-            } => key.binds(bind) || nonce.binds(bind) || aad.binds(bind) || plaintext.binds(bind),
-            Term::Cbc { key, iv, plaintext } => {
-                key.binds(bind) || iv.binds(bind) || plaintext.binds(bind)
-            }
-            Term::PbBytes { value, .. } => value.binds(bind),
+            } => vec![key, nonce, aad, plaintext],
+            Term::Cbc { key, iv, plaintext } => vec![key, iv, plaintext],
+            Term::PbBytes { value, .. } => vec![value],
         }
     }
 
