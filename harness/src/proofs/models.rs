@@ -997,30 +997,23 @@ fn dr(p: Profile, variant: DrVariant) -> Model {
     br.keep_message_keys = keep;
 
     // m1: Alice -> Bob (Alice's first chain), m2: Bob -> Alice (after Bob's DH step), m3, m4.
-    let m1 = ar.encrypt(&mut cx, &mut alice, ad_ab, "s_m1");
-    alice.line(format!("event AliceSent1(exp(g, {}), s_m1);", ar.dh_s));
-    alice.line(format!("out(c, {m1});"));
-    bob.line("in(c, msg1: bitstring);");
-    let (p1, a1) = br.decrypt(&mut cx, &mut bob, "msg1", ad_ab);
-    bob.line(format!("event BobRecv1({a1}, {p1});"));
-    let m2 = br.encrypt(&mut cx, &mut bob, ad_ba, "s_m2");
-    bob.line(format!("event BobSent2(exp(g, {}), s_m2);", br.dh_s));
-    bob.line(format!("out(c, {m2});"));
-    alice.line("in(c, msg2: bitstring);");
-    let (p2, b1) = ar.decrypt(&mut cx, &mut alice, "msg2", ad_ba);
-    alice.line(format!("event AliceRecv2({b1}, {p2});"));
-    let m3 = ar.encrypt(&mut cx, &mut alice, ad_ab, "s_m3");
-    alice.line(format!("event AliceSent3(exp(g, {}), s_m3);", ar.dh_s));
-    alice.line(format!("out(c, {m3});"));
-    bob.line("in(c, msg3: bitstring);");
-    let (p3, a2) = br.decrypt(&mut cx, &mut bob, "msg3", ad_ab);
-    bob.line(format!("event BobRecv3({a2}, {p3});"));
-    let m4 = br.encrypt(&mut cx, &mut bob, ad_ba, "s_m4");
-    bob.line(format!("event BobSent4(exp(g, {}), s_m4);", br.dh_s));
-    bob.line(format!("out(c, {m4});"));
-    alice.line("in(c, msg4: bitstring);");
-    let (p4, b2) = ar.decrypt(&mut cx, &mut alice, "msg4", ad_ba);
-    alice.line(format!("event AliceRecv4({b2}, {p4});"));
+    for i in 1..=4 {
+        let (sender, s, receiver, r, ad, from, to) = if i % 2 == 1 {
+            (
+                &mut alice, &mut ar, &mut bob, &mut br, ad_ab, "Alice", "Bob",
+            )
+        } else {
+            (
+                &mut bob, &mut br, &mut alice, &mut ar, ad_ba, "Bob", "Alice",
+            )
+        };
+        let m = s.encrypt(&mut cx, sender, ad, &format!("s_m{i}"));
+        sender.line(format!("event {from}Sent{i}(exp(g, {}), s_m{i});", s.dh_s));
+        sender.line(format!("out(c, {m});"));
+        receiver.line(format!("in(c, msg{i}: bitstring);"));
+        let (pt, k) = r.decrypt(&mut cx, receiver, &format!("msg{i}"), ad);
+        receiver.line(format!("event {to}Recv{i}({k}, {pt});"));
+    }
     alice.line("event AliceDone(pkb);");
     bob.line("event BobDone(pka);");
     // Compromise of everything both hold once the conversation is over.
