@@ -1,6 +1,6 @@
 //! Every Wycheproof case for the primitives in `e2ee_spec::crypto`.
 //!
-//! Vectors: `../shared/third_party/wycheproof/` (C2SP/wycheproof `testvectors_v1`, see SOURCE.md
+//! Vectors: `spec/tests/wycheproof/` (copied from C2SP/wycheproof `testvectors_v1`, see SOURCE.md
 //! there). A case our API cannot express (another key or nonce size) is counted as "not
 //! applicable", never skipped silently; each test prints its counts and fails on any mismatch or
 //! if fewer cases than the file is known to hold for our parameters passed.
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 fn load(file: &str) -> Value {
     let path = format!(
-        "{}/../../shared/third_party/wycheproof/{file}",
+        "{}/tests/wycheproof/{file}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
