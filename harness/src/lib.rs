@@ -1,6 +1,7 @@
 //! e2ee-harness: the conformance runner behind `e2ee-conform`.
 #![forbid(unsafe_code)]
 
+pub mod corpus;
 pub mod expectations;
 pub mod impls;
 pub mod proofs;

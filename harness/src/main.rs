@@ -2,12 +2,13 @@
 //! shim, generate and check vectors, export proof obligations.
 
 use clap::{Parser, Subcommand};
+use e2ee_harness::corpus;
 use e2ee_harness::expectations::{self, Expectations};
 use e2ee_harness::impls;
 use e2ee_harness::report::{self, Counts, Status};
 use e2ee_harness::suite::{self, Options, RunMode};
 use e2ee_spec::Profile;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -139,6 +140,10 @@ struct RunArgs {
     /// Where property-mode failures are written.
     #[arg(long, default_value = "e2ee-conform-failures")]
     failures_dir: PathBuf,
+    /// Also fail (exit 1) on unexpected passes, unused error maps and passes with notes
+    /// (weaker checks, e.g. an error class the implementation cannot report).
+    #[arg(long)]
+    strict: bool,
 }
 
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
@@ -202,6 +207,18 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         Ok(o) => o,
         Err(e) => return usage(e),
     };
+    // Output paths are checked before a run that may take minutes, not after it.
+    for path in [&args.report_json, &args.junit].into_iter().flatten() {
+        if let Err(e) = std::fs::write(path, "") {
+            return usage(format!("{}: {e}", path.display()));
+        }
+    }
+    // Every profile's vectors load, whatever this run selects: the digest then names the
+    // same corpus in every shard, and stale expectations are judged against every test.
+    let corpus = match corpus::load(&opts.vectors, &Profile::ALL) {
+        Ok(c) => c,
+        Err(e) => return usage(format!("vectors: {e}")),
+    };
     // An explicit --expect file applies to every implementation; without one, a bundled
     // implementation brings its own (BoGo style: the known failures live with the shim).
     let explicit = match &args.expect {
@@ -211,98 +228,194 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         },
         None => None,
     };
-    let mut stale = Vec::new();
     let names: Vec<String> = if args.impls.is_empty() {
         impls::BUNDLED.iter().map(|s| s.to_string()).collect()
     } else {
         args.impls.clone()
     };
     let timeout = Duration::from_millis(args.timeout_ms);
+    let mut out = std::io::stdout().lock();
     let mut results = Vec::new();
+    let mut hellos = Vec::new();
+    let mut stale = Vec::new();
+    let mut unused_maps = Vec::new();
+    let mut universes = Vec::new();
     for name in &names {
         let mut imp = match impls::open(name, opts.seed, timeout) {
             Ok(i) => i,
             Err(e) => return usage(format!("cannot start implementation: {e}")),
         };
+        let known = match (&explicit, impls::bundled_expectations(name)) {
+            (Some(e), _) => e.clone(),
+            (None, Some(path)) => match Expectations::load(&path) {
+                Ok(e) => {
+                    let _ = writeln!(out, "{name}: known failures from {}", path.display());
+                    e
+                }
+                Err(e) => return usage(e),
+            },
+            (None, None) => Expectations::default(),
+        };
+        hellos.push((name.clone(), imp.hello.clone()));
+        let first = results.len();
         if let Some(path) = &args.replay {
-            match suite::replay(&mut imp, path) {
+            match suite::replay(&mut imp, path, &known) {
                 Ok(rs) => results.extend(rs),
                 Err(e) => return usage(e),
             }
-            continue;
-        }
-        let plan = suite::plan(&imp.hello, &opts);
-        if list_only {
-            println!(
-                "{name}: {} {} [{}] — {} tests",
-                imp.hello.name,
-                imp.hello.version,
-                imp.hello.capabilities.join(", "),
-                plan.len()
-            );
-            for p in &plan {
-                println!("  {}", p.id);
-            }
-            continue;
-        }
-        let first = results.len();
-        let bar = progress(name, plan.len());
-        for planned in &plan {
-            if let Some(b) = &bar {
-                b.set_message(planned.id.clone());
-            }
-            results.push(suite::run_one(&mut imp, planned, &opts));
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-        }
-        if let Some(b) = bar {
-            b.finish_and_clear();
-        }
-        if explicit.is_none() {
-            if let Some(path) = impls::bundled_expectations(name) {
-                match Expectations::load(&path) {
-                    Ok(e) => {
-                        println!("{name}: known failures from {}", path.display());
-                        stale.extend(
-                            e.apply(&mut results[first..])
-                                .into_iter()
-                                .map(|g| format!("{g} in {}", path.display())),
-                        );
-                    }
-                    Err(e) => return usage(e),
+        } else {
+            let plan = suite::plan(&imp.hello, &opts, &corpus);
+            if list_only {
+                let listed = writeln!(
+                    out,
+                    "{name}: {} {} [{}] — {} tests",
+                    imp.hello.name,
+                    imp.hello.version,
+                    imp.hello.capabilities.join(", "),
+                    plan.len()
+                )
+                .and_then(|()| plan.iter().try_for_each(|p| writeln!(out, "  {}", p.id)));
+                if listed.is_err() {
+                    // A closed pipe (`list | head`): the reader has what it wanted.
+                    return ExitCode::SUCCESS;
                 }
+                continue;
             }
+            let mut progress = Progress::new(name, plan.len());
+            for planned in &plan {
+                progress.before(planned);
+                results.push(suite::run_one(&mut imp, planned, &opts, &known));
+                progress.after();
+            }
+            progress.finish();
         }
-        for r in results
-            .iter()
-            .filter(|r| &r.implementation == name && r.mode == "props")
-        {
-            println!("{name} props {}: {}", r.id, r.detail);
+        known.apply(&mut results[first..]);
+        unused_maps.extend(
+            expectations::unused_error_maps(&known, &results[first..])
+                .into_iter()
+                .map(|e| format!("{} in {}", e.key, e.source)),
+        );
+        let universe = suite::plan(&imp.hello, &opts.everything(), &corpus)
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        if explicit.is_none() {
+            stale.extend(
+                known
+                    .stale(&[(name.clone(), universe)])
+                    .into_iter()
+                    .map(|e| format!("{} in {}", e.key, e.source)),
+            );
+        } else {
+            universes.push((name.clone(), universe));
+        }
+        for r in results[first..].iter().filter(|r| r.mode == "props") {
+            let _ = writeln!(out, "{name} props {}: {}", r.id, r.detail);
         }
     }
     if list_only {
         return ExitCode::SUCCESS;
     }
     if let Some(e) = &explicit {
-        stale.extend(e.apply(&mut results));
+        stale.extend(
+            e.stale(&universes)
+                .into_iter()
+                .map(|e| format!("{} in {}", e.key, e.source)),
+        );
     }
+    let meta = report::RunInfo {
+        suite_version: env!("CARGO_PKG_VERSION"),
+        corpus_dir: corpus.dir.display().to_string(),
+        corpus_files: corpus.files,
+        corpus_digest: corpus.digest.clone(),
+        seed: opts.seed,
+        implementations: hellos,
+        strict: args.strict,
+    };
     let unexpected = expectations::unexpected_passes(&results);
-    print!("{}", report::summary(&results, &stale, &unexpected));
+    let _ = write!(
+        out,
+        "{}",
+        report::summary(&meta, &results, &stale, &unexpected, &unused_maps)
+    );
     if let Some(p) = &args.report_json {
-        if let Err(e) = std::fs::write(p, report::json(&results, &stale)) {
+        if let Err(e) = std::fs::write(p, report::json(&meta, &results, &stale, &unused_maps)) {
             return usage(format!("{}: {e}", p.display()));
         }
     }
     if let Some(p) = &args.junit {
-        if let Err(e) = std::fs::write(p, report::junit(&results)) {
+        if let Err(e) = std::fs::write(p, report::junit(&meta, &results)) {
             return usage(format!("{}: {e}", p.display()));
         }
     }
-    if Counts::of(&results).failed > 0 || results.iter().all(|r| r.status == Status::Skip) {
+    let counts = Counts::of(&results);
+    if counts.passed + counts.failed + counts.expected_failures == 0 {
+        return usage("no test ran (every test was skipped or filtered out): nothing was checked");
+    }
+    let strict_failures = unexpected.len()
+        + unused_maps.len()
+        + results
+            .iter()
+            .filter(|r| r.status == Status::Pass && !r.notes.is_empty())
+            .count();
+    if counts.failed > 0 || (args.strict && strict_failures > 0) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Progress: a bar on a terminal; elsewhere (CI logs) a line per implementation and mode,
+/// and at least one every 10 s, so a long run is never silent.
+struct Progress {
+    name: String,
+    len: usize,
+    done: usize,
+    bar: Option<indicatif::ProgressBar>,
+    mode: &'static str,
+    last_line: std::time::Instant,
+}
+
+impl Progress {
+    fn new(name: &str, len: usize) -> Progress {
+        Progress {
+            name: name.to_string(),
+            len,
+            done: 0,
+            bar: progress(name, len),
+            mode: "",
+            last_line: std::time::Instant::now(),
+        }
+    }
+
+    fn before(&mut self, planned: &suite::Planned) {
+        if let Some(b) = &self.bar {
+            b.set_message(planned.id.clone());
+            return;
+        }
+        let mode = planned.mode.name();
+        if mode != self.mode || self.last_line.elapsed() >= Duration::from_secs(10) {
+            self.mode = mode;
+            self.last_line = std::time::Instant::now();
+            eprintln!(
+                "{}: {mode}: {}/{} tests done, now {}",
+                self.name, self.done, self.len, planned.id
+            );
+        }
+    }
+
+    fn after(&mut self) {
+        self.done += 1;
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    fn finish(self) {
+        match self.bar {
+            Some(b) => b.finish_and_clear(),
+            None => eprintln!("{}: {}/{} tests done", self.name, self.done, self.len),
+        }
     }
 }
 

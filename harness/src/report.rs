@@ -24,11 +24,28 @@ pub struct TestResult {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    /// The expectations entry that excused a failure or did not hold (unexpected pass).
+    /// The bug types of the test's flags (what a failure of this test means).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bug_types: Vec<String>,
+    /// A failed trace's steps after the failing one: never checked.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unchecked_steps: usize,
+    /// Steps that passed only through an error map.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub mapped_steps: usize,
+    /// The whole-test expectations entry that excused a failure or did not hold (unexpected
+    /// pass).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expectation: Option<String>,
+    /// The error-map entry that applied to this test.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_map: Option<String>,
     #[serde(serialize_with = "millis")]
     pub duration: Duration,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -69,13 +86,55 @@ impl Counts {
     }
 }
 
-/// The text summary: one line per implementation and mode, the failures, the notes.
+/// What identifies a run: the suite, the corpus, the seed, the implementations as they
+/// declared themselves.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub suite_version: &'static str,
+    pub corpus_dir: String,
+    pub corpus_files: usize,
+    /// SHA-256 over the vector files (see `corpus::Corpus::digest`).
+    pub corpus_digest: String,
+    pub seed: u64,
+    /// (name given to `--impl`, its `hello`).
+    pub implementations: Vec<(String, e2ee_iut::protocol::Hello)>,
+    pub strict: bool,
+}
+
+impl RunInfo {
+    /// The implementation's own name and version, from its `hello`.
+    fn declared_name(&self, implementation: &str) -> String {
+        self.implementations
+            .iter()
+            .find(|(n, _)| n == implementation)
+            .map(|(_, h)| format!("{} {}", h.name, h.version))
+            .unwrap_or_else(|| implementation.to_string())
+    }
+}
+
+/// The command that runs one test again.
+fn rerun(r: &TestResult) -> String {
+    format!(
+        "e2ee-conform run --impl '{}' --filter '{}'",
+        r.implementation, r.id
+    )
+}
+
+/// The text summary: the corpus, one line per implementation and mode, the failures (with
+/// what they mean and how to rerun them), the notes, the expectations that did not hold.
 pub fn summary(
+    meta: &RunInfo,
     results: &[TestResult],
     stale: &[String],
     unexpected_passes: &[&TestResult],
+    unused_error_maps: &[String],
 ) -> String {
     let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "e2ee-conform {}: corpus {} ({} files, sha256 {}), seed {}",
+        meta.suite_version, meta.corpus_dir, meta.corpus_files, meta.corpus_digest, meta.seed
+    );
     let mut groups: Vec<(String, String)> = Vec::new();
     for r in results {
         let key = (r.implementation.clone(), r.mode.clone());
@@ -89,10 +148,15 @@ pub fn summary(
             .filter(|r| &r.implementation == imp && &r.mode == mode)
             .collect();
         let c = Counts::of(rs.iter().copied());
-        let expected = if c.expected_failures > 0 {
-            format!(" ({} known failures excused)", c.expected_failures)
-        } else {
-            String::new()
+        let unchecked: usize = rs
+            .iter()
+            .filter(|r| r.status == Status::ExpectedFail)
+            .map(|r| r.unchecked_steps)
+            .sum();
+        let expected = match (c.expected_failures, unchecked) {
+            (0, _) => String::new(),
+            (n, 0) => format!(" ({n} known failures excused)"),
+            (n, u) => format!(" ({n} known failures excused; {u} steps after them never checked)"),
         };
         let _ = writeln!(out, "{imp:>12} {mode:<8} {}{expected}", c.line());
     }
@@ -103,7 +167,19 @@ pub fn summary(
     if !failures.is_empty() {
         let _ = writeln!(out, "\nFailures:");
         for r in failures.iter().take(50) {
-            let _ = writeln!(out, "  FAIL {} {}: {}", r.implementation, r.id, r.detail);
+            let meaning = if r.bug_types.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", r.bug_types.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "  FAIL {} {}{meaning}: {}\n       rerun: {}",
+                r.implementation,
+                r.id,
+                r.detail,
+                rerun(r)
+            );
         }
         if failures.len() > 50 {
             let _ = writeln!(
@@ -148,8 +224,23 @@ pub fn summary(
         };
         let _ = writeln!(out, "UNEXPECTED PASS of {} test(s) ({shown}{more}): expectation {entry} did not hold for them", ids.len());
     }
+    for m in unused_error_maps {
+        let _ = writeln!(
+            out,
+            "UNUSED error map {m}: every test it matched reported the spec's class"
+        );
+    }
     for s in stale {
-        let _ = writeln!(out, "STALE expectation {s}: matches no test that ran");
+        let _ = writeln!(
+            out,
+            "STALE expectation {s}: matches no test of the implementation it is for"
+        );
+    }
+    if meta.strict {
+        let _ = writeln!(
+            out,
+            "--strict: unexpected passes, unused error maps and passes with notes fail the run"
+        );
     }
     let _ = writeln!(out, "\n{}", Counts::of(results).line());
     out
@@ -169,24 +260,44 @@ fn skip_reasons(results: &[TestResult]) -> Vec<(String, String, usize)> {
     out
 }
 
+/// The JSON report's format version: bumped when a field changes meaning or goes away.
+pub const JSON_FORMAT: u32 = 2;
+
 #[derive(Serialize)]
 struct JsonReport<'a> {
+    format: u32,
+    run: &'a RunInfo,
     counts: Counts,
     results: &'a [TestResult],
     stale_expectations: &'a [String],
+    unexpected_passes: Vec<&'a str>,
+    unused_error_maps: &'a [String],
 }
 
-pub fn json(results: &[TestResult], stale: &[String]) -> String {
+pub fn json(
+    meta: &RunInfo,
+    results: &[TestResult],
+    stale: &[String],
+    unused_error_maps: &[String],
+) -> String {
     serde_json::to_string_pretty(&JsonReport {
+        format: JSON_FORMAT,
+        run: meta,
         counts: Counts::of(results),
         results,
         stale_expectations: stale,
+        unexpected_passes: crate::expectations::unexpected_passes(results)
+            .into_iter()
+            .map(|r| r.id.as_str())
+            .collect(),
+        unused_error_maps,
     })
     .unwrap_or_default()
 }
 
-/// JUnit XML: one testsuite per implementation and mode.
-pub fn junit(results: &[TestResult]) -> String {
+/// JUnit XML: one testsuite per implementation and mode; the class name is the
+/// implementation's declared name (not its command line).
+pub fn junit(meta: &RunInfo, results: &[TestResult]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     let mut groups: Vec<(String, String)> = Vec::new();
     for r in results {
@@ -201,9 +312,11 @@ pub fn junit(results: &[TestResult]) -> String {
             .filter(|r| r.implementation == imp && r.mode == mode)
             .collect();
         let c = Counts::of(rs.iter().copied());
+        let time: f64 = rs.iter().map(|r| r.duration.as_secs_f64()).sum();
+        let classname = xml(&format!("{}.{mode}", meta.declared_name(&imp)));
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{time:.6}\">",
             xml(&format!("{imp}.{mode}")),
             rs.len(),
             c.failed,
@@ -212,8 +325,7 @@ pub fn junit(results: &[TestResult]) -> String {
         for r in rs {
             let _ = write!(
                 out,
-                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.6}\"",
-                xml(&format!("{imp}.{mode}")),
+                "    <testcase classname=\"{classname}\" name=\"{}\" time=\"{:.6}\"",
                 xml(&r.id),
                 r.duration.as_secs_f64()
             );
@@ -222,8 +334,13 @@ pub fn junit(results: &[TestResult]) -> String {
                 Status::Fail => {
                     let _ = writeln!(
                         out,
-                        ">\n      <failure message=\"{}\"/>\n    </testcase>",
-                        xml(&r.detail)
+                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                        xml(&r.detail),
+                        xml(&format!(
+                            "bug types: {}\nrerun: {}",
+                            r.bug_types.join(", "),
+                            rerun(r)
+                        ))
                     );
                 }
                 Status::Skip | Status::ExpectedFail => {

@@ -1,17 +1,21 @@
 //! The three modes, turned into test results for one implementation.
 
+use crate::corpus::Corpus;
+use crate::expectations::Expectations;
 use crate::impls::Implementation;
 use crate::report::{Status, TestResult};
 use crate::scripts::{self, Action};
 use e2ee_iut::protocol::Hello;
 use e2ee_spec::Profile;
 use e2ee_vectors::engine::{self, Mode, Outcome};
-use e2ee_vectors::envelope::VectorFile;
+use e2ee_vectors::envelope::{Note, VectorFile};
 use e2ee_vectors::spec_iut::SpecIut;
 use e2ee_vectors::trace::{TraceGroup, TraceTest};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,19 +47,37 @@ pub struct Options {
     pub failures_dir: PathBuf,
 }
 
-/// One planned test: an id and what to run.
+impl Options {
+    /// The same run with no restriction: every mode and profile, no filter or shard (the
+    /// tests an expectations entry is judged against for staleness).
+    pub fn everything(&self) -> Options {
+        Options {
+            modes: vec![RunMode::Kat, RunMode::Interop, RunMode::Props],
+            profiles: Profile::ALL.to_vec(),
+            filter: None,
+            shard: None,
+            vectors: self.vectors.clone(),
+            failures_dir: self.failures_dir.clone(),
+            ..*self
+        }
+    }
+}
+
+/// One planned test: an id, what to run, and what its failure would mean.
 pub struct Planned {
     pub id: String,
     pub mode: RunMode,
     pub job: Job,
+    /// The bug types of the test's flags, from its file's notes.
+    pub bug_types: Vec<String>,
 }
 
 pub enum Job {
-    /// Boxed: a trace is large and most jobs of a run are traces anyway.
+    /// Shared: one test is planned once per mode and party, and a corpus holds thousands.
     Trace {
         profile: String,
-        group: Box<TraceGroup>,
-        test: Box<TraceTest>,
+        header_encryption: bool,
+        test: Arc<TraceTest>,
         mode: Mode,
     },
     Props {
@@ -63,29 +85,6 @@ pub enum Job {
         header_encryption: bool,
         role: &'static str,
     },
-}
-
-/// The trace files of a profile, in name order.
-pub fn trace_files(vectors: &Path, profile: Profile) -> Vec<(PathBuf, VectorFile<TraceGroup>)> {
-    let dir = vectors.join(profile.name());
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    paths.sort();
-    paths
-        .into_iter()
-        .filter_map(|p| {
-            let text = std::fs::read_to_string(&p).ok()?;
-            let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-            // Trace files are those whose groups are "TraceTest".
-            let is_trace =
-                value["testGroups"].get(0).and_then(|g| g["type"].as_str()) == Some("TraceTest");
-            if !is_trace {
-                return None;
-            }
-            serde_json::from_value(value).ok().map(|f| (p, f))
-        })
-        .collect()
 }
 
 fn supports(hello: &Hello, profile: Profile) -> bool {
@@ -114,14 +113,22 @@ fn group_of(header_encryption: bool) -> TraceGroup {
     }
 }
 
-/// Every test this implementation gets, after filter and shard.
-pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
+/// Every test this implementation gets from `corpus`, after filter and shard.
+pub fn plan(hello: &Hello, options: &Options, corpus: &Corpus) -> Vec<Planned> {
     let mut out = Vec::new();
     for &profile in &options.profiles {
         if !supports(hello, profile) {
             continue;
         }
-        let files = trace_files(&options.vectors, profile);
+        let mut tests: Vec<(bool, Arc<TraceTest>, Vec<String>)> = Vec::new();
+        for (_, file) in corpus.traces_of(profile) {
+            for group in &file.test_groups {
+                for test in &group.tests {
+                    let bug_types = bug_types(&file.notes, &test.flags);
+                    tests.push((group.header_encryption, Arc::new(test.clone()), bug_types));
+                }
+            }
+        }
         for mode in &options.modes {
             match mode {
                 RunMode::Kat => {
@@ -130,50 +137,41 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
                     } else {
                         Mode::Receiver
                     };
-                    for (_, file) in &files {
-                        for group in &file.test_groups {
-                            for test in &group.tests {
-                                out.push(Planned {
-                                    id: format!("kat/{}/{}", profile.name(), test.tc_id),
-                                    mode: RunMode::Kat,
-                                    job: Job::Trace {
-                                        profile: profile.name().into(),
-                                        group: Box::new(group.clone()),
-                                        test: Box::new(test.clone()),
-                                        mode: replay.clone(),
-                                    },
-                                });
-                            }
-                        }
+                    for (he, test, bug_types) in &tests {
+                        out.push(Planned {
+                            id: format!("kat/{}/{}", profile.name(), test.tc_id),
+                            mode: RunMode::Kat,
+                            job: Job::Trace {
+                                profile: profile.name().into(),
+                                header_encryption: *he,
+                                test: test.clone(),
+                                mode: replay.clone(),
+                            },
+                            bug_types: bug_types.clone(),
+                        });
                     }
                 }
                 RunMode::Interop => {
-                    let mut tests: Vec<(TraceGroup, TraceTest)> = Vec::new();
-                    for (_, file) in &files {
-                        for group in &file.test_groups {
-                            for test in &group.tests {
-                                tests.push((group.clone(), test.clone()));
-                            }
-                        }
-                    }
+                    let mut tests = tests.clone();
                     for he in variants(hello, profile) {
                         let mut test = scripts::skip_limit(profile, options.seed);
                         if he {
                             test.tc_id.push_str(".header_encryption");
                         }
-                        tests.push((group_of(he), test));
+                        tests.push((he, Arc::new(test), vec!["EDGE_CASE".into()]));
                     }
-                    for (group, test) in tests {
+                    for (he, test, bug_types) in tests {
                         for party in test.parties.iter().map(|p| p.name.clone()) {
                             out.push(Planned {
                                 id: format!("interop/{}/{}@{}", profile.name(), test.tc_id, party),
                                 mode: RunMode::Interop,
                                 job: Job::Trace {
                                     profile: profile.name().into(),
-                                    group: Box::new(group.clone()),
-                                    test: Box::new(test.clone()),
+                                    header_encryption: he,
+                                    test: test.clone(),
                                     mode: Mode::Interop { iut_party: party },
                                 },
+                                bug_types: bug_types.clone(),
                             });
                         }
                     }
@@ -190,6 +188,7 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
                                     header_encryption: he,
                                     role,
                                 },
+                                bug_types: Vec::new(),
                             });
                         }
                     }
@@ -209,35 +208,79 @@ pub fn plan(hello: &Hello, options: &Options) -> Vec<Planned> {
     out
 }
 
-/// Run one planned test.
-pub fn run_one(imp: &mut Implementation, planned: &Planned, options: &Options) -> TestResult {
+/// The bug types named by a test's flags in its file's notes.
+fn bug_types(notes: &BTreeMap<String, Note>, flags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for note in flags.iter().filter_map(|f| notes.get(f)) {
+        let name = serde_json::to_value(note.bug_type)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// Run one planned test; `known` supplies the error map that applies to it.
+pub fn run_one(
+    imp: &mut Implementation,
+    planned: &Planned,
+    options: &Options,
+    known: &Expectations,
+) -> TestResult {
     let start = Instant::now();
-    let (status, detail, notes) = match &planned.job {
+    let error_map = known.error_map(&imp.name, &planned.id);
+    let mut result = TestResult {
+        implementation: imp.name.clone(),
+        mode: planned.mode.name().into(),
+        id: planned.id.clone(),
+        status: Status::Skip,
+        detail: String::new(),
+        notes: Vec::new(),
+        bug_types: planned.bug_types.clone(),
+        unchecked_steps: 0,
+        mapped_steps: 0,
+        expectation: None,
+        error_map: None,
+        duration: Default::default(),
+    };
+    match &planned.job {
         Job::Trace {
             profile,
-            group,
+            header_encryption,
             test,
             mode,
         } => {
-            let outcome = run_trace(imp, profile, group, test, mode);
-            (status_of(&outcome), outcome.detail, outcome.notes)
+            let outcome = run_trace(
+                imp,
+                profile,
+                &group_of(*header_encryption),
+                test,
+                mode,
+                &error_map,
+            );
+            result.status = status_of(&outcome);
+            if let (Status::Fail, Some(step)) = (result.status, outcome.step) {
+                result.unchecked_steps = test.steps.len().saturating_sub(step + 1);
+            }
+            result.detail = outcome.detail;
+            result.notes = outcome.notes;
+            result.mapped_steps = outcome.mapped;
         }
         Job::Props {
             profile,
             header_encryption,
             role,
-        } => run_props(imp, *profile, *header_encryption, role, options),
-    };
-    TestResult {
-        implementation: imp.name.clone(),
-        mode: planned.mode.name().into(),
-        id: planned.id.clone(),
-        status,
-        detail,
-        notes,
-        expectation: None,
-        duration: start.elapsed(),
+        } => {
+            let (status, detail) = run_props(imp, *profile, *header_encryption, role, options);
+            result.status = status;
+            result.detail = detail;
+        }
     }
+    result.duration = start.elapsed();
+    result
 }
 
 fn status_of(outcome: &Outcome) -> Status {
@@ -256,6 +299,7 @@ fn run_trace(
     group: &TraceGroup,
     test: &TraceTest,
     mode: &Mode,
+    error_map: &engine::ErrorMap,
 ) -> Outcome {
     let mut test = test.clone();
     let mut spec = SpecIut::new(0);
@@ -266,6 +310,7 @@ fn run_trace(
                 step: None,
                 detail: format!("the spec could not record this script: {e}"),
                 notes: Vec::new(),
+                mapped: 0,
             };
         }
     }
@@ -281,6 +326,7 @@ fn run_trace(
         group,
         &test,
         mode,
+        error_map,
     )
 }
 
@@ -313,7 +359,7 @@ fn run_props(
     header_encryption: bool,
     role: &str,
     options: &Options,
-) -> (Status, String, Vec<String>) {
+) -> (Status, String) {
     let config = Config {
         cases: options.cases,
         failure_persistence: None,
@@ -350,6 +396,7 @@ fn run_props(
             &Mode::Interop {
                 iut_party: role.to_string(),
             },
+            &[],
         );
         match outcome.status {
             engine::Status::Pass => Ok(()),
@@ -368,10 +415,10 @@ fn run_props(
         options.cases as f64 * 60.0 / elapsed.max(1e-9)
     );
     if let Some(why) = skipped.into_inner() {
-        return (Status::Skip, why, Vec::new());
+        return (Status::Skip, why);
     }
     match result {
-        Ok(()) => (Status::Pass, rate.clone(), vec![rate]),
+        Ok(()) => (Status::Pass, rate),
         Err(TestError::Fail(why, (seed, actions))) => {
             let mut test = scripts::conversation(seed, &actions);
             let mut spec = SpecIut::new(seed);
@@ -386,14 +433,9 @@ fn run_props(
             (
                 Status::Fail,
                 format!("{why}; minimal script written to {path} (replay with --replay {path})"),
-                Vec::new(),
             )
         }
-        Err(TestError::Abort(why)) => (
-            Status::Fail,
-            format!("property run aborted: {why}"),
-            Vec::new(),
-        ),
+        Err(TestError::Abort(why)) => (Status::Fail, format!("property run aborted: {why}")),
     }
 }
 
@@ -439,7 +481,11 @@ fn write_failure(
 }
 
 /// `--replay FILE`: every test of a trace file, in the modes the implementation supports.
-pub fn replay(imp: &mut Implementation, path: &Path) -> Result<Vec<TestResult>, String> {
+pub fn replay(
+    imp: &mut Implementation,
+    path: &Path,
+    known: &Expectations,
+) -> Result<Vec<TestResult>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let file: VectorFile<TraceGroup> = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not a trace file: {e}", path.display()))?;
@@ -458,19 +504,29 @@ pub fn replay(imp: &mut Implementation, path: &Path) -> Result<Vec<TestResult>, 
             };
             for mode in modes {
                 let start = Instant::now();
-                let outcome = run_trace(imp, &file.profile, group, test, &mode);
                 let suffix = match &mode {
                     Mode::Interop { iut_party } => format!("@{iut_party}"),
                     _ => String::new(),
                 };
+                let id = format!("replay/{}/{}{suffix}", file.profile, test.tc_id);
+                let error_map = known.error_map(&imp.name, &id);
+                let outcome = run_trace(imp, &file.profile, group, test, &mode, &error_map);
+                let unchecked_steps = match (&outcome.status, outcome.step) {
+                    (engine::Status::Fail, Some(step)) => test.steps.len().saturating_sub(step + 1),
+                    _ => 0,
+                };
                 results.push(TestResult {
                     implementation: imp.name.clone(),
                     mode: "replay".into(),
-                    id: format!("replay/{}/{}{suffix}", file.profile, test.tc_id),
+                    id,
                     status: status_of(&outcome),
                     detail: outcome.detail,
                     notes: outcome.notes,
+                    bug_types: bug_types(&file.notes, &test.flags),
+                    unchecked_steps,
+                    mapped_steps: outcome.mapped,
                     expectation: None,
+                    error_map: None,
                     duration: start.elapsed(),
                 });
             }

@@ -1,6 +1,8 @@
 //! A deliberately wrong implementation fails exactly the tests that should catch it, by id;
 //! and the spec in-process and behind the shim give the same results test by test.
 
+use e2ee_harness::corpus::Corpus;
+use e2ee_harness::expectations::Expectations;
 use e2ee_harness::impls::Implementation;
 use e2ee_harness::report::Status;
 use e2ee_harness::suite::{self, Options, RunMode};
@@ -24,12 +26,16 @@ fn options(modes: Vec<RunMode>) -> Options {
     }
 }
 
+fn corpus(opts: &Options) -> Corpus {
+    e2ee_harness::corpus::load(&opts.vectors, &opts.profiles).expect("published vectors")
+}
+
 fn run(mut imp: Implementation, opts: &Options) -> Vec<(String, Status)> {
-    let plan = suite::plan(&imp.hello, opts);
+    let plan = suite::plan(&imp.hello, opts, &corpus(opts));
     assert!(plan.len() > 100, "the suite is not empty");
     plan.iter()
         .map(|p| {
-            let r = suite::run_one(&mut imp, p, opts);
+            let r = suite::run_one(&mut imp, p, opts, &Expectations::default());
             (r.id, r.status)
         })
         .collect()
@@ -82,7 +88,7 @@ fn tests_expecting(class: &str) -> BTreeSet<String> {
     let opts = options(vec![RunMode::Kat]);
     let mut out = BTreeSet::new();
     for profile in Profile::ALL {
-        for (path, _) in suite::trace_files(&opts.vectors, profile) {
+        for (path, _) in corpus(&opts).traces_of(profile) {
             let v: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
             for group in v["testGroups"].as_array().unwrap() {

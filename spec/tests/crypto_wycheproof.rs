@@ -9,10 +9,7 @@ use e2ee_spec::crypto::{aes_cbc, chacha, kdf, x25519, CryptoError};
 use serde_json::Value;
 
 fn load(file: &str) -> Value {
-    let path = format!(
-        "{}/tests/wycheproof/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/wycheproof/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

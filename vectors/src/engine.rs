@@ -28,12 +28,14 @@ pub enum Status {
 
 /// A test's result; `detail` says what happened at `step` (0-based), and `notes` lists
 /// passes that were weaker than a full match (e.g. an error class the IUT cannot report).
+/// `mapped` counts the steps that passed only through the caller's error map.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub status: Status,
     pub step: Option<usize>,
     pub detail: String,
     pub notes: Vec<String>,
+    pub mapped: usize,
 }
 
 impl Outcome {
@@ -43,9 +45,14 @@ impl Outcome {
             step: None,
             detail: detail.into(),
             notes: Vec::new(),
+            mapped: 0,
         }
     }
 }
+
+/// Error classes an implementation is known to report in place of the spec's: pairs of
+/// (the spec's class, the implementation's class), from its expectations file.
+pub type ErrorMap = [(String, String)];
 
 struct Party {
     name: String,
@@ -109,7 +116,9 @@ pub fn runnable(
 }
 
 /// Replay `test` against `iut` and judge every step. `peer` plays the other parties in
-/// `Mode::Interop` (it is the spec); other modes ignore it.
+/// `Mode::Interop` (it is the spec); other modes ignore it. A rejection with another class
+/// than the spec's passes (with a note) only where `error_map` allows that substitution.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     iut: &mut dyn Iut,
     peer: Option<&mut dyn Iut>,
@@ -118,6 +127,7 @@ pub fn run(
     group: &TraceGroup,
     test: &TraceTest,
     mode: &Mode,
+    error_map: &ErrorMap,
 ) -> Outcome {
     if let Err(why) = runnable(hello, test, group.header_encryption, mode) {
         return Outcome::skip(why);
@@ -131,6 +141,7 @@ pub fn run(
         group.header_encryption,
         &mut copy,
         mode,
+        error_map,
     )
 }
 
@@ -149,6 +160,7 @@ pub fn record(
         header_encryption,
         test,
         &Mode::Full,
+        &[],
     );
     match outcome.status {
         Status::Pass => Ok(()),
@@ -156,6 +168,7 @@ pub fn record(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn execute(
     iut: &mut dyn Iut,
     mut peer: Option<&mut dyn Iut>,
@@ -164,14 +177,17 @@ fn execute(
     header_encryption: bool,
     test: &mut TraceTest,
     mode: &Mode,
+    error_map: &ErrorMap,
 ) -> Outcome {
     let recording = hello.is_none();
     let mut notes = Vec::new();
+    let mut mapped = 0;
     let fail = |step: Option<usize>, detail: String, notes: Vec<String>| Outcome {
         status: Status::Fail,
         step,
         detail,
         notes,
+        mapped: 0,
     };
     if let Err(f) = iut.call(&Request::Reset {}) {
         return fail(None, format!("reset: {f}"), notes);
@@ -336,14 +352,21 @@ fn execute(
             deterministic,
             // The spec playing the peer reports every class: no leniency for its steps.
             if on_this_iut {
-                &error_classes
+                Leniency {
+                    classes: &error_classes,
+                    map: error_map,
+                }
             } else {
-                &all_classes
+                Leniency {
+                    classes: &all_classes,
+                    map: &[],
+                }
             },
             acceptable,
             &mut notes,
+            &mut mapped,
         ) {
-            return outcome;
+            return Outcome { mapped, ..outcome };
         } else if let (Some(want), Some(got)) = (
             &expect.digest,
             target.state_digest(&handle).filter(|_| deterministic),
@@ -379,7 +402,15 @@ fn execute(
         step: None,
         detail: String::new(),
         notes,
+        mapped,
     }
+}
+
+/// What a step may differ in without failing: the error classes the IUT declares it can
+/// report (a class it cannot report is not held against it), and the error map.
+struct Leniency<'a> {
+    classes: &'a [String],
+    map: &'a ErrorMap,
 }
 
 fn expect_of(step: &Step) -> &Expect {
@@ -528,9 +559,10 @@ fn judge(
     expect: &Expect,
     result: &Result<Reply, Failure>,
     deterministic: bool,
-    error_classes: &[String],
+    leniency: Leniency,
     acceptable: bool,
     notes: &mut Vec<String>,
+    mapped: &mut usize,
 ) -> Option<Outcome> {
     let op = match step {
         Step::Publish { .. } => "publish",
@@ -547,6 +579,7 @@ fn judge(
             step: Some(i),
             detail: format!("step {i} ({op}): {detail}"),
             notes: std::mem::take(notes),
+            mapped: 0,
         })
     };
     match (result, &expect.error) {
@@ -557,7 +590,13 @@ fn judge(
         (Err(Failure::Rejected { class, detail }), Some(want)) => {
             if class == want {
                 None
-            } else if !error_classes.iter().any(|c| c == want) {
+            } else if leniency.map.iter().any(|(s, i)| s == want && i == class) {
+                notes.push(format!(
+                    "step {i}: rejected with {class} where the spec rejects with {want} (error map)"
+                ));
+                *mapped += 1;
+                None
+            } else if !leniency.classes.iter().any(|c| c == want) {
                 notes.push(format!(
                     "step {i}: rejected with {class}; expected {want}, which the IUT cannot report"
                 ));

@@ -391,7 +391,16 @@ fn check_traces(file: &VectorFile<TraceGroup>) -> Result<Counts, String> {
             }
             for mode in modes {
                 let mut spec = SpecIut::new(0);
-                let o = run(&mut spec, None, &hello, &file.profile, group, test, &mode);
+                let o = run(
+                    &mut spec,
+                    None,
+                    &hello,
+                    &file.profile,
+                    group,
+                    test,
+                    &mode,
+                    &[],
+                );
                 if o.status != Status::Pass {
                     outcome = Err(format!("{mode:?}: {:?} {}", o.status, o.detail));
                     break;
