@@ -365,26 +365,46 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
     }
 }
 
-/// Progress: a bar on a terminal; elsewhere (CI logs) a line per implementation and mode,
-/// and at least one every 10 s, so a long run is never silent.
+/// Progress: a bar on a terminal; elsewhere (CI logs) a line when a mode starts and at
+/// least one every 10 s from a ticker thread, so a long run (or one long test) is never silent.
 struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    state: std::sync::Arc<std::sync::Mutex<(usize, String)>>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    ticker: Option<std::thread::JoinHandle<()>>,
     name: String,
     len: usize,
-    done: usize,
-    bar: Option<indicatif::ProgressBar>,
     mode: &'static str,
-    last_line: std::time::Instant,
 }
 
 impl Progress {
     fn new(name: &str, len: usize) -> Progress {
+        let bar = progress(name, len);
+        let state = std::sync::Arc::new(std::sync::Mutex::new((0, String::new())));
+        let (stop, ticker) = if bar.is_none() {
+            let (tx, rx) = std::sync::mpsc::channel::<()>();
+            let (state, name) = (state.clone(), name.to_string());
+            let ticker = std::thread::spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    rx.recv_timeout(Duration::from_secs(10))
+                {
+                    if let Ok(s) = state.lock() {
+                        eprintln!("{name}: {}/{len} tests done, running {}", s.0, s.1);
+                    }
+                }
+            });
+            (Some(tx), Some(ticker))
+        } else {
+            (None, None)
+        };
         Progress {
+            bar,
+            state,
+            stop,
+            ticker,
             name: name.to_string(),
             len,
-            done: 0,
-            bar: progress(name, len),
             mode: "",
-            last_line: std::time::Instant::now(),
         }
     }
 
@@ -393,28 +413,37 @@ impl Progress {
             b.set_message(planned.id.clone());
             return;
         }
+        let done = match self.state.lock() {
+            Ok(mut s) => {
+                s.1 = planned.id.clone();
+                s.0
+            }
+            Err(_) => 0,
+        };
         let mode = planned.mode.name();
-        if mode != self.mode || self.last_line.elapsed() >= Duration::from_secs(10) {
+        if mode != self.mode {
             self.mode = mode;
-            self.last_line = std::time::Instant::now();
-            eprintln!(
-                "{}: {mode}: {}/{} tests done, now {}",
-                self.name, self.done, self.len, planned.id
-            );
+            eprintln!("{}: {mode}: {done}/{} tests done", self.name, self.len);
         }
     }
 
     fn after(&mut self) {
-        self.done += 1;
+        if let Ok(mut s) = self.state.lock() {
+            s.0 += 1;
+        }
         if let Some(b) = &self.bar {
             b.inc(1);
         }
     }
 
     fn finish(self) {
+        drop(self.stop);
+        if let Some(t) = self.ticker {
+            let _ = t.join();
+        }
         match self.bar {
             Some(b) => b.finish_and_clear(),
-            None => eprintln!("{}: {}/{} tests done", self.name, self.done, self.len),
+            None => eprintln!("{}: {}/{} tests done", self.name, self.len, self.len),
         }
     }
 }

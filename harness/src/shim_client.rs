@@ -1,19 +1,25 @@
 //! Driving an implementation that runs as a child process speaking shim protocol v1.
 //!
-//! A reader thread turns the child's stdout into lines on a channel, so every request can
-//! wait with a timeout. Whatever the child does — exit, hang, print garbage, print a line
-//! too long, answer with the wrong id — becomes a `Failure::Broken` for that request; the
-//! child is then killed and restarted for the next test, and the runner goes on.
+//! A reader thread turns the child's stdout into lines on a bounded channel and a writer
+//! thread feeds its stdin, so every request, written and answered, waits with a timeout and
+//! a shim that floods stdout cannot make the runner buffer more than a few lines. Whatever
+//! the child does — exit, hang, stop reading, print garbage, print a line too long, answer
+//! with the wrong id — becomes a `Failure::Broken` for that request; the child is then
+//! killed and restarted for the next test, and the runner goes on.
 
 use e2ee_iut::jsonl;
 use e2ee_iut::protocol::{Failure, Hello, Iut, Reply, Request, PROTOCOL_VERSION};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::time::Duration;
 
-/// Longest reply line accepted (a message of the largest plaintext is well below this).
+/// Longest reply line accepted, not counting its newline (a message of the largest
+/// plaintext is well below this).
 pub const MAX_LINE: usize = 4 << 20;
+
+/// Reply lines read ahead of the runner: a shim that floods stdout is held at this many.
+const LINES_BUFFERED: usize = 4;
 
 enum Line {
     Text(String),
@@ -31,7 +37,8 @@ pub struct ShimIut {
 
 struct Running {
     child: Child,
-    stdin: ChildStdin,
+    /// Request lines to the writer thread, which owns the child's stdin.
+    requests: SyncSender<String>,
     lines: Receiver<Line>,
 }
 
@@ -51,7 +58,7 @@ impl ShimIut {
             timeout,
             child: None,
             next_id: 0,
-            hello: e2ee_vectors::spec_iut::SpecIut::hello(),
+            hello: Hello::default(),
         };
         shim.spawn()?;
         Ok(shim)
@@ -68,28 +75,13 @@ impl ShimIut {
             .map_err(|e| format!("cannot start {program}: {e}"))?;
         let stdin = child.stdin.take().ok_or("no stdin")?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut buf = Vec::new();
-                let n = (&mut reader)
-                    .take(MAX_LINE as u64 + 1)
-                    .read_until(b'\n', &mut buf);
-                let line = match n {
-                    Ok(0) | Err(_) => Line::Eof,
-                    Ok(_) if buf.len() > MAX_LINE => Line::TooLong,
-                    Ok(_) => Line::Text(String::from_utf8_lossy(&buf).trim_end().to_string()),
-                };
-                let stop = !matches!(line, Line::Text(_));
-                if tx.send(line).is_err() || stop {
-                    return;
-                }
-            }
-        });
+        let (tx, rx) = mpsc::sync_channel(LINES_BUFFERED);
+        std::thread::spawn(move || read_lines(stdout, tx));
+        let (requests, to_write) = mpsc::sync_channel::<String>(1);
+        std::thread::spawn(move || write_lines(stdin, to_write));
         self.child = Some(Running {
             child,
-            stdin,
+            requests,
             lines: rx,
         });
         match self.exchange(&Request::Hello {
@@ -116,13 +108,13 @@ impl ShimIut {
             .as_mut()
             .ok_or_else(|| Failure::Broken("shim not running".into()))?;
         let line = jsonl::request_line(id, request) + "\n";
-        if running
-            .stdin
-            .write_all(line.as_bytes())
-            .and_then(|_| running.stdin.flush())
-            .is_err()
-        {
-            return Err(Failure::Broken("shim closed its stdin (crashed?)".into()));
+        // The writer thread takes the line at once unless it is still stuck writing the
+        // previous one; a shim that stops reading then shows as a timeout below.
+        if running.requests.try_send(line).is_err() {
+            return Err(Failure::Broken(format!(
+                "shim stopped reading its stdin before {}",
+                request.op()
+            )));
         }
         match running.lines.recv_timeout(self.timeout) {
             Ok(Line::Text(text)) => jsonl::parse_reply_line(&text, id, request),
@@ -130,9 +122,14 @@ impl ShimIut {
                 "reply line longer than {MAX_LINE} bytes"
             ))),
             Ok(Line::Eof) | Err(RecvTimeoutError::Disconnected) => {
-                let status = running.child.try_wait().ok().flatten();
+                // Give a dying child a moment to be reaped, so the status can be named.
+                std::thread::sleep(Duration::from_millis(20));
+                let how = match running.child.try_wait() {
+                    Ok(Some(status)) => exit_words(status),
+                    _ => "closed its stdout".to_string(),
+                };
                 Err(Failure::Broken(format!(
-                    "shim exited ({status:?}) before replying to {}",
+                    "shim {how} before replying to {}",
                     request.op()
                 )))
             }
@@ -142,6 +139,59 @@ impl ShimIut {
                 self.timeout.as_millis()
             ))),
         }
+    }
+}
+
+/// The child's stdout as lines; stops at end of file, at a line over `MAX_LINE` bytes
+/// (its newline not counted), or when the runner no longer listens.
+fn read_lines(stdout: impl Read, tx: SyncSender<Line>) {
+    let mut reader = BufReader::new(stdout);
+    loop {
+        let mut buf = Vec::new();
+        let n = (&mut reader)
+            .take(MAX_LINE as u64 + 2)
+            .read_until(b'\n', &mut buf);
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        let line = match n {
+            Ok(0) | Err(_) => Line::Eof,
+            Ok(_) if buf.len() > MAX_LINE => Line::TooLong,
+            Ok(_) => Line::Text(String::from_utf8_lossy(&buf).trim_end().to_string()),
+        };
+        let stop = !matches!(line, Line::Text(_));
+        if tx.send(line).is_err() || stop {
+            return;
+        }
+    }
+}
+
+/// Write request lines to the child's stdin until the runner hangs up or a write fails
+/// (the child exited, or was killed after it stopped reading).
+fn write_lines(mut stdin: ChildStdin, lines: Receiver<String>) {
+    for line in lines {
+        if stdin
+            .write_all(line.as_bytes())
+            .and_then(|()| stdin.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// How a child ended, in words.
+fn exit_words(status: std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return format!("was killed by signal {signal}");
+        }
+    }
+    match status.code() {
+        Some(code) => format!("exited with code {code}"),
+        None => "exited".to_string(),
     }
 }
 

@@ -103,3 +103,54 @@ fn cli_exit_code_2_when_shim_cannot_start() {
         String::from_utf8_lossy(&status.stderr)
     );
 }
+
+/// A shim that stops reading while the runner writes a line far over a pipe's buffer
+/// (64 KiB) costs one timeout, not a hung run.
+#[test]
+fn shim_that_stops_reading_is_a_timeout() {
+    let mut iut = ShimIut::start(&shim("stops_reading"), TIMEOUT).expect("hello");
+    let started = Instant::now();
+    let big = Request::Encrypt {
+        party: "p".into(),
+        peer: "q".into(),
+        plaintext: "00".repeat(1 << 20),
+        ratchet_private: None,
+        header_nonce: None,
+    };
+    match iut.call(&big) {
+        Err(Failure::Broken(reason)) => assert!(reason.contains("no reply"), "{reason}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(started.elapsed() < TIMEOUT + Duration::from_secs(5));
+}
+
+/// The reference shim answers a line that is not UTF-8 with `decode_error` and carries on.
+#[test]
+fn reference_shim_survives_bad_bytes() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_e2ee-conform"))
+        .arg("shim")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\xff\xfe not utf-8\n").unwrap();
+    stdin
+        .write_all(b"{\"id\":7,\"op\":\"hello\",\"protocol\":1}\n")
+        .unwrap();
+    drop(stdin);
+    let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map(Result::unwrap)
+        .collect();
+    let _ = child.wait();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("decode_error"), "{}", lines[0]);
+    assert!(
+        lines[1].contains("\"id\":7") && lines[1].contains("\"ok\""),
+        "{}",
+        lines[1]
+    );
+}

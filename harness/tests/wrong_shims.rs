@@ -30,12 +30,20 @@ fn corpus(opts: &Options) -> Corpus {
     e2ee_harness::corpus::load(&opts.vectors, &opts.profiles).expect("published vectors")
 }
 
-fn run(mut imp: Implementation, opts: &Options) -> Vec<(String, Status)> {
+fn run(imp: Implementation, opts: &Options) -> Vec<(String, Status)> {
+    run_with(imp, opts, &Expectations::default())
+}
+
+fn run_with(
+    mut imp: Implementation,
+    opts: &Options,
+    known: &Expectations,
+) -> Vec<(String, Status)> {
     let plan = suite::plan(&imp.hello, opts, &corpus(opts));
     assert!(plan.len() > 100, "the suite is not empty");
     plan.iter()
         .map(|p| {
-            let r = suite::run_one(&mut imp, p, opts, &Expectations::default());
+            let r = suite::run_one(&mut imp, p, opts, known);
             (r.id, r.status)
         })
         .collect()
@@ -110,6 +118,111 @@ fn tests_expecting(class: &str) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// Rejects what the spec rejects as `invalid_key` with `auth_failure` instead (an honest
+/// difference an error map can excuse); with `forgets`, it also has a real bug: after such a
+/// rejection the party's next decrypt fails (a failed decrypt changed its state).
+struct Misclassifies {
+    spec: SpecIut,
+    forgets: bool,
+    poisoned: bool,
+}
+
+impl Iut for Misclassifies {
+    fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        if matches!(request, Request::Reset {}) {
+            self.poisoned = false;
+        }
+        let is_decrypt = matches!(request, Request::Decrypt { .. });
+        if is_decrypt && self.poisoned {
+            return Err(Failure::Rejected {
+                class: "auth_failure".into(),
+                detail: "state lost".into(),
+            });
+        }
+        match self.spec.call(request) {
+            Err(Failure::Rejected { class, .. }) if is_decrypt && class == "invalid_key" => {
+                self.poisoned = self.forgets;
+                Err(Failure::Rejected {
+                    class: "auth_failure".into(),
+                    detail: "MAC".into(),
+                })
+            }
+            other => other,
+        }
+    }
+}
+
+fn misclassifies(forgets: bool) -> Implementation {
+    Implementation {
+        name: "misclassifies".into(),
+        iut: Box::new(Misclassifies {
+            spec: SpecIut::new(0),
+            forgets,
+            poisoned: false,
+        }),
+        hello: SpecIut::hello(),
+    }
+}
+
+/// Kat tests where a deliver expected to fail with `class` is followed by a deliver that
+/// must succeed: the steps a whole-test excuse would leave unchecked.
+fn tests_with_success_after(class: &str) -> BTreeSet<String> {
+    let opts = options(vec![RunMode::Kat]);
+    let mut out = BTreeSet::new();
+    for profile in Profile::ALL {
+        for (path, _) in corpus(&opts).traces_of(profile) {
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            for group in v["testGroups"].as_array().unwrap() {
+                for test in group["tests"].as_array().unwrap() {
+                    let steps = test["steps"].as_array().unwrap();
+                    let first = steps
+                        .iter()
+                        .position(|s| s["op"] == "deliver" && s["expect"]["error"] == class);
+                    let later_success = first.is_some_and(|i| {
+                        steps[i + 1..]
+                            .iter()
+                            .any(|s| s["op"] == "deliver" && s["expect"]["error"].is_null())
+                    });
+                    if later_success {
+                        out.insert(format!(
+                            "kat/{}/{}",
+                            profile.name(),
+                            test["tcId"].as_str().unwrap()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// An error map excuses exactly a different class, and the steps after it are still checked.
+#[test]
+fn error_map_excuses_the_class_and_keeps_checking() {
+    let opts = options(vec![RunMode::Kat]);
+    let map = Expectations::parse(
+        r#"{"kat/*": {"reason": "MAC before key check", "errorMap": {"invalid_key": "auth_failure"}}}"#,
+        "test",
+    )
+    .unwrap();
+    // Without the map, every test expecting invalid_key at a deliver fails.
+    let unmapped = failing(&run(misclassifies(false), &opts));
+    assert_eq!(unmapped, tests_expecting("invalid_key"));
+    assert!(!unmapped.is_empty());
+    // With it, the honest difference passes...
+    assert_eq!(
+        failing(&run_with(misclassifies(false), &opts, &map)),
+        BTreeSet::new()
+    );
+    // ...and the real bug behind it is still caught by the later steps.
+    let caught = failing(&run_with(misclassifies(true), &opts, &map));
+    let expected = tests_with_success_after("invalid_key");
+    assert!(!expected.is_empty());
+    assert_eq!(caught, expected);
 }
 
 #[test]
