@@ -9,11 +9,14 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
+/// A trace file as read: its path and contents.
+pub type TraceFile = (PathBuf, VectorFile<TraceGroup>);
+
 /// The trace files of the requested profiles, and what identifies the corpus in a report.
 pub struct Corpus {
     pub dir: PathBuf,
     /// Per profile (in the order asked for): its trace files in name order.
-    pub traces: Vec<(Profile, Vec<(PathBuf, VectorFile<TraceGroup>)>)>,
+    pub traces: Vec<(Profile, Vec<TraceFile>)>,
     /// SHA-256 over every file's path (relative to `dir`) and bytes, in path order: two runs
     /// with the same digest replayed the same vectors.
     pub digest: String,
@@ -21,7 +24,7 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    pub fn traces_of(&self, profile: Profile) -> &[(PathBuf, VectorFile<TraceGroup>)] {
+    pub fn traces_of(&self, profile: Profile) -> &[TraceFile] {
         self.traces
             .iter()
             .find(|(p, _)| *p == profile)
