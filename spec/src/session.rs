@@ -284,8 +284,9 @@ pub fn respond(
     decrypt_inner(&session, &prekey.message, fresh)
 }
 
-/// The associated data for a message in one direction.
-fn direction_ad(session: &Session, sending: bool) -> Vec<u8> {
+/// The associated data for a message in one direction (Double Ratchet §3.4's `AD`, in the
+/// profile's byte layout).
+pub fn direction_ad(session: &Session, sending: bool) -> Vec<u8> {
     match session.profile {
         Profile::SignalV3 => {
             let (sender, receiver) = if sending {

@@ -46,6 +46,7 @@ const CATALOG: &[(&str, BugType, &str, &str)] = &[
     ("TamperedCiphertext", AuthBypass, "A byte of the message ciphertext was changed.", "Accepting it means the MAC or AEAD tag is not checked."),
     ("TamperedMac", AuthBypass, "A byte of the MAC or AEAD tag was changed.", "Accepting it means the MAC or AEAD tag is not checked."),
     ("TamperedPrekeyField", ModifiedParameter, "A field of a prekey message's header (identity key, base key, prekey ids) was changed.", "Accepting it lets an attacker alter the key agreement undetected."),
+    ("AuthenticatedBadPadding", MissingStep, "A message whose MAC is valid (computed with the message's own keys) but whose AES-CBC ciphertext has malformed PKCS#7 padding (pad length 0 or over 16, inconsistent pad bytes) or is not a whole number of blocks, or is empty: only the padding check can reject it.", "Accepting it means the padding is not checked: out-of-bounds reads or writes, or a truncated or garbled plaintext shown to the user."),
     ("TruncatedMessage", ModifiedParameter, "The message was cut short (or is empty).", "Out-of-bounds reads or accepting a message without its MAC."),
     ("WrongMessageKind", ModifiedParameter, "A message delivered as the wrong kind (prekey as normal or the reverse).", ""),
     ("WrongMessageKey", AuthBypass, "The message is opened with a different message key.", ""),

@@ -33,6 +33,7 @@ fn traces_replay_against_a_fresh_spec() {
                     group,
                     test,
                     &Mode::Full,
+                    &[],
                 );
                 assert_eq!(
                     o.status,
@@ -53,6 +54,7 @@ fn traces_replay_against_a_fresh_spec() {
                         group,
                         test,
                         &Mode::Receiver,
+                        &[],
                     );
                     assert_eq!(
                         o.status,

@@ -72,6 +72,13 @@ pub fn message_keys(mk: &[u8; 32]) -> ([u8; 32], [u8; 32], [u8; 16]) {
 pub fn seal(mk: &[u8; 32], header: &Header, plaintext: &[u8], ad: &[u8]) -> Vec<u8> {
     let (cipher_key, mac_key, iv) = message_keys(mk);
     let ciphertext = aes_cbc::encrypt(&cipher_key, &iv, plaintext);
+    frame(&mac_key, header, &ciphertext, ad)
+}
+
+/// The SignalMessage around a ciphertext, MAC'd under `mac_key` (the second part of
+/// [`seal`]). Public so that vectors can authenticate ciphertexts no encryption would give
+/// (malformed padding): then only the receiver's padding check can reject them.
+pub fn frame(mac_key: &[u8; 32], header: &Header, ciphertext: &[u8], ad: &[u8]) -> Vec<u8> {
     let mut message = vec![VERSION_BYTE];
     protobuf::put_bytes(
         &mut message,
@@ -80,8 +87,8 @@ pub fn seal(mk: &[u8; 32], header: &Header, plaintext: &[u8], ad: &[u8]) -> Vec<
     );
     protobuf::put_uint(&mut message, FIELD_COUNTER, u64::from(header.n));
     protobuf::put_uint(&mut message, FIELD_PREVIOUS_COUNTER, u64::from(header.pn));
-    protobuf::put_bytes(&mut message, FIELD_CIPHERTEXT, &ciphertext);
-    let mac = kdf::hmac_sha256(&mac_key, &[ad, &message[..]].concat());
+    protobuf::put_bytes(&mut message, FIELD_CIPHERTEXT, ciphertext);
+    let mac = kdf::hmac_sha256(mac_key, &[ad, &message[..]].concat());
     message.extend_from_slice(&mac[..MAC_LEN]);
     message
 }

@@ -10,6 +10,9 @@ use super::{render, vector_file};
 use crate::layout;
 use crate::trace::{TraceGroup, TraceTest};
 use e2ee_iut::protocol::{Bundle, MessageKind};
+use e2ee_spec::double_ratchet as dr;
+use e2ee_spec::profiles::{olm_v1, signal_v3};
+use e2ee_spec::session;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::Profile;
 use std::path::PathBuf;
@@ -880,6 +883,9 @@ fn tamper(ctx: Ctx) -> Vec<TraceTest> {
         s.deliver("bob", "alice", "a1");
         v.push(s.finish());
     }
+    if p != Profile::Modern {
+        v.extend(authenticated_padding(ctx));
+    }
     if !ctx.he {
         for (i, name) in LOW_ORDER_NAMES.iter().enumerate() {
             let comment = format!(
@@ -914,6 +920,150 @@ fn tamper(ctx: Ctx) -> Vec<TraceTest> {
         }
     }
     v
+}
+
+/// The AES-CBC profiles: ciphertexts with malformed PKCS#7 padding (or no whole block),
+/// authenticated under the message's own keys, so that the MAC passes and only the padding
+/// check can reject them. Each forged message takes the place of Alice's next message; the
+/// genuine one (same key) must still decrypt afterwards.
+fn authenticated_padding(ctx: Ctx) -> Vec<TraceTest> {
+    // (name, what the forged ciphertext is)
+    let cases: [(&str, &str, Forged); 6] = [
+        (
+            "pad_zero",
+            "the last plaintext byte (the pad length) is 0",
+            Forged::LastBlock(pad_block(0, 0)),
+        ),
+        (
+            "pad_17",
+            "the pad length is 17, more than a block",
+            Forged::LastBlock(pad_block(17, 17)),
+        ),
+        (
+            "pad_255",
+            "the pad length is 255",
+            Forged::LastBlock(pad_block(255, 255)),
+        ),
+        (
+            "pad_inconsistent",
+            "the pad length is 4 but the three bytes before it are 3",
+            Forged::LastBlock(pad_block(4, 3)),
+        ),
+        (
+            "not_whole_blocks",
+            "20 bytes: not a whole number of AES blocks",
+            Forged::Raw(vec![0x5a; 20]),
+        ),
+        ("empty", "no ciphertext at all", Forged::Raw(Vec::new())),
+    ];
+    let mut v = Vec::new();
+    for (name, what, forged) in cases {
+        let mut s = Script::pair(
+            ctx,
+            id(ctx, &format!("tamper.authenticated_padding.{name}")),
+            &format!("Alice's next message replaced by one whose MAC is valid under its own keys but whose ciphertext is malformed: {what}; then the genuine message decrypts"),
+            &["AuthenticatedBadPadding", "FailedDecryptKeepsState"],
+        );
+        // One way (Bob only receives), so that receiver-side replay reaches implementations
+        // that take no injected randomness: Alice's messages are still prekey messages.
+        s.exchange("alice", "bob", "a0");
+        s.exchange("alice", "bob", "a1");
+        let (kind, m) = forge_next(&mut s, "alice", "bob", &forged);
+        // The forging path, given a properly padded plaintext, must give exactly the
+        // message the spec sends: then the forged messages' keys and MACs are the real ones.
+        let genuine = b"the genuine message".to_vec();
+        let (_, check) = forge_next(&mut s, "alice", "bob", &Forged::Padded(genuine.clone()));
+        s.inject("a2x", kind, &m);
+        s.deliver_want("bob", "alice", "a2x", Want::Rejected);
+        s.send_bytes("alice", "bob", "a2", genuine);
+        assert_eq!(
+            s.message("a2").1,
+            check,
+            "{name}: forged framing differs from the spec's"
+        );
+        s.deliver("bob", "alice", "a2");
+        s.exchange("alice", "bob", "a3");
+        v.push(one_way(s));
+    }
+    v
+}
+
+/// A forged ciphertext: one block whose decryption is `block` (CBC under the message's key
+/// and IV), or raw bytes; or, to check the forging path, a plaintext encrypted properly.
+enum Forged {
+    LastBlock([u8; 16]),
+    Raw(Vec<u8>),
+    Padded(Vec<u8>),
+}
+
+/// A plaintext block ending in `pad_len`, preceded by bytes `fill`.
+fn pad_block(pad_len: u8, fill: u8) -> [u8; 16] {
+    let mut block = [b'x'; 16];
+    block[15] = pad_len;
+    for b in block.iter_mut().take(15).skip(12) {
+        *b = fill;
+    }
+    block
+}
+
+/// The message `from` would send next to `to`, with the forged ciphertext in place of the
+/// encryption of a plaintext, framed and MAC'd exactly as the profile does it (inside a
+/// prekey message while the session is unacknowledged).
+fn forge_next(s: &mut Script, from: &str, to: &str, forged: &Forged) -> (MessageKind, Vec<u8>) {
+    use aes::cipher::{BlockEncryptMut, KeyIvInit};
+    let sender = s.offline(from);
+    let remote = s.identity(to).public;
+    let session = sender
+        .party
+        .session(&remote)
+        .expect("a session with the peer");
+    let session::Ratchet::Plain(state) = &session.ratchet else {
+        panic!("authenticated padding vectors are for plain ratchets");
+    };
+    let ck = state
+        .ck_s
+        .expect("a sending chain (the message is not the first of a chain)");
+    let (_, mk) = dr::kdf_ck(&ck);
+    let header = dr::Header {
+        dh: state.dh_s.as_ref().expect("a ratchet key").public,
+        pn: state.pn,
+        n: state.n_s,
+    };
+    let keys = match s.ctx.profile {
+        Profile::SignalV3 => signal_v3::message_keys(&mk),
+        _ => olm_v1::message_keys(&mk),
+    };
+    let (cipher_key, mac_key, iv) = keys;
+    let ciphertext = match forged {
+        Forged::Raw(bytes) => bytes.clone(),
+        Forged::Padded(plaintext) => {
+            e2ee_spec::crypto::aes_cbc::encrypt(&cipher_key, &iv, plaintext)
+        }
+        Forged::LastBlock(block) => {
+            let mut out = *block;
+            cbc::Encryptor::<aes::Aes256>::new(&cipher_key.into(), &iv.into())
+                .encrypt_block_mut((&mut out).into());
+            out.to_vec()
+        }
+    };
+    let inner = match s.ctx.profile {
+        Profile::SignalV3 => {
+            let ad = session::direction_ad(session, true);
+            signal_v3::frame(&mac_key, &header, &ciphertext, &ad)
+        }
+        _ => olm_v1::frame(&mac_key, &header, &ciphertext),
+    };
+    match &session.pending_prekey {
+        None => (MessageKind::Normal, inner),
+        Some(header) => {
+            let prekey = session::PreKeyMessage {
+                header: header.clone(),
+                message: inner,
+            };
+            let bytes = session::encode_prekey_message(s.ctx.profile, &prekey);
+            (MessageKind::Prekey, bytes)
+        }
+    }
 }
 
 // ---- rollback -------------------------------------------------------------------------------
