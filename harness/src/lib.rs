@@ -3,7 +3,6 @@
 
 pub mod expectations;
 pub mod impls;
-pub mod proofs;
 pub mod report;
 pub mod scripts;
 pub mod shim_client;

@@ -377,7 +377,7 @@ fn check_vectors(dir: &Path) -> ExitCode {
 }
 
 fn proofs(command: ProofsCommand) -> ExitCode {
-    use e2ee_harness::proofs;
+    use e2ee_proofs as proofs;
     match command {
         ProofsCommand::Export {
             out,

@@ -6,7 +6,7 @@
 //! (for hax 0.4.2 → F*), each ProVerif query (from the models), and panic freedom. The
 //! `hax_lib::opaque` primitives are listed as *assumptions*: their bodies are trusted, and the
 //! anchors for that trust are the Wycheproof and RFC tests named beside them. A test
-//! (`harness/tests/proofs.rs`) scans `spec/src` and fails when a contract or an opaque
+//! (`proofs/tests/proofs.rs`) scans `spec/src` and fails when a contract or an opaque
 //! function there is missing from this table, or an entry here no longer exists there.
 
 use super::models::Model;

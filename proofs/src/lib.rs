@@ -1,4 +1,4 @@
-//! Proof obligations: ProVerif models generated from the spec, their expected results, and a
+//! e2ee-proofs: proof obligations: ProVerif models generated from the spec, their expected results, and a
 //! checker that runs ProVerif (when installed) and compares.
 //!
 //! `export` writes the models (default `proofs/proverif/`), `expected_json` and
@@ -7,6 +7,7 @@
 //! (`proofs/results.json`). The models' labels, key schedule and message layouts are terms
 //! built from the spec's constants (`schedule`), checked against the spec's own functions on
 //! bytes by this module's tests.
+#![forbid(unsafe_code)]
 
 mod check;
 mod models;
