@@ -1,12 +1,11 @@
-//! e2ee-proofs: proof obligations: ProVerif models generated from the spec, their expected results, and a
-//! checker that runs ProVerif (when installed) and compares.
+//! e2ee-proofs: proof obligations: ProVerif models generated from the spec, their expected
+//! results, and a checker that runs ProVerif (when installed) and compares.
 //!
-//! `export` writes the models (default `proofs/proverif/`), `expected_json` and
-//! `obligations_json` give `proofs/expected.json` and `proofs/obligations.json`, `check`
-//! runs `proverif` on each model and `write_record` keeps what it answered
-//! (`proofs/results.json`). The models' labels, key schedule and message layouts are terms
-//! built from the spec's constants (`schedule`), checked against the spec's own functions on
-//! bytes by this module's tests.
+//! A proofs folder (by default this crate's own, `proofs/`, where they are committed) holds
+//! the models in `proverif/`, `expected.json` and `obligations.json`, all three written by
+//! `export`, and `results.json`, the run record `check` results go into (`write_record`).
+//! The models' labels, key schedule and message layouts are terms built from the spec's
+//! constants (`schedule`), checked against the spec's own functions on bytes by its tests.
 #![forbid(unsafe_code)]
 
 mod check;
@@ -22,18 +21,23 @@ pub use check::{
 };
 pub use models::{Expect, Model, Query};
 pub use obligations::{SourceItem, SOURCE as SOURCE_OBLIGATIONS};
-pub use record::{read_record, write_record, RecordEntry, RecordVerdict, DEFAULT_RECORD};
+pub use record::{read_record, write_record, RecordEntry, RecordVerdict};
 
 use sha2::{Digest, Sha256};
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// Where the models live in the repository.
-pub const DEFAULT_MODELS_DIR: &str = "proofs/proverif";
-/// Where the obligations manifest lives in the repository.
-pub const DEFAULT_OBLIGATIONS: &str = "proofs/obligations.json";
-/// Where the expected results live in the repository.
-pub const DEFAULT_EXPECTED: &str = "proofs/expected.json";
+/// This crate's folder, where the models, manifests and run record are committed: the
+/// default proofs folder of `e2ee-conform proofs export` and `proofs check`.
+pub const DIR: &str = env!("CARGO_MANIFEST_DIR");
+/// In a proofs folder: the models.
+pub const MODELS: &str = "proverif";
+/// In a proofs folder: the expected result of every query.
+pub const EXPECTED: &str = "expected.json";
+/// In a proofs folder: the obligations manifest.
+pub const OBLIGATIONS: &str = "obligations.json";
+/// In a proofs folder: what ProVerif answered (the run record).
+pub const RECORD: &str = "results.json";
 /// The ProVerif release the models are written for and were checked with.
 pub const PROVERIF_VERSION: &str = "2.05";
 
@@ -42,25 +46,28 @@ pub fn models() -> Vec<Model> {
     models::all()
 }
 
-/// Write `models` into `out` (created if missing); returns the files written.
-pub fn export(out: &Path, models: &[Model]) -> io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(out)?;
-    let mut written = Vec::new();
-    for m in models {
-        let path = out.join(&m.file);
-        std::fs::write(&path, &m.text)?;
-        written.push(path);
+/// Write `models` into the proofs folder `dir` (created if missing): `proverif/*.pv`,
+/// `expected.json` and `obligations.json`, nothing else. Returns the files written.
+pub fn export(dir: &Path, models: &[Model]) -> io::Result<Vec<PathBuf>> {
+    let mut files: Vec<(PathBuf, String)> = models
+        .iter()
+        .map(|m| (dir.join(MODELS).join(&m.file), m.text.clone()))
+        .collect();
+    files.push((dir.join(EXPECTED), expected_json(models)));
+    files.push((dir.join(OBLIGATIONS), obligations_json(models)));
+    for (path, text) in &files {
+        write_file(path, text)?;
     }
-    Ok(written)
+    Ok(files.into_iter().map(|(path, _)| path).collect())
 }
 
-/// The obligations manifest (`proofs/obligations.json`) for `models`.
-pub fn obligations_json(models: &[Model]) -> String {
+/// The obligations manifest (`obligations.json`) for `models`.
+fn obligations_json(models: &[Model]) -> String {
     obligations::manifest_json(models)
 }
 
 /// Write `text` to `path`, creating its directory.
-pub fn write_file(path: &Path, text: &str) -> io::Result<()> {
+fn write_file(path: &Path, text: &str) -> io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
@@ -72,10 +79,10 @@ pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// The expected results of every query of `models`, as `proofs/expected.json` holds them.
+/// The expected results of every query of `models`, as `expected.json` holds them.
 /// Everything here comes from the models; what ProVerif answered is kept apart, in the run
-/// record (`proofs/results.json`), so that this file never claims a run.
-pub fn expected_json(models: &[Model]) -> String {
+/// record (`results.json`), so that this file never claims a run.
+fn expected_json(models: &[Model]) -> String {
     let models: Vec<serde_json::Value> = models
         .iter()
         .map(|m| {

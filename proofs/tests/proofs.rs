@@ -4,44 +4,74 @@
 //! on its exact text that gave every expected result within the time limit.
 
 use e2ee_proofs as proofs;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+/// The proofs folder the artefacts are committed in.
+fn dir() -> PathBuf {
+    PathBuf::from(proofs::DIR)
+}
+
+/// The repository root, which the manifest's paths start from.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    dir().join("..")
 }
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Every file under `dir`, by its path from `dir`, with its bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            found.insert(rel, std::fs::read(&path).unwrap());
+        }
+    }
+    found
+}
+
+/// Whether `name` (a path in a proofs folder) is one of the files `proofs export` writes.
+fn exported(name: &str) -> bool {
+    let model = name
+        .strip_prefix(&format!("{}/", proofs::MODELS))
+        .is_some_and(|f| f.ends_with(".pv") && !f.contains('/'));
+    model || name == proofs::EXPECTED || name == proofs::OBLIGATIONS
+}
+
 const STALE: &str = "run `cargo run -p e2ee-harness -- proofs export` and commit the result";
 
+/// A fresh export into an empty folder writes the models and both manifests and nothing else,
+/// and the committed ones are byte for byte the same (no model missing, none left over).
 #[test]
-fn committed_models_equal_a_fresh_export() {
-    let dir = root().join(proofs::DEFAULT_MODELS_DIR);
-    let models = proofs::models();
-    let fresh: BTreeSet<String> = models.iter().map(|m| m.file.clone()).collect();
-    let committed: BTreeSet<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(committed, fresh, "model files differ: {STALE}");
-    for m in &models {
-        assert!(
-            read(&dir.join(&m.file)) == m.text,
-            "{} differs: {STALE}",
-            m.file
-        );
+fn committed_files_equal_a_fresh_export() {
+    let out = std::env::temp_dir().join(format!("e2ee-proofs-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let written = proofs::export(&out, &proofs::models()).unwrap();
+    let fresh = files(&out);
+    let _ = std::fs::remove_dir_all(&out);
+    assert_eq!(written.len(), fresh.len(), "export wrote a file twice");
+    let extra: Vec<&String> = fresh.keys().filter(|n| !exported(n)).collect();
+    assert!(extra.is_empty(), "export wrote {extra:?}");
+    let mut committed = files(&dir());
+    committed.retain(|name, _| exported(name));
+    let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<BTreeSet<_>>();
+    assert_eq!(names(&committed), names(&fresh), "files differ: {STALE}");
+    for (name, bytes) in &fresh {
+        assert!(committed[name] == *bytes, "{name} differs: {STALE}");
     }
-    assert!(
-        read(&root().join(proofs::DEFAULT_EXPECTED)) == proofs::expected_json(&models),
-        "expected.json differs: {STALE}"
-    );
-    assert!(
-        read(&root().join(proofs::DEFAULT_OBLIGATIONS)) == proofs::obligations_json(&models),
-        "obligations.json differs: {STALE}"
-    );
 }
 
 /// (file, function, attribute) of every `#[hax_lib::requires|ensures|opaque]` in spec/src,
@@ -114,7 +144,7 @@ fn every_contract_in_the_spec_is_in_the_manifest() {
     let stale: Vec<_> = manifest.difference(&source).collect();
     assert!(
         missing.is_empty(),
-        "contracts missing from harness/src/proofs/obligations.rs: {missing:?}"
+        "contracts missing from proofs/src/obligations.rs: {missing:?}"
     );
     assert!(
         stale.is_empty(),
@@ -122,7 +152,7 @@ fn every_contract_in_the_spec_is_in_the_manifest() {
     );
     // And the committed manifest carries them (the export test holds it equal to the table).
     let doc: serde_json::Value =
-        serde_json::from_str(&read(&root().join(proofs::DEFAULT_OBLIGATIONS))).unwrap();
+        serde_json::from_str(&read(&dir().join(proofs::OBLIGATIONS))).unwrap();
     let ids: BTreeSet<&str> = doc["obligations"]
         .as_array()
         .unwrap()
@@ -141,7 +171,7 @@ fn every_contract_in_the_spec_is_in_the_manifest() {
 #[test]
 fn every_test_the_manifest_names_exists() {
     let doc: serde_json::Value =
-        serde_json::from_str(&read(&root().join(proofs::DEFAULT_OBLIGATIONS))).unwrap();
+        serde_json::from_str(&read(&dir().join(proofs::OBLIGATIONS))).unwrap();
     let mut checked = 0;
     for o in doc["obligations"].as_array().unwrap() {
         for t in o["checked_by"].as_array().unwrap() {
@@ -166,7 +196,7 @@ fn every_test_the_manifest_names_exists() {
 /// text, every query gave its expected result, and the run took less than the limit.
 #[test]
 fn every_model_has_a_passing_recorded_run() {
-    let record = proofs::read_record(&root().join(proofs::DEFAULT_RECORD)).unwrap();
+    let record = proofs::read_record(&dir().join(proofs::RECORD)).unwrap();
     let limit = proofs::MODEL_TIMEOUT.as_secs_f64();
     let mut problems = Vec::new();
     let models = proofs::models();
@@ -217,7 +247,7 @@ fn every_model_has_a_passing_recorded_run() {
     );
     assert!(
         problems.is_empty(),
-        "run `e2ee-conform proofs check --record proofs/results.json` with ProVerif {}:\n{}",
+        "run `e2ee-conform proofs check --record` with ProVerif {}:\n{}",
         proofs::PROVERIF_VERSION,
         problems.join("\n")
     );
