@@ -4,7 +4,6 @@
 pub mod corpus;
 pub mod expectations;
 pub mod impls;
-pub mod proofs;
 pub mod report;
 pub mod scripts;
 pub mod shim_client;

@@ -50,28 +50,24 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ProofsCommand {
-    /// Write the ProVerif models and their expected results, generated from the spec.
+    /// Write the ProVerif models and their expected results, generated from the spec, into a
+    /// proofs folder: DIR/proverif/*.pv, DIR/expected.json, DIR/obligations.json, nothing else.
     Export {
-        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../proofs/proverif"))]
+        #[arg(long, value_name = "DIR", default_value = e2ee_proofs::DIR)]
         out: PathBuf,
-        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../proofs/expected.json"))]
-        expected: PathBuf,
-        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../proofs/obligations.json"))]
-        obligations: PathBuf,
     },
-    /// Run `proverif` on every model and compare each result with the expected one.
+    /// Run `proverif` on every model of a proofs folder (DIR/proverif) and compare each result
+    /// with the expected one (DIR/expected.json).
     /// Exit 0: all as expected; 1: a result differs or a model failed; 3: proverif not on PATH.
     Check {
-        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../proofs/proverif"))]
+        #[arg(long, value_name = "DIR", default_value = e2ee_proofs::DIR)]
         dir: PathBuf,
-        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../proofs/expected.json"))]
-        expected: PathBuf,
         /// Only the models whose file name contains this.
         #[arg(long)]
         only: Option<String>,
-        /// Write what ProVerif answered into this run record (proofs/results.json).
+        /// Write what ProVerif answered into the folder's run record (DIR/results.json).
         #[arg(long)]
-        record: Option<PathBuf>,
+        record: bool,
         /// ProVerif processes at a time (default: one per hardware thread).
         #[arg(long)]
         jobs: Option<usize>,
@@ -519,36 +515,17 @@ fn check_vectors(dir: &Path) -> ExitCode {
 }
 
 fn proofs(command: ProofsCommand) -> ExitCode {
-    use e2ee_harness::proofs;
+    use e2ee_proofs as proofs;
     match command {
-        ProofsCommand::Export {
-            out,
-            expected,
-            obligations,
-        } => {
-            let models = proofs::models();
-            let written = proofs::export(&out, &models).and_then(|files| {
-                proofs::write_file(&expected, &proofs::expected_json(&models))?;
-                proofs::write_file(&obligations, &proofs::obligations_json(&models))?;
-                Ok(files)
-            });
-            match written {
-                Ok(files) => {
-                    println!(
-                        "wrote {} models to {}, {} and {}",
-                        files.len(),
-                        out.display(),
-                        expected.display(),
-                        obligations.display()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => usage(format!("proofs export: {e}")),
+        ProofsCommand::Export { out } => match proofs::export(&out, &proofs::models()) {
+            Ok(files) => {
+                println!("wrote {} files to {}", files.len(), out.display());
+                ExitCode::SUCCESS
             }
-        }
+            Err(e) => usage(format!("proofs export: {e}")),
+        },
         ProofsCommand::Check {
             dir,
-            expected,
             only,
             record,
             jobs,
@@ -562,7 +539,7 @@ fn proofs(command: ProofsCommand) -> ExitCode {
                 let state = if m.ok() { "ok" } else { "FAILED" };
                 eprintln!("[{n}] {} {state} ({:.1} s)", m.file, m.seconds);
             };
-            let result = proofs::check(&dir, &expected, &select, jobs, &progress);
+            let result = proofs::check(&dir, &select, jobs, &progress);
             print!("{}", result.summary());
             match result.status {
                 proofs::CheckStatus::ProverifMissing => {
@@ -572,11 +549,12 @@ fn proofs(command: ProofsCommand) -> ExitCode {
                     return ExitCode::from(1)
                 }
                 _ if result.models.is_empty() => {
-                    return usage(format!("no model in {} matches", expected.display()))
+                    return usage(format!("no model in {} matches", dir.display()))
                 }
                 _ => {}
             }
-            if let Some(path) = record {
+            if record {
+                let path = dir.join(proofs::RECORD);
                 let tool = proofs::find_proverif()
                     .and_then(|p| proofs::proverif_version(&p))
                     .unwrap_or_else(|| "Proverif (unknown version)".into());

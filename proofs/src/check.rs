@@ -1,4 +1,5 @@
-//! Run ProVerif on the models and compare each query's result with proofs/expected.json.
+//! Run ProVerif on a proofs folder's models and compare each query's result with its
+//! expected.json.
 
 use super::sha256_hex;
 use std::io::Read;
@@ -149,12 +150,12 @@ pub fn proverif_version(proverif: &Path) -> Option<String> {
     Some(first.split(". ").next().unwrap_or(first).to_string())
 }
 
-/// Check the models whose file name `select` accepts, `jobs` ProVerif processes at a time
-/// (ProVerif is single-threaded), calling `done` as each model finishes. The results keep the
-/// order of expected.json.
+/// Check the models of the proofs folder `dir` (`proverif/*.pv`, against `expected.json`)
+/// whose file name `select` accepts, `jobs` ProVerif processes at a time (ProVerif is
+/// single-threaded), calling `done` as each model finishes. The results keep the order of
+/// expected.json.
 pub fn check(
     dir: &Path,
-    expected: &Path,
     select: &dyn Fn(&str) -> bool,
     jobs: usize,
     done: &(dyn Fn(&ModelResult) + Sync),
@@ -164,7 +165,8 @@ pub fn check(
         models: Vec::new(),
         message: Some(message),
     };
-    let doc: serde_json::Value = match std::fs::read_to_string(expected)
+    let (models, expected) = (dir.join(super::MODELS), dir.join(super::EXPECTED));
+    let doc: serde_json::Value = match std::fs::read_to_string(&expected)
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
     {
@@ -195,7 +197,7 @@ pub fn check(
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some((file, m)) = todo.get(i) else { break };
-                let result = check_model(&proverif, dir, file, m);
+                let result = check_model(&proverif, &models, file, m);
                 done(&result);
                 if let Ok(mut slots) = slots.lock() {
                     slots[i] = Some(result);
@@ -223,7 +225,7 @@ pub fn check(
 
 fn check_model(
     proverif: &Path,
-    dir: &Path,
+    models: &Path,
     file: &str,
     expected: &serde_json::Value,
 ) -> ModelResult {
@@ -253,7 +255,7 @@ fn check_model(
             })
             .collect(),
     };
-    let path = dir.join(file);
+    let path = models.join(file);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {

@@ -1,4 +1,4 @@
-//! The run record, `proofs/results.json`: what ProVerif answered for each model, on which
+//! The run record, `results.json` in a proofs folder: what ProVerif answered for each model, on which
 //! model text (SHA-256), with which ProVerif, in how many seconds. Written by
 //! `e2ee-conform proofs check --record` from the run itself, never by hand; kept apart from
 //! `expected.json`, which the export derives from the spec alone. A test holds the committed
@@ -9,9 +9,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
-
-/// Where the record lives in the repository.
-pub const DEFAULT_RECORD: &str = "proofs/results.json";
 
 const ABOUT: &str = "What ProVerif answered for each model of proofs/proverif, written by `e2ee-conform proofs check --record` from the run (never by hand). sha256 names the exact model text that was run; seconds is wall time on a machine with `threads` hardware threads.";
 

@@ -1,0 +1,323 @@
+//! The X3DH models: the key agreement between honest Alice and Bob with Alice's first ratchet
+//! message in the prekey message, with and without a one-time prekey, its forward secrecy,
+//! and three weakened variants.
+
+use super::handshake::{alice_first_message, alice_x3dh, bob_x3dh};
+use super::process::{Ctx, Proc};
+use super::ratchet::Ratchet;
+use super::text::{assemble, fresh_assumptions, two_parties};
+use super::{completes, About, Expect, FixedQuery, Model};
+use crate::term::Ty;
+use e2ee_spec::Profile;
+
+/// Everything after the declarations: `{queries}`, `{assumptions}`, `{alice}`, `{bob}` and
+/// `{leaks}`, the compromise phases.
+const TEMPLATE: &str = include_str!("../templates/x3dh.pv");
+
+/// One X3DH model.
+pub(super) struct Variant {
+    about: About,
+    /// Bob publishes a one-time prekey per session, and Alice uses it.
+    one_time: bool,
+    /// Alice checks the signed prekey's XEdDSA signature (§3.3).
+    verify: bool,
+    /// The KDF input starts with DH1 = DH(IK_A, SPK_B).
+    identity_dh: bool,
+    /// Compromise phases: 0 none, 1 both identity keys leak, 2 then Bob's signed prekey too.
+    phases: u32,
+    /// Its queries, before the two reachability ones every model has.
+    queries: &'static [FixedQuery],
+}
+
+/// The paragraph every unweakened X3DH model's description starts with.
+macro_rules! base {
+    () => {
+        "   X3DH (§3.2-3.4) between honest Alice (initiator) and Bob (responder), unboundedly many\n   sessions each, against an active attacker who also holds identities of its own. Alice's first\n   Double Ratchet message rides in the prekey message (§3.3); Bob accepts when it decrypts."
+    };
+}
+
+const MAIN_DESCRIPTION: &str = concat!(
+    base!(),
+    "\n   Alice answers any identity's bundle; Bob any initial message."
+);
+const FS_DESCRIPTION: &str = concat!(
+    base!(),
+    "\n   Phase 1 reveals both identity keys, phase 2 also Bob's signed prekey (one-time prekeys and\n   ephemeral keys are deleted after use). Alice starts sessions with Bob's identity only."
+);
+
+const BOB_AGREES: &str = "ikb: G, spk: G, ek: G, opk: G; event(BobAccept(exp(g, ikA), ikb, spk, ek, opk)) ==> event(AliceInit(exp(g, ikA), ikb, spk, ek, opk))";
+const BUNDLE_AUTHENTIC: &str = "ika: G, spk: G, ek: G, opk: G; event(AliceInit(ika, exp(g, ikB), spk, ek, opk)) ==> event(BobSignedPrekey(exp(g, ikB), spk))";
+
+const SECRECY_M1: FixedQuery = FixedQuery {
+    id: "secrecy_m1",
+    property: "secrecy",
+    text: "attacker(s_m1)",
+    expected: Expect::True,
+    meaning: "the initial message's plaintext, sent by Alice to honest Bob, stays secret from an active attacker",
+};
+const BOB_AGREES_WITH_ALICE: FixedQuery = FixedQuery {
+    id: "bob_agrees_with_alice",
+    property: "authentication",
+    text: BOB_AGREES,
+    expected: Expect::True,
+    meaning: "when Bob accepts an initial message from Alice's identity, Alice ran X3DH with Bob's identity and the same SPK, EK and OPK, hence the same X3DH secret",
+};
+const ALICE_BUNDLE_AUTHENTIC: FixedQuery = FixedQuery {
+    id: "alice_bundle_authentic",
+    property: "authentication",
+    text: BUNDLE_AUTHENTIC,
+    expected: Expect::True,
+    meaning: "the signed prekey Alice uses with Bob's identity is one Bob published",
+};
+const INJECTIVE: &str = "ikb: G, spk: G, ek: G, opk: G; inj-event(BobAccept(exp(g, ikA), ikb, spk, ek, opk)) ==> inj-event(AliceInit(exp(g, ikA), ikb, spk, ek, opk))";
+const SECRECY_M1_PHASE0: FixedQuery = FixedQuery {
+    id: "secrecy_m1",
+    property: "secrecy",
+    text: "attacker(s_m1) phase 0",
+    expected: Expect::True,
+    meaning: "before any compromise the initial message is secret",
+};
+const FS_IDENTITY_KEYS_M1: FixedQuery = FixedQuery {
+    id: "fs_identity_keys_m1",
+    property: "forward-secrecy",
+    text: "attacker(s_m1) phase 1",
+    expected: Expect::True,
+    meaning:
+        "compromise of both identity keys after the session does not reveal the initial message",
+};
+
+pub(super) const VARIANTS: &[Variant] = &[
+    Variant {
+        about: About {
+            name: "x3dh_opk",
+            weakened: false,
+            title: "X3DH with a one-time prekey: secrecy and authentication",
+            description: MAIN_DESCRIPTION,
+        },
+        one_time: true,
+        verify: true,
+        identity_dh: true,
+        phases: 0,
+        queries: &[
+            SECRECY_M1,
+            BOB_AGREES_WITH_ALICE,
+            ALICE_BUNDLE_AUTHENTIC,
+            FixedQuery {
+                id: "bob_agrees_injective",
+                property: "replay",
+                text: INJECTIVE,
+                expected: Expect::True,
+                meaning: "each initial message Bob accepts from Alice comes from its own run of Alice: the one-time prekey is used once, so no replay",
+            },
+        ],
+    },
+    Variant {
+        about: About {
+            name: "x3dh_noopk",
+            weakened: false,
+            title: "X3DH without a one-time prekey: secrecy and authentication",
+            description: MAIN_DESCRIPTION,
+        },
+        one_time: false,
+        verify: true,
+        identity_dh: true,
+        phases: 0,
+        queries: &[
+            SECRECY_M1,
+            BOB_AGREES_WITH_ALICE,
+            ALICE_BUNDLE_AUTHENTIC,
+            FixedQuery {
+                id: "bob_agrees_injective",
+                property: "replay",
+                text: INJECTIVE,
+                expected: Expect::False,
+                meaning: "ATTACK EXPECTED (X3DH §4.2): without a one-time prekey an initial message can be replayed and Bob accepts it again",
+            },
+        ],
+    },
+    Variant {
+        about: About {
+            name: "x3dh_opk_fs",
+            weakened: false,
+            title: "X3DH with a one-time prekey: forward secrecy",
+            description: FS_DESCRIPTION,
+        },
+        one_time: true,
+        verify: true,
+        identity_dh: true,
+        phases: 2,
+        queries: &[
+            SECRECY_M1_PHASE0,
+            FS_IDENTITY_KEYS_M1,
+            FixedQuery {
+                id: "fs_signed_prekey_m1",
+                property: "forward-secrecy",
+                text: "attacker(s_m1) phase 2",
+                expected: Expect::False,
+                meaning: "ATTACK EXPECTED (X3DH §4.6-4.7): one-time prekeys are not signed, so a server that replaces or withholds one leaves the session to the signed prekey; compromise of SPK_B and the identity keys before SPK_B is deleted reveals the message",
+            },
+        ],
+    },
+    Variant {
+        about: About {
+            name: "x3dh_noopk_fs",
+            weakened: false,
+            title: "X3DH without a one-time prekey: forward secrecy",
+            description: FS_DESCRIPTION,
+        },
+        one_time: false,
+        verify: true,
+        identity_dh: true,
+        phases: 2,
+        queries: &[
+            SECRECY_M1_PHASE0,
+            FS_IDENTITY_KEYS_M1,
+            FixedQuery {
+                id: "fs_signed_prekey_m1",
+                property: "forward-secrecy",
+                text: "attacker(s_m1) phase 2",
+                expected: Expect::False,
+                meaning: "ATTACK EXPECTED (X3DH §4.6): without a one-time prekey, compromise of SPK_B and the identity keys before SPK_B is deleted reveals the initial message",
+            },
+        ],
+    },
+    Variant {
+        about: About {
+            name: "x3dh_no_signature_check",
+            weakened: true,
+            title: "SANITY (weakened): X3DH where Alice does not verify the signed prekey",
+            description: "   As the X3DH model with a one-time prekey, but Alice skips the XEdDSA check of §3.3.\n   ProVerif must find the attack marked expected false.",
+        },
+        one_time: true,
+        verify: false,
+        identity_dh: true,
+        phases: 0,
+        queries: &[
+            FixedQuery {
+                id: "secrecy_m1",
+                property: "secrecy",
+                text: "attacker(s_m1)",
+                expected: Expect::True,
+                meaning: "without compromise the message is still secret: DH2 = DH(EK_A, IK_B) keeps the substituted prekeys from helping the attacker",
+            },
+            FixedQuery {
+                id: "alice_bundle_authentic",
+                property: "sanity",
+                text: BUNDLE_AUTHENTIC,
+                expected: Expect::False,
+                meaning: "ATTACK EXPECTED: without the signature check Alice uses a signed prekey Bob never published",
+            },
+        ],
+    },
+    Variant {
+        about: About {
+            name: "x3dh_no_signature_check_fs",
+            weakened: true,
+            title: "SANITY (weakened): X3DH without the signature check, identity keys compromised later",
+            description: "   As the forward-secrecy model with a one-time prekey, but Alice skips the XEdDSA check of\n   §3.3. Phase 1 reveals both identity keys. ProVerif must find the attack.",
+        },
+        one_time: true,
+        verify: false,
+        identity_dh: true,
+        phases: 1,
+        queries: &[FixedQuery {
+            id: "fs_identity_keys_m1",
+            property: "forward-secrecy",
+            text: "attacker(s_m1) phase 1",
+            expected: Expect::False,
+            meaning: "ATTACK EXPECTED (X3DH §4.5): without the signature check the attacker substitutes its own signed and one-time prekeys, and a later compromise of IK_B gives it every DH input",
+        }],
+    },
+    Variant {
+        about: About {
+            name: "x3dh_no_identity_dh",
+            weakened: true,
+            title: "SANITY (weakened): X3DH without DH1 = DH(IK_A, SPK_B)",
+            description: "   As the X3DH model with a one-time prekey, but the KDF input leaves out DH1, so nothing\n   binds Alice's identity key. ProVerif must find the impersonation.",
+        },
+        one_time: true,
+        verify: true,
+        identity_dh: false,
+        phases: 0,
+        queries: &[FixedQuery {
+            id: "bob_agrees_with_alice",
+            property: "sanity",
+            text: BOB_AGREES,
+            expected: Expect::False,
+            meaning: "ATTACK EXPECTED: without DH1 nothing binds Alice's identity key, so the attacker opens a session with Bob in Alice's name",
+        }],
+    },
+];
+
+pub(super) fn model(p: Profile, v: &Variant) -> Model {
+    let mut cx = Ctx::new(p);
+    let one_time = v.one_time;
+    // With compromise phases Alice only starts sessions with Bob's identity (the bundle's
+    // prekeys and signature still come from the network): the phase-free models cover her
+    // sessions with other identities, and ProVerif would need far longer with both.
+    let any_identity = v.phases == 0;
+
+    let mut alice = Proc::new("Alice");
+    let ax = alice_x3dh(
+        &mut cx,
+        &mut alice,
+        one_time,
+        any_identity,
+        v.verify,
+        v.identity_dh,
+    );
+    alice.line(format!(
+        "event AliceInit(exp(g, ikA), ikb, spkb, exp(g, {}), {});",
+        ax.ek, ax.opk
+    ));
+    let mut ar = Ratchet::init_alice(&mut cx, &mut alice, "a", &ax.rk0, ax.ck0.as_deref(), "spkb");
+    alice_first_message(&mut cx, &mut alice, &mut ar, &ax, one_time, any_identity);
+    alice.line("event AliceDone(ikb);");
+
+    // Bob: one signed prekey for all his sessions, a fresh one-time prekey for each.
+    let mut bob = Proc::new("Bob(spkB: scalar)");
+    if one_time {
+        bob.fresh("opkB", Ty::Scalar);
+        bob.line("out(c, exp(g, opkB));");
+    }
+    let bx = bob_x3dh(&mut cx, &mut bob, one_time, v.identity_dh);
+    let mut br = Ratchet::init_bob("b", &bx.rk0, bx.ck0.as_deref(), "spkB");
+    br.final_step = true;
+    br.decrypt(&mut cx, &mut bob, &bx.inner, &bx.ad_in);
+    let opk = if one_time { "exp(g, opkB)" } else { "no_opk" };
+    bob.line(format!(
+        "event BobAccept(ika, exp(g, ikB), exp(g, spkB), eka, {opk});"
+    ));
+    bob.line("event BobDone(ika);");
+
+    let mut queries: Vec<_> = v.queries.iter().map(FixedQuery::query).collect();
+    queries.push(completes("Alice", "AliceDone(exp(g, ikB))"));
+    queries.push(completes("Bob", "BobDone(exp(g, ikA))"));
+
+    let ik_phase = (v.phases > 0).then_some(0);
+    let spk_phase = (v.phases > 1).then_some(1);
+    let assumptions = fresh_assumptions(
+        &[&alice, &bob],
+        &[
+            ("ikA", ik_phase),
+            ("ikB", ik_phase),
+            ("new spkB", spk_phase),
+        ],
+        &[],
+        &[],
+    );
+    let leaks = match v.phases {
+        0 => "",
+        1 => "\n  | (phase 1; out(c, (ikA, ikB)))",
+        _ => "\n  | (phase 1; out(c, (ikA, ikB)))\n  | (phase 2; out(c, spkB))",
+    };
+    let rest = two_parties(
+        TEMPLATE,
+        &queries,
+        &assumptions,
+        &alice,
+        &bob,
+        &[("leaks", leaks)],
+    );
+    assemble(cx, &v.about, queries, &rest)
+}
