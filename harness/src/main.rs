@@ -335,7 +335,10 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         report::summary(&meta, &results, &stale, &unexpected, &unused_maps)
     );
     if let Some(p) = &args.report_json {
-        if let Err(e) = std::fs::write(p, report::json(&meta, &results, &stale, &unused_maps)) {
+        if let Err(e) = std::fs::write(
+            p,
+            report::json(&meta, &results, &stale, &unexpected, &unused_maps),
+        ) {
             return usage(format!("{}: {e}", p.display()));
         }
     }

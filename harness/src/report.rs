@@ -278,6 +278,7 @@ pub fn json(
     meta: &RunInfo,
     results: &[TestResult],
     stale: &[String],
+    unexpected_passes: &[&TestResult],
     unused_error_maps: &[String],
 ) -> String {
     serde_json::to_string_pretty(&JsonReport {
@@ -286,10 +287,7 @@ pub fn json(
         counts: Counts::of(results),
         results,
         stale_expectations: stale,
-        unexpected_passes: crate::expectations::unexpected_passes(results)
-            .into_iter()
-            .map(|r| r.id.as_str())
-            .collect(),
+        unexpected_passes: unexpected_passes.iter().map(|r| r.id.as_str()).collect(),
         unused_error_maps,
     })
     .unwrap_or_default()
