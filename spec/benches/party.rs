@@ -19,9 +19,9 @@ fn key(tag: u8, i: u32) -> [u8; 32] {
 /// One message from `from` to `to` through the party API; both parties advance.
 fn send(from: Party, to: Party, tag: u8) -> (Party, Party) {
     let (from_id, to_id) = (from.identity.public, to.identity.public);
-    let (from, kind, m) = party::encrypt(&from, &to_id, b"x", &key(tag, 1), &[0; 12]).unwrap();
-    let (to, _) = party::decrypt(&to, &from_id, kind, &m, &key(tag, 2)).unwrap();
-    (from, to)
+    let (update, kind, m) = party::encrypt(&from, &to_id, b"x", &key(tag, 1), &[0; 12]).unwrap();
+    let (to_update, _) = party::decrypt(&to, &from_id, kind, &m, &key(tag, 2)).unwrap();
+    (from.apply(update), to.apply(to_update))
 }
 
 /// Alice and Bob past the prekey stage, Alice on a sending chain Bob already knows (so
@@ -30,14 +30,17 @@ fn send(from: Party, to: Party, tag: u8) -> (Party, Party) {
 fn established(others: u32) -> (Party, Party) {
     let alice = Party::new(PROFILE, false, &key(1, 0), 1);
     let bob = Party::new(PROFILE, false, &key(2, 0), 2);
-    let (bob, bundle) = party::publish_bundle(&bob, (1, &key(3, 0)), None, &[5; 64]);
-    let alice = party::initiate(&alice, &bundle, &key(6, 0), &key(7, 0)).unwrap();
+    let (update, bundle) = party::publish_bundle(&bob, (1, &key(3, 0)), None, &[5; 64]);
+    let bob = bob.apply(update);
+    let update = party::initiate(&alice, &bundle, &key(6, 0), &key(7, 0)).unwrap();
+    let alice = alice.apply(update);
     let (alice, bob) = send(alice, bob, 8);
     let (bob, alice) = send(bob, alice, 9);
     let (alice, mut bob) = send(alice, bob, 10);
     for i in 0..others {
         let peer = Party::new(PROFILE, false, &key(20, i), 100 + i);
-        let peer = party::initiate(&peer, &bundle, &key(21, i), &key(22, i)).unwrap();
+        let update = party::initiate(&peer, &bundle, &key(21, i), &key(22, i)).unwrap();
+        let peer = peer.apply(update);
         let (_, b) = send(peer, bob, 23);
         bob = b;
     }
@@ -54,17 +57,18 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&name, |b| {
             // The parties are cloned in criterion's untimed setup (and the results dropped
             // outside the timing), so each iteration sends the same message from the same
-            // state and what is timed is encrypt and decrypt.
+            // state and what is timed is encrypt, decrypt and applying both updates.
             b.iter_batched(
                 || (alice.clone(), bob.clone()),
                 |(alice, bob)| {
-                    let (alice, kind, m) =
+                    let (update, kind, m) =
                         party::encrypt(black_box(&alice), &b_id, b"hello", &[12; 32], &[1; 12])
                             .unwrap();
                     assert_eq!(kind, MessageKind::Normal);
-                    let (bob, _) =
+                    let alice = alice.apply(update);
+                    let (update, _) =
                         party::decrypt(black_box(&bob), &a_id, kind, &m, &[13; 32]).unwrap();
-                    (alice, bob)
+                    (alice, bob.apply(update))
                 },
                 BatchSize::SmallInput,
             )
