@@ -26,25 +26,26 @@ fn send(from: Party, to: Party, tag: u8) -> (Party, Party) {
 
 /// Alice and Bob past the prekey stage, Alice on a sending chain Bob already knows (so
 /// the measured message is a plain chain step), and Bob holding `others` further sessions
-/// with other peers, started after Alice's so hers is the oldest.
+/// with other peers. Alice's session is the last in Bob's list, so finding it walks past
+/// every other one: the worst case for a list of sessions.
 fn established(others: u32) -> (Party, Party) {
-    let alice = Party::new(PROFILE, false, &key(1, 0), 1);
     let bob = Party::new(PROFILE, false, &key(2, 0), 2);
     let (update, bundle) = party::publish_bundle(&bob, (1, &key(3, 0)), None, &[5; 64]);
-    let bob = bob.apply(update);
-    let update = party::initiate(&alice, &bundle, &key(6, 0), &key(7, 0)).unwrap();
-    let alice = alice.apply(update);
-    let (alice, bob) = send(alice, bob, 8);
-    let (bob, alice) = send(bob, alice, 9);
-    let (alice, mut bob) = send(alice, bob, 10);
+    let mut bob = bob.apply(update);
     for i in 0..others {
         let peer = Party::new(PROFILE, false, &key(20, i), 100 + i);
         let update = party::initiate(&peer, &bundle, &key(21, i), &key(22, i)).unwrap();
-        let peer = peer.apply(update);
-        let (_, b) = send(peer, bob, 23);
+        let (_, b) = send(peer.apply(update), bob, 23);
         bob = b;
     }
+    let alice = Party::new(PROFILE, false, &key(1, 0), 1);
+    let update = party::initiate(&alice, &bundle, &key(6, 0), &key(7, 0)).unwrap();
+    let (alice, bob) = send(alice.apply(update), bob, 8);
+    let (bob, alice) = send(bob, alice, 9);
+    let (alice, bob) = send(alice, bob, 10);
     assert_eq!(bob.sessions.len() as u32, others + 1);
+    let last = bob.sessions.last().map(|s| s.remote_identity);
+    assert_eq!(last, Some(alice.identity.public));
     (alice, bob)
 }
 

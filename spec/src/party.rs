@@ -16,7 +16,8 @@ pub struct Party {
     pub registration_id: u32,
     pub signed_prekeys: Vec<(u32, KeyPair, [u8; 64])>,
     pub one_time_prekeys: Vec<(u32, KeyPair)>,
-    /// At most one session per remote identity key, newest first.
+    /// At most one session per remote identity key, found by that key; their order carries
+    /// no meaning (a new peer's session goes last, an advanced one stays where it was).
     pub sessions: Vec<Session>,
 }
 
@@ -88,10 +89,13 @@ impl Party {
                 session,
                 used_one_time_prekey,
             } => {
-                // Newest first: the session just used moves to the front.
-                self.sessions
-                    .retain(|s| s.remote_identity != session.remote_identity);
-                self.sessions.insert(0, session);
+                // Replaced where it stands: moving it (to keep some order) would shift the
+                // other sessions, a cost per message that grows with their number.
+                let same = |s: &Session| s.remote_identity == session.remote_identity;
+                match self.sessions.iter().position(same) {
+                    Some(i) => self.sessions[i] = session,
+                    None => self.sessions.push(session),
+                }
                 if let Some(used) = used_one_time_prekey {
                     self.one_time_prekeys.retain(|(id, _)| *id != used);
                 }
