@@ -11,13 +11,20 @@ use std::hint::black_box;
 fn established(profile: Profile, he: bool) -> (Session, Session) {
     let alice = Party::new(profile, he, &[1; 32], 1);
     let bob = Party::new(profile, he, &[2; 32], 2);
-    let (bob, bundle) = party::publish_bundle(&bob, (1, &[3; 32]), Some((2, &[4; 32])), &[5; 64]);
-    let alice = party::initiate(&alice, &bundle, &[6; 32], &[7; 32]).unwrap();
+    let (update, bundle) =
+        party::publish_bundle(&bob, (1, &[3; 32]), Some((2, &[4; 32])), &[5; 64]);
+    let bob = bob.apply(update);
+    let update = party::initiate(&alice, &bundle, &[6; 32], &[7; 32]).unwrap();
+    let alice = alice.apply(update);
     let (a_id, b_id) = (alice.identity.public, bob.identity.public);
-    let (alice, kind, m) = party::encrypt(&alice, &b_id, b"hello", &[8; 32], &[0; 12]).unwrap();
-    let (bob, _) = party::decrypt(&bob, &a_id, kind, &m, &[9; 32]).unwrap();
-    let (bob, kind, m) = party::encrypt(&bob, &a_id, b"hi", &[10; 32], &[0; 12]).unwrap();
-    let (alice, _) = party::decrypt(&alice, &b_id, kind, &m, &[11; 32]).unwrap();
+    let (update, kind, m) = party::encrypt(&alice, &b_id, b"hello", &[8; 32], &[0; 12]).unwrap();
+    let alice = alice.apply(update);
+    let (update, _) = party::decrypt(&bob, &a_id, kind, &m, &[9; 32]).unwrap();
+    let bob = bob.apply(update);
+    let (update, kind, m) = party::encrypt(&bob, &a_id, b"hi", &[10; 32], &[0; 12]).unwrap();
+    let bob = bob.apply(update);
+    let (update, _) = party::decrypt(&alice, &b_id, kind, &m, &[11; 32]).unwrap();
+    let alice = alice.apply(update);
     (
         alice.session(&b_id).unwrap().clone(),
         bob.session(&a_id).unwrap().clone(),

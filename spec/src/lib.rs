@@ -4,7 +4,9 @@
 //!
 //! Read it beside the protocol documents: every public function names the section it
 //! implements. All randomness is an input; every operation takes the state by reference
-//! and returns a new one, so a failed operation never changes state.
+//! and returns a new one, so a failed operation never changes state. Party-level operations
+//! return only what changed (`party::PartyUpdate`, applied with `Party::apply`), so a message
+//! costs its own session and not a copy of every session the party holds.
 #![forbid(unsafe_code)]
 
 pub mod crypto;

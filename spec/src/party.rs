@@ -16,8 +16,33 @@ pub struct Party {
     pub registration_id: u32,
     pub signed_prekeys: Vec<(u32, KeyPair, [u8; 64])>,
     pub one_time_prekeys: Vec<(u32, KeyPair)>,
-    /// At most one session per remote identity key, newest first.
+    /// At most one session per remote identity key, found by that key; their order carries
+    /// no meaning (a new peer's session goes last, an advanced one stays where it was).
     pub sessions: Vec<Session>,
+}
+
+/// What one successful party-level operation changes in a party. The operations borrow the
+/// party and return this instead of a whole new party, so a message costs the one session it
+/// belongs to, not a copy of every session the party holds; [`Party::apply`] then makes the
+/// change. A failed operation returns an error and no update, so the party is unchanged.
+// The `Session` variant is larger than `Prekeys`; an update is moved once, from the
+// operation into `Party::apply`, so boxing it would only add an allocation per message.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PartyUpdate {
+    /// X3DH §3.2: a signed prekey (with its signature) and optionally a one-time prekey, each
+    /// replacing a prekey with the same id.
+    Prekeys {
+        signed_prekey: (u32, KeyPair, [u8; 64]),
+        one_time_prekey: Option<(u32, KeyPair)>,
+    },
+    /// The one session an operation started or advanced, replacing any session with the same
+    /// remote identity key; and the id of the one-time prekey a responder used, which X3DH §3.4
+    /// says to delete.
+    Session {
+        session: Session,
+        used_one_time_prekey: Option<u32>,
+    },
 }
 
 impl Party {
@@ -44,51 +69,84 @@ impl Party {
             .find(|s| &s.remote_identity == remote_identity)
     }
 
-    fn with_session(&self, session: Session) -> Party {
-        let mut p = self.clone();
-        p.sessions
-            .retain(|s| s.remote_identity != session.remote_identity);
-        p.sessions.insert(0, session);
-        p
+    /// Make the change an operation returned. Takes the party by value so the sessions and
+    /// prekeys it keeps move into the result rather than being copied.
+    pub fn apply(mut self, update: PartyUpdate) -> Party {
+        match update {
+            PartyUpdate::Prekeys {
+                signed_prekey,
+                one_time_prekey,
+            } => {
+                self.signed_prekeys
+                    .retain(|(id, _, _)| *id != signed_prekey.0);
+                self.signed_prekeys.push(signed_prekey);
+                if let Some((id, pair)) = one_time_prekey {
+                    self.one_time_prekeys.retain(|(i, _)| *i != id);
+                    self.one_time_prekeys.push((id, pair));
+                }
+            }
+            PartyUpdate::Session {
+                session,
+                used_one_time_prekey,
+            } => {
+                // Replaced where it stands: moving it (to keep some order) would shift the
+                // other sessions, a cost per message that grows with their number.
+                let same = |s: &Session| s.remote_identity == session.remote_identity;
+                match self.sessions.iter().position(same) {
+                    Some(i) => self.sessions[i] = session,
+                    None => self.sessions.push(session),
+                }
+                if let Some(used) = used_one_time_prekey {
+                    self.one_time_prekeys.retain(|(id, _)| *id != used);
+                }
+            }
+        }
+        self
+    }
+}
+
+/// The update for a session an operation started or advanced, using no one-time prekey.
+fn session_update(session: Session) -> PartyUpdate {
+    PartyUpdate::Session {
+        session,
+        used_one_time_prekey: None,
     }
 }
 
 /// X3DH §3.2: publish a signed prekey (signed with XEdDSA randomness `z`) and optionally a
-/// one-time prekey; returns the party holding them and the bundle to publish.
+/// one-time prekey; returns the update that makes the party hold them and the bundle to
+/// publish.
 pub fn publish_bundle(
     party: &Party,
     signed_prekey: (u32, &[u8; 32]),
     one_time_prekey: Option<(u32, &[u8; 32])>,
     z: &[u8; 64],
-) -> (Party, PreKeyBundle) {
-    let mut p = party.clone();
+) -> (PartyUpdate, PreKeyBundle) {
     let spk = KeyPair::from_private(signed_prekey.1);
-    let signature = x3dh::sign_prekey(&p.identity, &spk.public, z);
-    p.signed_prekeys.retain(|(id, _, _)| *id != signed_prekey.0);
-    p.signed_prekeys
-        .push((signed_prekey.0, spk.clone(), signature));
+    let signature = x3dh::sign_prekey(&party.identity, &spk.public, z);
     let otk = one_time_prekey.map(|(id, private)| (id, KeyPair::from_private(private)));
-    if let Some((id, pair)) = &otk {
-        p.one_time_prekeys.retain(|(i, _)| i != id);
-        p.one_time_prekeys.push((*id, pair.clone()));
-    }
     let bundle = PreKeyBundle {
-        identity_key: p.identity.public,
+        identity_key: party.identity.public,
         signed_prekey_id: signed_prekey.0,
         signed_prekey: spk.public,
         signed_prekey_signature: signature,
-        one_time_prekey: otk.map(|(id, pair)| (id, pair.public)),
+        one_time_prekey: otk.as_ref().map(|(id, pair)| (*id, pair.public)),
     };
-    (p, bundle)
+    let update = PartyUpdate::Prekeys {
+        signed_prekey: (signed_prekey.0, spk, signature),
+        one_time_prekey: otk,
+    };
+    (update, bundle)
 }
 
-/// Alice: start a session from Bob's bundle (replacing any session with the same identity).
+/// X3DH §3.3, Alice: start a session from Bob's bundle (replacing any session with the same
+/// identity).
 pub fn initiate(
     party: &Party,
     bundle: &PreKeyBundle,
     ek_private: &[u8; 32],
     fresh: &[u8; 32],
-) -> Result<Party, Error> {
+) -> Result<PartyUpdate, Error> {
     let session = session::initiate(
         party.profile,
         party.header_encryption,
@@ -98,36 +156,38 @@ pub fn initiate(
         ek_private,
         fresh,
     )?;
-    Ok(party.with_session(session))
+    Ok(session_update(session))
 }
 
+/// Double Ratchet §3.4: encrypt to `remote_identity` in the session with it.
 pub fn encrypt(
     party: &Party,
     remote_identity: &[u8; 32],
     plaintext: &[u8],
     fresh: &[u8; 32],
     header_nonce: &[u8; 12],
-) -> Result<(Party, MessageKind, Vec<u8>), Error> {
+) -> Result<(PartyUpdate, MessageKind, Vec<u8>), Error> {
     let session = party.session(remote_identity).ok_or(Error::State)?;
     let (session, kind, message) = session::encrypt(session, plaintext, fresh, header_nonce)?;
-    Ok((party.with_session(session), kind, message))
+    Ok((session_update(session), kind, message))
 }
 
-/// Receive a message from `remote_identity`. A prekey message that does not belong to the
-/// current session runs the responder's key agreement, and on success the one-time prekey
-/// it used is deleted (X3DH §3.4), so a replayed prekey message fails with `UnknownPrekey`.
+/// Receive a message from `remote_identity` (Double Ratchet §3.5). A prekey message that does
+/// not belong to the current session runs the responder's key agreement, and on success the
+/// one-time prekey it used is deleted (X3DH §3.4), so a replayed prekey message fails with
+/// `UnknownPrekey`.
 pub fn decrypt(
     party: &Party,
     remote_identity: &[u8; 32],
     kind: MessageKind,
     message: &[u8],
     fresh: &[u8; 32],
-) -> Result<(Party, Vec<u8>), Error> {
+) -> Result<(PartyUpdate, Vec<u8>), Error> {
     let existing = party.session(remote_identity);
     if kind == MessageKind::Normal {
         let session = existing.ok_or(Error::State)?;
         let (session, plaintext) = session::decrypt(session, kind, message, fresh)?;
-        return Ok((party.with_session(session), plaintext));
+        return Ok((session_update(session), plaintext));
     }
     let prekey = session::decode_prekey_message(party.profile, message)?;
     if &prekey.header.identity_key != remote_identity {
@@ -135,7 +195,7 @@ pub fn decrypt(
     }
     if let Some(session) = existing.filter(|s| session::belongs(s, &prekey.header)) {
         let (session, plaintext) = session::decrypt(session, kind, message, fresh)?;
-        return Ok((party.with_session(session), plaintext));
+        return Ok((session_update(session), plaintext));
     }
     let signed_prekey = party
         .signed_prekeys
@@ -167,9 +227,9 @@ pub fn decrypt(
         &prekey,
         fresh,
     )?;
-    let mut p = party.with_session(session);
-    if let Some((used, _)) = one_time {
-        p.one_time_prekeys.retain(|(id, _)| id != used);
-    }
-    Ok((p, plaintext))
+    let update = PartyUpdate::Session {
+        session,
+        used_one_time_prekey: one_time.map(|(id, _)| *id),
+    };
+    Ok((update, plaintext))
 }

@@ -315,20 +315,18 @@ pub fn encrypt(
     header_nonce: &[u8; 12],
 ) -> Result<(Session, MessageKind, Vec<u8>), Error> {
     let ad = direction_ad(session, true);
-    let mut s = session.clone();
-    let inner = match &session.ratchet {
+    let (ratchet, inner) = match &session.ratchet {
         Ratchet::Plain(state) => {
             let (state, message) =
                 dr::ratchet_encrypt(session.profile, state, plaintext, &ad, fresh)?;
-            s.ratchet = Ratchet::Plain(state);
-            message
+            (Ratchet::Plain(state), message)
         }
         Ratchet::HeaderEncrypted(state) => {
             let (state, message) = he::ratchet_encrypt(state, plaintext, &ad, header_nonce)?;
-            s.ratchet = Ratchet::HeaderEncrypted(state);
-            message
+            (Ratchet::HeaderEncrypted(state), message)
         }
     };
+    let s = with_ratchet(session, ratchet);
     Ok(match &session.pending_prekey {
         Some(header) => {
             let prekey = PreKeyMessage {
@@ -377,23 +375,37 @@ fn decrypt_inner(
     fresh: &[u8; 32],
 ) -> Result<(Session, Vec<u8>), Error> {
     let ad = direction_ad(session, false);
-    let mut s = session.clone();
-    let plaintext = match &session.ratchet {
+    let (ratchet, plaintext) = match &session.ratchet {
         Ratchet::Plain(state) => {
             let (state, plaintext) =
                 dr::ratchet_decrypt(session.profile, state, message, &ad, fresh)?;
-            s.ratchet = Ratchet::Plain(state);
-            plaintext
+            (Ratchet::Plain(state), plaintext)
         }
         Ratchet::HeaderEncrypted(state) => {
             let (state, plaintext) = he::ratchet_decrypt(state, message, &ad, fresh)?;
-            s.ratchet = Ratchet::HeaderEncrypted(state);
-            plaintext
+            (Ratchet::HeaderEncrypted(state), plaintext)
         }
     };
+    let mut s = with_ratchet(session, ratchet);
     // A message from the responder acknowledges the session: stop sending prekey messages.
     s.pending_prekey = None;
     Ok((s, plaintext))
+}
+
+/// `session` with a new ratchet. Built field by field rather than by cloning `session` and
+/// overwriting its ratchet: the ratchet (chains, skipped message keys) is the bulk of a
+/// session, and the ratchet function has already made the new one from the old.
+fn with_ratchet(session: &Session, ratchet: Ratchet) -> Session {
+    Session {
+        profile: session.profile,
+        ratchet,
+        local_identity: session.local_identity,
+        remote_identity: session.remote_identity,
+        ad: session.ad.clone(),
+        base_key: session.base_key,
+        one_time_prekey: session.one_time_prekey,
+        pending_prekey: session.pending_prekey.clone(),
+    }
 }
 
 pub fn encode_prekey_message(profile: Profile, prekey: &PreKeyMessage) -> Vec<u8> {

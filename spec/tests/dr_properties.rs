@@ -21,14 +21,20 @@ fn key(tag: u8, i: u64) -> [u8; 32] {
 fn established(profile: Profile, he: bool) -> (Session, Session) {
     let alice = Party::new(profile, he, &key(1, 0), 1);
     let bob = Party::new(profile, he, &key(2, 0), 2);
-    let (bob, bundle) =
+    let (update, bundle) =
         party::publish_bundle(&bob, (1, &key(3, 0)), Some((2, &key(4, 0))), &[9; 64]);
-    let alice = party::initiate(&alice, &bundle, &key(5, 0), &key(6, 0)).unwrap();
+    let bob = bob.apply(update);
+    let update = party::initiate(&alice, &bundle, &key(5, 0), &key(6, 0)).unwrap();
+    let alice = alice.apply(update);
     let (a_id, b_id) = (alice.identity.public, bob.identity.public);
-    let (alice, kind, m) = party::encrypt(&alice, &b_id, b"hello", &key(7, 0), &[0; 12]).unwrap();
-    let (bob, _) = party::decrypt(&bob, &a_id, kind, &m, &key(8, 0)).unwrap();
-    let (bob, kind, m) = party::encrypt(&bob, &a_id, b"hi", &key(9, 0), &[0; 12]).unwrap();
-    let (alice, _) = party::decrypt(&alice, &b_id, kind, &m, &key(10, 0)).unwrap();
+    let (update, kind, m) = party::encrypt(&alice, &b_id, b"hello", &key(7, 0), &[0; 12]).unwrap();
+    let alice = alice.apply(update);
+    let (update, _) = party::decrypt(&bob, &a_id, kind, &m, &key(8, 0)).unwrap();
+    let bob = bob.apply(update);
+    let (update, kind, m) = party::encrypt(&bob, &a_id, b"hi", &key(9, 0), &[0; 12]).unwrap();
+    let bob = bob.apply(update);
+    let (update, _) = party::decrypt(&alice, &b_id, kind, &m, &key(10, 0)).unwrap();
+    let alice = alice.apply(update);
     (
         alice.session(&b_id).unwrap().clone(),
         bob.session(&a_id).unwrap().clone(),

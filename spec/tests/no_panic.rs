@@ -27,8 +27,11 @@ fn party_with_session(profile: Profile, header: bool) -> (Party, [u8; 32], Vec<u
     let he = header && profile == Profile::Modern;
     let alice = Party::new(profile, he, &[1; 32], 1);
     let bob = Party::new(profile, he, &[2; 32], 2);
-    let (bob, bundle) = party::publish_bundle(&bob, (1, &[3; 32]), Some((2, &[4; 32])), &[5; 64]);
-    let alice = party::initiate(&alice, &bundle, &[6; 32], &[7; 32]).unwrap();
+    let (update, bundle) =
+        party::publish_bundle(&bob, (1, &[3; 32]), Some((2, &[4; 32])), &[5; 64]);
+    let bob = bob.apply(update);
+    let update = party::initiate(&alice, &bundle, &[6; 32], &[7; 32]).unwrap();
+    let alice = alice.apply(update);
     let (_, _, m) = party::encrypt(&alice, &bob.identity.public, b"x", &[8; 32], &[9; 12]).unwrap();
     (bob, alice.identity.public, m)
 }

@@ -215,8 +215,10 @@ mod tests {
         let carol = Party::new(Profile::Modern, false, &[3; 32], 0);
         let (_, b1) = e2ee_spec::party::publish_bundle(&bob, (1, &[4; 32]), None, &[0; 64]);
         let (_, b2) = e2ee_spec::party::publish_bundle(&carol, (1, &[5; 32]), None, &[0; 64]);
-        p = e2ee_spec::party::initiate(&p, &b1, &[6; 32], &[7; 32]).unwrap();
-        p = e2ee_spec::party::initiate(&p, &b2, &[8; 32], &[9; 32]).unwrap();
+        let u1 = e2ee_spec::party::initiate(&p, &b1, &[6; 32], &[7; 32]).unwrap();
+        p = p.apply(u1);
+        let u2 = e2ee_spec::party::initiate(&p, &b2, &[8; 32], &[9; 32]).unwrap();
+        p = p.apply(u2);
         let mut q = p.clone();
         q.sessions.reverse();
         assert_ne!(p, q);

@@ -9,7 +9,7 @@ use e2ee_iut::hexbytes::{arr, hex_of};
 use e2ee_iut::protocol::{
     Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_VERSION,
 };
-use e2ee_spec::party::{self, Party};
+use e2ee_spec::party::{self, Party, PartyUpdate};
 use e2ee_spec::session::MessageKind as Kind;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::{Error, Profile};
@@ -98,6 +98,21 @@ impl SpecIut {
             .find(|e| e.handle == handle)
             .ok_or_else(|| rejected(Error::State, "no such party"))
     }
+}
+
+/// Make `update` in a party held in place (an entry, a script's offline party).
+/// `Party::apply` takes the party by value so that the sessions it keeps move instead of
+/// being copied; for that instant the holder keeps an empty stand-in, built without any
+/// key derivation.
+pub fn apply(party: &mut Party, update: PartyUpdate) {
+    let stand_in = Party {
+        identity: party.identity.clone(),
+        signed_prekeys: Vec::new(),
+        one_time_prekeys: Vec::new(),
+        sessions: Vec::new(),
+        ..*party
+    };
+    *party = std::mem::replace(party, stand_in).apply(update);
 }
 
 fn rejected(e: Error, detail: &str) -> Failure {
@@ -205,14 +220,15 @@ impl Iut for SpecIut {
                     (id, given) => Some((id.unwrap_or(0), self.or_random::<32>(given)?)),
                 };
                 let entry = self.entry(party)?;
-                let (p, bundle) = party::publish_bundle(
+                let (update, bundle) = party::publish_bundle(
                     &entry.party,
                     (*signed_prekey_id, &spk),
                     otk.as_ref().map(|(id, k)| (*id, k)),
                     &z,
                 );
-                let wire = bundle_to_wire(p.profile, &bundle, p.registration_id);
-                entry.party = p;
+                apply(&mut entry.party, update);
+                let wire =
+                    bundle_to_wire(entry.party.profile, &bundle, entry.party.registration_id);
                 Ok(Reply::Bundle(wire))
             }
             Request::Initiate {
@@ -226,7 +242,8 @@ impl Iut for SpecIut {
                 let fresh: [u8; 32] = self.or_random(ratchet_private)?;
                 let b = bundle_from_wire(bundle)?;
                 let entry = self.entry(party)?;
-                entry.party = party::initiate(&entry.party, &b, &ek, &fresh).map_err(spec_error)?;
+                let update = party::initiate(&entry.party, &b, &ek, &fresh).map_err(spec_error)?;
+                apply(&mut entry.party, update);
                 entry.peers.retain(|(name, _)| name != peer);
                 entry.peers.push((peer.clone(), b.identity_key));
                 Ok(Reply::Done)
@@ -243,10 +260,10 @@ impl Iut for SpecIut {
                 let plaintext = e2ee_iut::hexbytes::bytes(plaintext)?;
                 let entry = self.entry(party)?;
                 let remote = peer_identity(entry, peer)?;
-                let (p, kind, message) =
+                let (update, kind, message) =
                     party::encrypt(&entry.party, &remote, &plaintext, &fresh, &nonce)
                         .map_err(spec_error)?;
-                entry.party = p;
+                apply(&mut entry.party, update);
                 let kind = match kind {
                     Kind::PreKey => MessageKind::Prekey,
                     Kind::Normal => MessageKind::Normal,
@@ -278,9 +295,10 @@ impl Iut for SpecIut {
                     }
                     Err(e) => return Err(e),
                 };
-                let (p, plaintext) = party::decrypt(&entry.party, &remote, kind, &message, &fresh)
-                    .map_err(spec_error)?;
-                entry.party = p;
+                let (update, plaintext) =
+                    party::decrypt(&entry.party, &remote, kind, &message, &fresh)
+                        .map_err(spec_error)?;
+                apply(&mut entry.party, update);
                 entry.peers.retain(|(name, _)| name != peer);
                 entry.peers.push((peer.clone(), remote));
                 Ok(Reply::Decrypted {

@@ -5,7 +5,7 @@
 use super::Rng;
 use crate::engine;
 use crate::envelope::Verdict;
-use crate::spec_iut::SpecIut;
+use crate::spec_iut::{self, SpecIut};
 use crate::trace::{Expect, PartyInit, Step, TraceTest};
 use e2ee_iut::protocol::{Bundle, MessageKind};
 use e2ee_spec::double_ratchet::KeyPair;
@@ -450,7 +450,7 @@ impl Offline {
 
     pub fn encrypt(&mut self, peer: &str, plaintext: &[u8]) -> (MessageKind, Vec<u8>) {
         let remote = self.peer(peer);
-        let (party, kind, message) = party::encrypt(
+        let (update, kind, message) = party::encrypt(
             &self.party,
             &remote,
             plaintext,
@@ -458,7 +458,7 @@ impl Offline {
             &self.rng.bytes(),
         )
         .expect("offline encrypt");
-        self.party = party;
+        spec_iut::apply(&mut self.party, update);
         (wire_kind(kind), message)
     }
 
@@ -486,8 +486,8 @@ impl Offline {
             MessageKind::Prekey => Kind::PreKey,
             MessageKind::Normal => Kind::Normal,
         };
-        let (party, _) = party::decrypt(&self.party, &remote, kind, message, &self.rng.bytes())
+        let (update, _) = party::decrypt(&self.party, &remote, kind, message, &self.rng.bytes())
             .expect("offline decrypt");
-        self.party = party;
+        spec_iut::apply(&mut self.party, update);
     }
 }
