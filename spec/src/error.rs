@@ -43,11 +43,6 @@ impl Error {
             Error::State => "state_error",
         }
     }
-
-    /// Inverse of [`Error::class`].
-    pub fn from_class(class: &str) -> Option<Error> {
-        ALL.iter().copied().find(|e| e.class() == class)
-    }
 }
 
 /// Every error class, in the order SHIM.md lists them.
