@@ -253,6 +253,8 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
             (None, None) => Expectations::default(),
         };
         hellos.push((name.clone(), imp.hello.clone()));
+        let all = suite::plan_all(&imp.hello, &corpus, opts.seed);
+        let universe: Vec<String> = all.iter().map(|p| p.id.clone()).collect();
         let first = results.len();
         if let Some(path) = &args.replay {
             match suite::replay(&mut imp, path, &known) {
@@ -260,7 +262,7 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
                 Err(e) => return usage(e),
             }
         } else {
-            let plan = suite::plan(&imp.hello, &opts, &corpus);
+            let plan = suite::select(all, &opts);
             if list_only {
                 let listed = writeln!(
                     out,
@@ -286,22 +288,14 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
             progress.finish();
         }
         known.apply(&mut results[first..]);
-        unused_maps.extend(
-            expectations::unused_error_maps(&known, &results[first..])
-                .into_iter()
-                .map(|e| format!("{} in {}", e.key, e.source)),
-        );
-        let universe = suite::plan(&imp.hello, &opts.everything(), &corpus)
-            .into_iter()
-            .map(|p| p.id)
-            .collect();
+        // A bundled file is judged against its own implementation here; an explicit one
+        // against every implementation of the run, after the loop.
         if explicit.is_none() {
-            stale.extend(
-                known
-                    .stale(&[(name.clone(), universe)])
-                    .into_iter()
-                    .map(|e| format!("{} in {}", e.key, e.source)),
-            );
+            unused_maps.extend(named(expectations::unused_error_maps(
+                &known,
+                &results[first..],
+            )));
+            stale.extend(named(known.stale(&[(name.clone(), universe)])));
         } else {
             universes.push((name.clone(), universe));
         }
@@ -313,11 +307,8 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if let Some(e) = &explicit {
-        stale.extend(
-            e.stale(&universes)
-                .into_iter()
-                .map(|e| format!("{} in {}", e.key, e.source)),
-        );
+        unused_maps.extend(named(expectations::unused_error_maps(e, &results)));
+        stale.extend(named(e.stale(&universes)));
     }
     let meta = report::RunInfo {
         suite_version: env!("CARGO_PKG_VERSION"),
@@ -362,6 +353,14 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Expectations entries as a report names them: key and file.
+fn named(entries: Vec<&expectations::Entry>) -> Vec<String> {
+    entries
+        .into_iter()
+        .map(|e| format!("{} in {}", e.key, e.source))
+        .collect()
 }
 
 /// Progress: a bar on a terminal; elsewhere (CI logs) a line when a mode starts and at
@@ -440,9 +439,10 @@ impl Progress {
         if let Some(t) = self.ticker {
             let _ = t.join();
         }
+        let done = self.state.lock().map(|s| s.0).unwrap_or(0);
         match self.bar {
             Some(b) => b.finish_and_clear(),
-            None => eprintln!("{}: {}/{} tests done", self.name, self.len, self.len),
+            None => eprintln!("{}: {done}/{} tests done", self.name, self.len),
         }
     }
 }

@@ -96,7 +96,7 @@ pub fn skip_limit(profile: Profile, seed: u64) -> TraceTest {
     TraceTest {
         tc_id: "interop.skip.limit".into(),
         comment: format!("gap of exactly MAX_SKIP = {max} accepted, MAX_SKIP + 1 rejected, state unchanged by the rejection"),
-        flags: vec!["SkipLimit".into()],
+        flags: vec!["SkipAtLimit".into(), "SkipOverLimit".into()],
         result: Verdict::Invalid,
         parties,
         receiver: None,

@@ -9,6 +9,7 @@ use e2ee_iut::protocol::Hello;
 use e2ee_spec::Profile;
 use e2ee_vectors::engine::{self, Mode, Outcome};
 use e2ee_vectors::envelope::{Note, VectorFile};
+use e2ee_vectors::notes;
 use e2ee_vectors::spec_iut::SpecIut;
 use e2ee_vectors::trace::{TraceGroup, TraceTest};
 use proptest::prelude::*;
@@ -47,25 +48,10 @@ pub struct Options {
     pub failures_dir: PathBuf,
 }
 
-impl Options {
-    /// The same run with no restriction: every mode and profile, no filter or shard (the
-    /// tests an expectations entry is judged against for staleness).
-    pub fn everything(&self) -> Options {
-        Options {
-            modes: vec![RunMode::Kat, RunMode::Interop, RunMode::Props],
-            profiles: Profile::ALL.to_vec(),
-            filter: None,
-            shard: None,
-            vectors: self.vectors.clone(),
-            failures_dir: self.failures_dir.clone(),
-            ..*self
-        }
-    }
-}
-
 /// One planned test: an id, what to run, and what its failure would mean.
 pub struct Planned {
     pub id: String,
+    pub profile: Profile,
     pub mode: RunMode,
     pub job: Job,
     /// The bug types of the test's flags, from its file's notes.
@@ -113,10 +99,40 @@ fn group_of(header_encryption: bool) -> TraceGroup {
     }
 }
 
-/// Every test this implementation gets from `corpus`, after filter and shard.
+/// Every test this implementation gets from `corpus` in this run: `select` over `plan_all`.
 pub fn plan(hello: &Hello, options: &Options, corpus: &Corpus) -> Vec<Planned> {
+    select(plan_all(hello, corpus, options.seed), options)
+}
+
+/// This run's share of `all`: its profiles and modes (in the order asked for), then the
+/// filter, then the shard.
+pub fn select(all: Vec<Planned>, options: &Options) -> Vec<Planned> {
+    let position = |p: &Planned| {
+        let profile = options.profiles.iter().position(|x| *x == p.profile);
+        let mode = options.modes.iter().position(|x| *x == p.mode);
+        profile.zip(mode)
+    };
+    let mut out: Vec<(Option<(usize, usize)>, Planned)> = all
+        .into_iter()
+        .map(|p| (position(&p), p))
+        .filter(|(at, p)| at.is_some() && options.filter.as_ref().is_none_or(|f| f.matches(&p.id)))
+        .collect();
+    // Stable: within one profile and mode, the corpus order.
+    out.sort_by_key(|(at, _)| *at);
+    out.into_iter()
+        .map(|(_, p)| p)
+        .enumerate()
+        .filter(|(i, _)| options.shard.is_none_or(|(k, n)| i % n == k - 1))
+        .map(|(_, p)| p)
+        .collect()
+}
+
+/// Every test this implementation has, in every profile it supports and every mode, with no
+/// filter or shard: what a run selects from, and what an expectations entry must match
+/// somewhere not to be stale.
+pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
     let mut out = Vec::new();
-    for &profile in &options.profiles {
+    for profile in Profile::ALL {
         if !supports(hello, profile) {
             continue;
         }
@@ -129,7 +145,7 @@ pub fn plan(hello: &Hello, options: &Options, corpus: &Corpus) -> Vec<Planned> {
                 }
             }
         }
-        for mode in &options.modes {
+        for mode in [RunMode::Kat, RunMode::Interop, RunMode::Props] {
             match mode {
                 RunMode::Kat => {
                     let replay = if has(hello, "deterministic") {
@@ -140,6 +156,7 @@ pub fn plan(hello: &Hello, options: &Options, corpus: &Corpus) -> Vec<Planned> {
                     for (he, test, bug_types) in &tests {
                         out.push(Planned {
                             id: format!("kat/{}/{}", profile.name(), test.tc_id),
+                            profile,
                             mode: RunMode::Kat,
                             job: Job::Trace {
                                 profile: profile.name().into(),
@@ -154,16 +171,18 @@ pub fn plan(hello: &Hello, options: &Options, corpus: &Corpus) -> Vec<Planned> {
                 RunMode::Interop => {
                     let mut tests = tests.clone();
                     for he in variants(hello, profile) {
-                        let mut test = scripts::skip_limit(profile, options.seed);
+                        let mut test = scripts::skip_limit(profile, seed);
                         if he {
                             test.tc_id.push_str(".header_encryption");
                         }
-                        tests.push((he, Arc::new(test), vec!["EDGE_CASE".into()]));
+                        let bug_types = bug_types(&notes::notes_for(&test.flags), &test.flags);
+                        tests.push((he, Arc::new(test), bug_types));
                     }
                     for (he, test, bug_types) in tests {
                         for party in test.parties.iter().map(|p| p.name.clone()) {
                             out.push(Planned {
                                 id: format!("interop/{}/{}@{}", profile.name(), test.tc_id, party),
+                                profile,
                                 mode: RunMode::Interop,
                                 job: Job::Trace {
                                     profile: profile.name().into(),
@@ -182,6 +201,7 @@ pub fn plan(hello: &Hello, options: &Options, corpus: &Corpus) -> Vec<Planned> {
                         for role in [scripts::ALICE, scripts::BOB] {
                             out.push(Planned {
                                 id: format!("props/{name}/{role}"),
+                                profile,
                                 mode: RunMode::Props,
                                 job: Job::Props {
                                     profile,
@@ -195,15 +215,6 @@ pub fn plan(hello: &Hello, options: &Options, corpus: &Corpus) -> Vec<Planned> {
                 }
             }
         }
-    }
-    out.retain(|p| options.filter.as_ref().is_none_or(|f| f.matches(&p.id)));
-    if let Some((k, n)) = options.shard {
-        out = out
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| i % n == k - 1)
-            .map(|(_, p)| p)
-            .collect();
     }
     out
 }
