@@ -90,23 +90,19 @@ fn careless(class: &'static str) -> Implementation {
     }
 }
 
-/// Every test (kat id) with a deliver step expected to fail with `class`, read straight
-/// from the vector files: the independent answer to "which tests should catch this bug".
-fn tests_expecting(class: &str) -> BTreeSet<String> {
+/// The kat ids of the tests whose steps (as JSON, read straight from the vector files)
+/// satisfy `catches`: the independent answer to "which tests should catch this bug".
+fn kat_ids_where(catches: impl Fn(&[serde_json::Value]) -> bool) -> BTreeSet<String> {
     let opts = options(vec![RunMode::Kat]);
+    let corpus = corpus(&opts);
     let mut out = BTreeSet::new();
     for profile in Profile::ALL {
-        for (path, _) in corpus(&opts).traces_of(profile) {
+        for (path, _) in corpus.traces_of(profile) {
             let v: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
             for group in v["testGroups"].as_array().unwrap() {
                 for test in group["tests"].as_array().unwrap() {
-                    let catches = test["steps"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .any(|s| s["op"] == "deliver" && s["expect"]["error"] == class);
-                    if catches {
+                    if catches(test["steps"].as_array().unwrap()) {
                         out.insert(format!(
                             "kat/{}/{}",
                             profile.name(),
@@ -118,6 +114,15 @@ fn tests_expecting(class: &str) -> BTreeSet<String> {
         }
     }
     out
+}
+
+fn rejects_with(step: &serde_json::Value, class: &str) -> bool {
+    step["op"] == "deliver" && step["expect"]["error"] == class
+}
+
+/// Every test with a deliver step expected to fail with `class`.
+fn tests_expecting(class: &str) -> BTreeSet<String> {
+    kat_ids_where(|steps| steps.iter().any(|s| rejects_with(s, class)))
 }
 
 /// Rejects what the spec rejects as `invalid_key` with `auth_failure` instead (an honest
@@ -169,35 +174,16 @@ fn misclassifies(forgets: bool) -> Implementation {
 /// Kat tests where a deliver expected to fail with `class` is followed by a deliver that
 /// must succeed: the steps a whole-test excuse would leave unchecked.
 fn tests_with_success_after(class: &str) -> BTreeSet<String> {
-    let opts = options(vec![RunMode::Kat]);
-    let mut out = BTreeSet::new();
-    for profile in Profile::ALL {
-        for (path, _) in corpus(&opts).traces_of(profile) {
-            let v: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-            for group in v["testGroups"].as_array().unwrap() {
-                for test in group["tests"].as_array().unwrap() {
-                    let steps = test["steps"].as_array().unwrap();
-                    let first = steps
-                        .iter()
-                        .position(|s| s["op"] == "deliver" && s["expect"]["error"] == class);
-                    let later_success = first.is_some_and(|i| {
-                        steps[i + 1..]
-                            .iter()
-                            .any(|s| s["op"] == "deliver" && s["expect"]["error"].is_null())
-                    });
-                    if later_success {
-                        out.insert(format!(
-                            "kat/{}/{}",
-                            profile.name(),
-                            test["tcId"].as_str().unwrap()
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    out
+    kat_ids_where(|steps| {
+        steps
+            .iter()
+            .position(|s| rejects_with(s, class))
+            .is_some_and(|i| {
+                steps[i + 1..]
+                    .iter()
+                    .any(|s| s["op"] == "deliver" && s["expect"]["error"].is_null())
+            })
+    })
 }
 
 /// An error map excuses exactly a different class, and the steps after it are still checked.
