@@ -36,7 +36,15 @@ impl Corpus {
 /// Load the corpus under `dir` for `profiles`. `Err` names the first file (or directory)
 /// that is missing, unreadable, not JSON, not valid against its schema, or not a vector file.
 pub fn load(dir: &Path, profiles: &[Profile]) -> Result<Corpus, String> {
-    let schemas = e2ee_vectors::schema::schemas();
+    // Each schema compiled once, not once per file that pins it.
+    let validators = e2ee_vectors::schema::schemas()
+        .into_iter()
+        .map(|(name, schema)| {
+            jsonschema::draft202012::new(&schema)
+                .map(|v| (name, v))
+                .map_err(|e| format!("schema {name}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut hasher = Sha256::new();
     let mut traces = Vec::new();
     let mut count = 0;
@@ -48,7 +56,7 @@ pub fn load(dir: &Path, profiles: &[Profile]) -> Result<Corpus, String> {
             let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             let at = |e: String| format!("{}: {e}", path.display());
             let value: Value = serde_json::from_slice(&bytes).map_err(|e| at(e.to_string()))?;
-            validate(&value, &schemas).map_err(at)?;
+            validate(&value, &validators).map_err(at)?;
             hasher.update(format!("{}/", profile.name()));
             hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
             hasher.update((bytes.len() as u64).to_be_bytes());
@@ -97,13 +105,12 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// Validate a vector file against the schema its `schema` field names (one of the suite's
 /// own schemas, built in memory, so an edited schema file cannot loosen the check), and
 /// that `numberOfTests` counts its tests.
-fn validate(file: &Value, schemas: &[(&'static str, Value)]) -> Result<(), String> {
+fn validate(file: &Value, validators: &[(&str, jsonschema::Validator)]) -> Result<(), String> {
     let name = file["schema"].as_str().ok_or("no \"schema\" field")?;
-    let (_, schema) = schemas
+    let (_, validator) = validators
         .iter()
         .find(|(n, _)| *n == name)
         .ok_or_else(|| format!("unknown schema {name:?}"))?;
-    let validator = jsonschema::draft202012::new(schema).map_err(|e| format!("{name}: {e}"))?;
     let errors: Vec<String> = validator
         .iter_errors(file)
         .take(3)
