@@ -968,11 +968,11 @@ fn authenticated_padding(ctx: Ctx) -> Vec<TraceTest> {
         // that take no injected randomness: Alice's messages are still prekey messages.
         s.exchange("alice", "bob", "a0");
         s.exchange("alice", "bob", "a1");
-        let (kind, m) = forge_next(&mut s, "alice", "bob", &forged);
         // The forging path, given a properly padded plaintext, must give exactly the
         // message the spec sends: then the forged messages' keys and MACs are the real ones.
         let genuine = b"the genuine message".to_vec();
-        let (_, check) = forge_next(&mut s, "alice", "bob", &Forged::Padded(genuine.clone()));
+        let padded = Forged::Padded(genuine.clone());
+        let [(kind, m), (_, check)] = forge_next(&mut s, "alice", "bob", [&forged, &padded]);
         s.inject("a2x", kind, &m);
         s.deliver_want("bob", "alice", "a2x", Want::Rejected);
         s.send_bytes("alice", "bob", "a2", genuine);
@@ -1006,10 +1006,16 @@ fn pad_block(pad_len: u8, fill: u8) -> [u8; 16] {
     block
 }
 
-/// The message `from` would send next to `to`, with the forged ciphertext in place of the
-/// encryption of a plaintext, framed and MAC'd exactly as the profile does it (inside a
-/// prekey message while the session is unacknowledged).
-fn forge_next(s: &mut Script, from: &str, to: &str, forged: &Forged) -> (MessageKind, Vec<u8>) {
+/// For each forged ciphertext, the message `from` would send next to `to` with it in place
+/// of the encryption of a plaintext, framed and MAC'd exactly as the profile does it (inside
+/// a prekey message while the session is unacknowledged). One offline run of the script
+/// serves them all.
+fn forge_next<const N: usize>(
+    s: &mut Script,
+    from: &str,
+    to: &str,
+    forged: [&Forged; N],
+) -> [(MessageKind, Vec<u8>); N] {
     use aes::cipher::{BlockEncryptMut, KeyIvInit};
     let sender = s.offline(from);
     let remote = s.identity(to).public;
@@ -1034,36 +1040,39 @@ fn forge_next(s: &mut Script, from: &str, to: &str, forged: &Forged) -> (Message
         _ => olm_v1::message_keys(&mk),
     };
     let (cipher_key, mac_key, iv) = keys;
-    let ciphertext = match forged {
-        Forged::Raw(bytes) => bytes.clone(),
-        Forged::Padded(plaintext) => {
-            e2ee_spec::crypto::aes_cbc::encrypt(&cipher_key, &iv, plaintext)
+    let profile = s.ctx.profile;
+    forged.map(|forged| {
+        let ciphertext = match forged {
+            Forged::Raw(bytes) => bytes.clone(),
+            Forged::Padded(plaintext) => {
+                e2ee_spec::crypto::aes_cbc::encrypt(&cipher_key, &iv, plaintext)
+            }
+            Forged::LastBlock(block) => {
+                let mut out = *block;
+                cbc::Encryptor::<aes::Aes256>::new(&cipher_key.into(), &iv.into())
+                    .encrypt_block_mut((&mut out).into());
+                out.to_vec()
+            }
+        };
+        let inner = match profile {
+            Profile::SignalV3 => {
+                let ad = session::direction_ad(session, true);
+                signal_v3::frame(&mac_key, &header, &ciphertext, &ad)
+            }
+            _ => olm_v1::frame(&mac_key, &header, &ciphertext),
+        };
+        match &session.pending_prekey {
+            None => (MessageKind::Normal, inner),
+            Some(header) => {
+                let prekey = session::PreKeyMessage {
+                    header: header.clone(),
+                    message: inner,
+                };
+                let bytes = session::encode_prekey_message(profile, &prekey);
+                (MessageKind::Prekey, bytes)
+            }
         }
-        Forged::LastBlock(block) => {
-            let mut out = *block;
-            cbc::Encryptor::<aes::Aes256>::new(&cipher_key.into(), &iv.into())
-                .encrypt_block_mut((&mut out).into());
-            out.to_vec()
-        }
-    };
-    let inner = match s.ctx.profile {
-        Profile::SignalV3 => {
-            let ad = session::direction_ad(session, true);
-            signal_v3::frame(&mac_key, &header, &ciphertext, &ad)
-        }
-        _ => olm_v1::frame(&mac_key, &header, &ciphertext),
-    };
-    match &session.pending_prekey {
-        None => (MessageKind::Normal, inner),
-        Some(header) => {
-            let prekey = session::PreKeyMessage {
-                header: header.clone(),
-                message: inner,
-            };
-            let bytes = session::encode_prekey_message(s.ctx.profile, &prekey);
-            (MessageKind::Prekey, bytes)
-        }
-    }
+    })
 }
 
 // ---- rollback -------------------------------------------------------------------------------
