@@ -7,18 +7,88 @@ use e2ee_vectors::envelope::VectorFile;
 use e2ee_vectors::trace::TraceGroup;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::borrow::Cow;
+use std::path::PathBuf;
 
-/// A trace file as read: its path and contents.
-pub type TraceFile = (PathBuf, VectorFile<TraceGroup>);
+/// A trace file as read: its name (`PROFILE/NAME.json`) and contents.
+pub type TraceFile = (String, VectorFile<TraceGroup>);
+
+/// Where a run's vectors come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The corpus built into this binary: `vectors/data/` of the suite's own version.
+    Published,
+    /// A directory laid out as `vectors/data/` is: `PROFILE/NAME.json`.
+    Dir(PathBuf),
+}
+
+impl Source {
+    /// `--vectors DIR` if given, else the built-in corpus.
+    pub fn from_arg(dir: Option<PathBuf>) -> Source {
+        dir.map_or(Source::Published, Source::Dir)
+    }
+
+    /// How a report names the corpus.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Published => "built in".to_string(),
+            Source::Dir(dir) => dir.display().to_string(),
+        }
+    }
+
+    /// The `.json` files of one profile: (`PROFILE/NAME.json`, bytes) in name order. A missing
+    /// or unreadable directory is an error, never an empty corpus.
+    pub fn files(&self, profile: Profile) -> Result<Vec<(String, Cow<'static, [u8]>)>, String> {
+        match self {
+            Source::Published => {
+                let prefix = format!("{}/", profile.name());
+                Ok(e2ee_vectors::published::files()
+                    .iter()
+                    .filter(|(name, _)| name.starts_with(&prefix))
+                    .map(|(name, bytes)| (name.to_string(), Cow::Borrowed(*bytes)))
+                    .collect())
+            }
+            Source::Dir(dir) => {
+                let sub = dir.join(profile.name());
+                let entries =
+                    std::fs::read_dir(&sub).map_err(|e| format!("{}: {e}", sub.display()))?;
+                let mut paths = Vec::new();
+                for entry in entries {
+                    let path = entry.map_err(|e| format!("{}: {e}", sub.display()))?.path();
+                    if path.extension().is_some_and(|x| x == "json") {
+                        paths.push(path);
+                    }
+                }
+                paths.sort();
+                paths
+                    .into_iter()
+                    .map(|path| {
+                        let bytes =
+                            std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                        let file = path.file_name().unwrap_or_default().to_string_lossy();
+                        Ok((format!("{}/{file}", profile.name()), Cow::Owned(bytes)))
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// How errors name one of its files.
+    pub fn locate(&self, name: &str) -> String {
+        match self {
+            Source::Published => format!("built-in {name}"),
+            Source::Dir(dir) => dir.join(name).display().to_string(),
+        }
+    }
+}
 
 /// The trace files of the requested profiles, and what identifies the corpus in a report.
 pub struct Corpus {
-    pub dir: PathBuf,
+    pub source: Source,
     /// Per profile (in the order asked for): its trace files in name order.
     pub traces: Vec<(Profile, Vec<TraceFile>)>,
-    /// SHA-256 over every file's path (relative to `dir`) and bytes, in path order: two runs
-    /// with the same digest replayed the same vectors.
+    /// SHA-256 over every file's name (`PROFILE/NAME.json`), length and bytes, in name order:
+    /// two runs with the same digest replayed the same vectors, built in or from a directory.
     pub digest: String,
     pub files: usize,
 }
@@ -33,9 +103,9 @@ impl Corpus {
     }
 }
 
-/// Load the corpus under `dir` for `profiles`. `Err` names the first file (or directory)
+/// Load the corpus from `source` for `profiles`. `Err` names the first file (or directory)
 /// that is missing, unreadable, not JSON, not valid against its schema, or not a vector file.
-pub fn load(dir: &Path, profiles: &[Profile]) -> Result<Corpus, String> {
+pub fn load(source: &Source, profiles: &[Profile]) -> Result<Corpus, String> {
     // Each schema compiled once, not once per file that pins it.
     let validators = e2ee_vectors::schema::schemas()
         .into_iter()
@@ -49,16 +119,12 @@ pub fn load(dir: &Path, profiles: &[Profile]) -> Result<Corpus, String> {
     let mut traces = Vec::new();
     let mut count = 0;
     for &profile in profiles {
-        let sub = dir.join(profile.name());
-        let paths = json_files(&sub)?;
         let mut files = Vec::new();
-        for path in paths {
-            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let at = |e: String| format!("{}: {e}", path.display());
+        for (name, bytes) in source.files(profile)? {
+            let at = |e: String| format!("{}: {e}", source.locate(&name));
             let value: Value = serde_json::from_slice(&bytes).map_err(|e| at(e.to_string()))?;
             validate(&value, &validators).map_err(at)?;
-            hasher.update(format!("{}/", profile.name()));
-            hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
+            hasher.update(name.as_bytes());
             hasher.update((bytes.len() as u64).to_be_bytes());
             hasher.update(&bytes);
             count += 1;
@@ -72,34 +138,23 @@ pub fn load(dir: &Path, profiles: &[Profile]) -> Result<Corpus, String> {
                         profile.name()
                     )));
                 }
-                files.push((path, file));
+                files.push((name, file));
             }
         }
         if files.is_empty() {
-            return Err(format!("{}: no trace vector files", sub.display()));
+            return Err(format!(
+                "{}: no trace vector files",
+                source.locate(profile.name())
+            ));
         }
         traces.push((profile, files));
     }
     Ok(Corpus {
-        dir: dir.to_path_buf(),
+        source: source.clone(),
         traces,
         digest: hex::encode(hasher.finalize()),
         files: count,
     })
-}
-
-/// The `.json` files of one directory, in name order; a missing directory is an error.
-fn json_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut paths = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-        if path.extension().is_some_and(|x| x == "json") {
-            paths.push(path);
-        }
-    }
-    paths.sort();
-    Ok(paths)
 }
 
 /// Validate a vector file against the schema its `schema` field names (one of the suite's
@@ -152,12 +207,12 @@ mod tests {
     }
 
     fn published() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/data")
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/data")
     }
 
     #[test]
     fn the_published_corpus_loads() {
-        let c = load(&published(), &Profile::ALL).unwrap();
+        let c = load(&Source::Published, &Profile::ALL).unwrap();
         assert!(c.files > 40, "{} files", c.files);
         assert_eq!(c.digest.len(), 64);
         for p in Profile::ALL {
@@ -165,10 +220,19 @@ mod tests {
         }
     }
 
+    /// The built-in corpus and the directory it was built from are the same corpus.
+    #[test]
+    fn built_in_and_directory_digests_agree() {
+        let built_in = load(&Source::Published, &Profile::ALL).unwrap();
+        let on_disk = load(&Source::Dir(published()), &Profile::ALL).unwrap();
+        assert_eq!(built_in.digest, on_disk.digest);
+        assert_eq!(built_in.files, on_disk.files);
+    }
+
     #[test]
     fn a_missing_directory_is_an_error() {
         let dir = scratch("missing");
-        let e = load(&dir.join("nowhere"), &[Profile::Modern])
+        let e = load(&Source::Dir(dir.join("nowhere")), &[Profile::Modern])
             .err()
             .unwrap();
         assert!(e.contains("nowhere"), "{e}");
@@ -178,7 +242,9 @@ mod tests {
     fn a_profile_without_traces_is_an_error() {
         let dir = scratch("empty");
         std::fs::create_dir_all(dir.join("modern")).unwrap();
-        let e = load(&dir, &[Profile::Modern]).err().unwrap();
+        let e = load(&Source::Dir(dir.clone()), &[Profile::Modern])
+            .err()
+            .unwrap();
         assert!(e.contains("no trace vector files"), "{e}");
     }
 
@@ -212,7 +278,9 @@ mod tests {
             )
             .unwrap();
             std::fs::write(dir.join("modern/trace_skip.json"), contents).unwrap();
-            let e = load(&dir, &[Profile::Modern]).err().unwrap_or_default();
+            let e = load(&Source::Dir(dir.clone()), &[Profile::Modern])
+                .err()
+                .unwrap_or_default();
             assert!(e.contains(needle), "{what}: {e}");
             assert!(e.contains("trace_skip.json"), "{what}: {e}");
         }
@@ -224,14 +292,18 @@ mod tests {
         std::fs::create_dir_all(dir.join("modern")).unwrap();
         let target = dir.join("modern/trace_skip.json");
         std::fs::copy(published().join("modern/trace_skip.json"), &target).unwrap();
-        let before = load(&dir, &[Profile::Modern]).unwrap().digest;
+        let before = load(&Source::Dir(dir.clone()), &[Profile::Modern])
+            .unwrap()
+            .digest;
         let text = std::fs::read_to_string(&target).unwrap();
         std::fs::write(
             &target,
             text.replacen("\"comment\": \"", "\"comment\": \"x", 1),
         )
         .unwrap();
-        let after = load(&dir, &[Profile::Modern]).unwrap().digest;
+        let after = load(&Source::Dir(dir.clone()), &[Profile::Modern])
+            .unwrap()
+            .digest;
         assert_ne!(before, after);
     }
 }

@@ -190,18 +190,34 @@ pub fn unexpected_passes(results: &[TestResult]) -> Vec<&TestResult> {
         .collect()
 }
 
-/// Error-map entries that matched tests in this run, none of which needed the map: the
-/// implementation now reports the spec's class (the entry can go).
-pub fn unused_error_maps<'a>(exp: &'a Expectations, results: &[TestResult]) -> Vec<&'a Entry> {
+/// Error-map entries none of whose tests needed the map: the implementation now reports the
+/// spec's class (the entry can go). An entry is judged only when every test it matches
+/// (`universes`: each implementation's every test id) ran here: a shard or filter that ran
+/// some of them cannot know that the others do not need it.
+pub fn unused_error_maps<'a>(
+    exp: &'a Expectations,
+    results: &[TestResult],
+    universes: &[(String, Vec<String>)],
+) -> Vec<&'a Entry> {
+    let ran: std::collections::HashSet<(&str, &str)> = results
+        .iter()
+        .map(|r| (r.implementation.as_str(), r.id.as_str()))
+        .collect();
     exp.entries
         .iter()
         .filter(|e| matches!(e.allowance, Allowance::ErrorMap(_)))
         .filter(|e| {
-            let matched: Vec<&TestResult> = results
+            let mut matched = universes.iter().flat_map(|(imp, ids)| {
+                ids.iter()
+                    .filter(|id| e.matches(imp, id))
+                    .map(move |id| (imp.as_str(), id.as_str()))
+            });
+            let whole = matched.all(|key| ran.contains(&key));
+            let needed = results
                 .iter()
-                .filter(|r| e.matches(&r.implementation, &r.id))
-                .collect();
-            !matched.is_empty() && matched.iter().all(|r| r.mapped_steps == 0)
+                .any(|r| e.matches(&r.implementation, &r.id) && r.mapped_steps > 0);
+            let any_ran = results.iter().any(|r| e.matches(&r.implementation, &r.id));
+            whole && any_ran && !needed
         })
         .collect()
 }
@@ -267,9 +283,16 @@ mod tests {
     fn unused_error_map_is_reported() {
         let e = Expectations::parse(FILE, "t").unwrap();
         let mut rs = vec![result("kat/p/c.1", Status::Pass)];
-        assert_eq!(unused_error_maps(&e, &rs).len(), 1);
+        let universe =
+            |ids: &[&str]| vec![("x".to_string(), ids.iter().map(|i| i.to_string()).collect())];
+        assert_eq!(
+            unused_error_maps(&e, &rs, &universe(&["kat/p/c.1"])).len(),
+            1
+        );
+        // A shard that ran only one of the map's tests cannot judge it.
+        assert!(unused_error_maps(&e, &rs, &universe(&["kat/p/c.1", "kat/p/c.2"])).is_empty());
         rs[0].mapped_steps = 1;
-        assert!(unused_error_maps(&e, &rs).is_empty());
+        assert!(unused_error_maps(&e, &rs, &universe(&["kat/p/c.1"])).is_empty());
     }
 
     /// Only an entry that matches nothing the implementation has is stale: one that matches

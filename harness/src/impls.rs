@@ -3,6 +3,7 @@
 use crate::shim_client::ShimIut;
 use e2ee_iut::protocol::{Hello, Iut};
 use e2ee_vectors::spec_iut::SpecIut;
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -16,24 +17,73 @@ pub struct Implementation {
     pub hello: Hello,
 }
 
-/// The libsignal shim's directory (`harness/shims/libsignal-node`).
-pub fn libsignal_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("shims")
-        .join("libsignal-node")
+/// The libsignal shim's files, built into the binary so that an installed `e2ee-conform`
+/// can run it from any directory: (file name, contents).
+const LIBSIGNAL_SHIM: [(&str, &str); 3] = [
+    ("shim.js", include_str!("../shims/libsignal-node/shim.js")),
+    (
+        "package.json",
+        include_str!("../shims/libsignal-node/package.json"),
+    ),
+    (
+        "package-lock.json",
+        include_str!("../shims/libsignal-node/package-lock.json"),
+    ),
+];
+
+/// Where the libsignal shim runs from: the source checkout's `harness/shims/libsignal-node`
+/// when it holds the same files and its packages are installed (`npm ci` there, as `.ci/run`
+/// does), otherwise a folder in the user's cache named after the files' digest, written from
+/// the built-in copy (an installed binary's checkout may be gone, or be cargo's own copy).
+fn libsignal_dir() -> Result<PathBuf, String> {
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("shims/libsignal-node");
+    let same = |dir: &Path| {
+        LIBSIGNAL_SHIM
+            .iter()
+            .all(|(name, text)| std::fs::read(dir.join(name)).is_ok_and(|b| b == text.as_bytes()))
+    };
+    if same(&checkout) && installed(&checkout) {
+        return Ok(checkout);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .ok_or("libsignal: no cache folder for the shim's packages (set XDG_CACHE_HOME or HOME)")?;
+    let mut digest = Sha256::new();
+    for (name, text) in LIBSIGNAL_SHIM {
+        digest.update(name);
+        digest.update(text);
+    }
+    let dir = cache.join("e2ee-conform").join(format!(
+        "libsignal-node-{}",
+        &hex::encode(digest.finalize())[..16]
+    ));
+    if !same(&dir) {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("libsignal: {}: {e}", dir.display()))?;
+        for (name, text) in LIBSIGNAL_SHIM {
+            std::fs::write(dir.join(name), text)
+                .map_err(|e| format!("libsignal: {}: {e}", dir.join(name).display()))?;
+        }
+    }
+    Ok(dir)
 }
 
-/// The expectations file a bundled implementation brings: its known, documented
-/// divergences from the spec (reasons point at spec/PROFILES.md).
-pub fn bundled_expectations(name: &str) -> Option<PathBuf> {
-    let path = match name {
-        "libsignal" => libsignal_dir().join("expectations.json"),
-        "vodozemac" => {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("adapters/vodozemac/expectations.json")
-        }
-        _ => return None,
-    };
-    path.exists().then_some(path)
+/// The expectations file a bundled implementation brings, built in: its known, documented
+/// divergences from the spec (reasons point at spec/PROFILES.md). (Where it lives in the
+/// repository, its text.)
+pub fn bundled_expectations(name: &str) -> Option<(&'static str, &'static str)> {
+    match name {
+        "libsignal" => Some((
+            "harness/shims/libsignal-node/expectations.json",
+            include_str!("../shims/libsignal-node/expectations.json"),
+        )),
+        "vodozemac" => Some((
+            "harness/adapters/vodozemac/expectations.json",
+            include_str!("../adapters/vodozemac/expectations.json"),
+        )),
+        _ => None,
+    }
 }
 
 /// Start an implementation. `Err` means it cannot be started (the run exits 2).
@@ -66,7 +116,7 @@ pub fn open(name: &str, seed: u64, timeout: Duration) -> Result<Implementation, 
             )
         }
         "libsignal" => {
-            let dir = libsignal_dir();
+            let dir = libsignal_dir()?;
             prepare_node(&dir)?;
             shim(
                 name,
@@ -94,6 +144,12 @@ pub fn open(name: &str, seed: u64, timeout: Duration) -> Result<Implementation, 
     }
 }
 
+/// Whether the shim's pinned package is installed in `dir`.
+fn installed(dir: &Path) -> bool {
+    dir.join("node_modules/@signalapp/libsignal-client/package.json")
+        .exists()
+}
+
 /// Make sure Node.js is there and the shim's pinned packages are installed (`npm ci`).
 fn prepare_node(dir: &Path) -> Result<(), String> {
     let node = Command::new("node").arg("--version").output();
@@ -102,12 +158,7 @@ fn prepare_node(dir: &Path) -> Result<(), String> {
             "libsignal: Node.js is not installed (the libsignal shim runs on node >= 18)".into(),
         );
     }
-    if dir
-        .join("node_modules")
-        .join("@signalapp")
-        .join("libsignal-client")
-        .exists()
-    {
+    if installed(dir) {
         return Ok(());
     }
     eprintln!(
@@ -124,7 +175,8 @@ fn prepare_node(dir: &Path) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "libsignal: `npm ci` failed in {} ({status})",
+            "libsignal: `npm ci` failed in {} ({status}); it needs npm and access to the npm \
+             registry once, to install the pinned @signalapp/libsignal-client",
             dir.display()
         ))
     }

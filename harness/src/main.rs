@@ -9,7 +9,7 @@ use e2ee_harness::report::{self, Counts, Status};
 use e2ee_harness::suite::{self, Options, RunMode};
 use e2ee_spec::Profile;
 use std::io::{IsTerminal, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -24,15 +24,25 @@ struct Cli {
     command: Command,
 }
 
+/// Exit statuses of `run` and `list`, shown in their `--help`.
+const RUN_EXIT_CODES: &str = "Exit status:
+  0  every test that ran passed or is a known failure of the expectations file
+  1  a test failed (with --strict also: an unexpected pass, an unused error map, a weaker check)
+  2  nothing trustworthy was checked: bad arguments, an implementation that cannot start, a vector
+     file that is missing, unreadable or off its schema, an output path that cannot be written,
+     or no test ran at all";
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the suite. Without --impl: every bundled implementation in every mode it supports.
+    #[command(after_help = RUN_EXIT_CODES)]
     Run(RunArgs),
-    /// List the bundled implementations and the tests a run would include.
-    List(RunArgs),
-    /// Serve the spec over shim protocol v1 on stdin/stdout (the reference shim).
+    /// List the implementations of a run and the tests it would include (ids, one per line).
+    #[command(after_help = RUN_EXIT_CODES)]
+    List(Selection),
+    /// Serve the spec over the shim protocol on stdin/stdout (the reference shim).
     Shim {
-        /// Seed for randomness the runner does not inject.
+        /// Seed for the randomness the runner does not inject.
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
@@ -52,89 +62,125 @@ enum Command {
 enum ProofsCommand {
     /// Write the ProVerif models and their expected results, generated from the spec, into a
     /// proofs folder: DIR/proverif/*.pv, DIR/expected.json, DIR/obligations.json, nothing else.
+    /// (The repository's folder is `proofs/`.)
     Export {
-        #[arg(long, value_name = "DIR", default_value = e2ee_proofs::DIR)]
+        /// The proofs folder to write.
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
     /// Run `proverif` on every model of a proofs folder (DIR/proverif) and compare each result
-    /// with the expected one (DIR/expected.json).
-    /// Exit 0: all as expected; 1: a result differs or a model failed; 3: proverif not on PATH.
+    /// with the expected one (DIR/expected.json). Without --dir: the models this binary's spec
+    /// generates, exported into a temporary folder.
+    #[command(
+        after_help = "Exit status:\n  0  every model gave every expected result\n  1  a result differs or a model failed\n  2  bad arguments, or no model matches --only\n  3  proverif is not on PATH"
+    )]
     Check {
-        #[arg(long, value_name = "DIR", default_value = e2ee_proofs::DIR)]
-        dir: PathBuf,
+        /// The proofs folder to check (the repository's is `proofs/`).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
         /// Only the models whose file name contains this.
-        #[arg(long)]
+        #[arg(long, value_name = "TEXT")]
         only: Option<String>,
         /// Write what ProVerif answered into the folder's run record (DIR/results.json).
-        #[arg(long)]
+        #[arg(long, requires = "dir")]
         record: bool,
         /// ProVerif processes at a time (default: one per hardware thread).
-        #[arg(long)]
+        #[arg(long, value_name = "N")]
         jobs: Option<usize>,
     },
 }
+
+/// A shim that answers nothing for this long is stuck.
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
 /// `proofs check` when there is no ProVerif to run: not a success, and not a failed proof.
 const EXIT_PROVERIF_MISSING: u8 = 3;
 
 #[derive(Subcommand)]
 enum VectorsCommand {
-    /// Rewrite the vector files (and, beside them, their schemas) from the spec,
-    /// byte-for-byte reproducibly.
+    /// Write the vector files, generated from the spec byte for byte reproducibly, into
+    /// DIR/PROFILE/*.json (the repository's are in `vectors/data`).
     Generate {
-        #[arg(long, default_value = default_vectors())]
+        /// Where the vector files go.
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Also write the JSON Schemas the files pin into this folder (the repository's are
+        /// in `vectors/schema`).
+        #[arg(long, value_name = "DIR")]
+        schemas: Option<PathBuf>,
     },
-    /// Replay every vector file against the spec.
+    /// Replay every vector file against the spec: the built-in corpus, or --dir's.
+    #[command(
+        after_help = "Exit status:\n  0  every vector agrees with the spec\n  1  a vector disagrees\n  2  a file is missing or unreadable"
+    )]
     Check {
-        #[arg(long, default_value = default_vectors())]
-        dir: PathBuf,
+        /// A folder laid out as `vectors/data` (PROFILE/NAME.json) instead of the built-in corpus.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
-const fn default_vectors() -> &'static str {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/data")
+/// What a run includes: implementations, modes, profiles, tests, and the corpus. `list` takes
+/// only these; `run` takes these and how to run and report.
+#[derive(clap::Args, Clone)]
+struct Selection {
+    /// Implementations: spec, spec-shim, libsignal, vodozemac (comma-separated or repeated),
+    /// or shim:COMMAND for your own shim (repeated; the command is taken whole, commas and all).
+    /// Default: every bundled one.
+    #[arg(long = "impl", value_name = "IMPL")]
+    impls: Vec<String>,
+    /// Modes (comma-separated or repeated).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "kat,interop,props"
+    )]
+    mode: Vec<RunMode>,
+    /// Profiles (comma-separated or repeated). Default: all.
+    #[arg(long, value_name = "PROFILE", value_delimiter = ',', value_parser = profile_parser())]
+    profile: Vec<Profile>,
+    /// Property-mode cases per profile and role.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    cases: u32,
+    /// Seed of the property-mode conversations and of randomness the runner does not inject;
+    /// the report prints it, and the same seed replays the same run.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    seed: u64,
+    /// Only tests whose id matches this glob (e.g. 'kat/signal-v3/*').
+    #[arg(long, value_name = "GLOB")]
+    filter: Option<String>,
+    /// Run shard K of N (1-based), e.g. 2/4: every N-th test, so N machines share a run.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// A folder laid out as `vectors/data` (PROFILE/NAME.json) to replay instead of the
+    /// corpus built into this binary.
+    #[arg(long, value_name = "DIR")]
+    vectors: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Clone)]
 struct RunArgs {
-    /// spec, spec-shim, libsignal, vodozemac, or shim:COMMAND (repeatable).
-    #[arg(long = "impl")]
-    impls: Vec<String>,
-    /// Comma-separated: kat, interop, props.
-    #[arg(long, value_delimiter = ',', default_value = "kat,interop,props")]
-    mode: Vec<String>,
-    /// modern, signal-v3, olm-v1 (repeatable; default all).
-    #[arg(long)]
-    profile: Vec<String>,
-    /// Property-mode cases per profile and role.
-    #[arg(long, default_value_t = 64)]
-    cases: u32,
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Only tests whose id matches this glob (e.g. 'kat/signal-v3/*').
-    #[arg(long)]
-    filter: Option<String>,
-    /// Run shard K of N (1-based), e.g. 2/4.
-    #[arg(long)]
-    shard: Option<String>,
-    /// Expectations file: JSON object of test-id glob -> reason it is known to fail.
-    #[arg(long)]
+    #[command(flatten)]
+    selection: Selection,
+    /// Expectations file: JSON object of test-id glob -> reason it is known to fail, or
+    /// {reason, errorMap} (README "Gate CI"). Default: a bundled implementation's own file.
+    #[arg(long, value_name = "FILE")]
     expect: Option<PathBuf>,
-    #[arg(long)]
+    /// Write the report as JSON (format 2: run metadata, every result) to FILE.
+    #[arg(long, value_name = "FILE")]
     report_json: Option<PathBuf>,
-    #[arg(long)]
+    /// Write the results as JUnit XML to FILE (for CI test-report viewers).
+    #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
     /// Run the trace tests of this file (e.g. a shrunk property failure) instead of the suite.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     replay: Option<PathBuf>,
-    #[arg(long, default_value = default_vectors())]
-    vectors: PathBuf,
-    /// Per-request timeout for subprocess shims.
-    #[arg(long, default_value_t = 10_000)]
+    /// Per-request timeout for subprocess shims, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
     timeout_ms: u64,
-    /// Where property-mode failures are written.
-    #[arg(long, default_value = "e2ee-conform-failures")]
+    /// Where property-mode failures (shrunk, as trace files for --replay) are written.
+    #[arg(long, value_name = "DIR", default_value = "e2ee-conform-failures")]
     failures_dir: PathBuf,
     /// Also fail (exit 1) on unexpected passes, unused error maps and passes with notes
     /// (weaker checks, e.g. an error class the implementation cannot report).
@@ -142,29 +188,58 @@ struct RunArgs {
     strict: bool,
 }
 
+/// `--profile` values: the spec's profile names, listed in `--help`.
+fn profile_parser() -> impl clap::builder::TypedValueParser<Value = Profile> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Profile::ALL.map(Profile::name))
+        .try_map(|name| Profile::from_name(&name).ok_or(format!("unknown profile {name:?}")))
+}
+
+/// `--impl` values: a `shim:` value whole, any other split at commas, each one checked.
+fn implementations(values: &[String]) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    for value in values {
+        if value.starts_with("shim:") {
+            names.push(value.clone());
+            continue;
+        }
+        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !impls::BUNDLED.contains(&name) {
+                return Err(format!(
+                    "unknown implementation {name:?} (bundled: {}; or shim:COMMAND)",
+                    impls::BUNDLED.join(", ")
+                ));
+            }
+            names.push(name.to_string());
+        }
+    }
+    if names.is_empty() {
+        names = impls::BUNDLED.iter().map(|s| s.to_string()).collect();
+    }
+    Ok(unique(names))
+}
+
+/// A list option's values once each, in the order first given (`--profile olm-v1,olm-v1`).
+fn unique<T: PartialEq>(values: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(values.len());
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("e2ee-conform: {msg}");
     ExitCode::from(2)
 }
 
-fn options(args: &RunArgs) -> Result<Options, String> {
-    let modes = args
-        .mode
-        .iter()
-        .map(|m| match m.as_str() {
-            "kat" => Ok(RunMode::Kat),
-            "interop" => Ok(RunMode::Interop),
-            "props" => Ok(RunMode::Props),
-            other => Err(format!("unknown mode {other:?} (kat, interop, props)")),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+fn options(args: &Selection, failures_dir: PathBuf) -> Result<Options, String> {
     let profiles = if args.profile.is_empty() {
         Profile::ALL.to_vec()
     } else {
-        args.profile
-            .iter()
-            .map(|p| Profile::from_name(p).ok_or(format!("unknown profile {p:?}")))
-            .collect::<Result<_, _>>()?
+        unique(args.profile.clone())
     };
     let filter = args
         .filter
@@ -187,20 +262,40 @@ fn options(args: &RunArgs) -> Result<Options, String> {
         }
     };
     Ok(Options {
-        modes,
+        modes: unique(args.mode.clone()),
         profiles,
-        vectors: args.vectors.clone(),
+        vectors: corpus::Source::from_arg(args.vectors.clone()),
         cases: args.cases,
         seed: args.seed,
         filter,
         shard,
-        failures_dir: args.failures_dir.clone(),
+        failures_dir,
     })
 }
 
+fn list(selection: Selection) -> ExitCode {
+    run(
+        RunArgs {
+            selection,
+            expect: None,
+            report_json: None,
+            junit: None,
+            replay: None,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            failures_dir: PathBuf::new(),
+            strict: false,
+        },
+        true,
+    )
+}
+
 fn run(args: RunArgs, list_only: bool) -> ExitCode {
-    let opts = match options(&args) {
+    let opts = match options(&args.selection, args.failures_dir.clone()) {
         Ok(o) => o,
+        Err(e) => return usage(e),
+    };
+    let names = match implementations(&args.selection.impls) {
+        Ok(n) => n,
         Err(e) => return usage(e),
     };
     // Output paths are checked before a run that may take minutes, not after it.
@@ -224,11 +319,6 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         },
         None => None,
     };
-    let names: Vec<String> = if args.impls.is_empty() {
-        impls::BUNDLED.iter().map(|s| s.to_string()).collect()
-    } else {
-        args.impls.clone()
-    };
     let timeout = Duration::from_millis(args.timeout_ms);
     let mut out = std::io::stdout().lock();
     let mut results = Vec::new();
@@ -243,9 +333,9 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         };
         let known = match (&explicit, impls::bundled_expectations(name)) {
             (Some(e), _) => e.clone(),
-            (None, Some(path)) => match Expectations::load(&path) {
+            (None, Some((source, text))) => match Expectations::parse(text, source) {
                 Ok(e) => {
-                    let _ = writeln!(out, "{name}: known failures from {}", path.display());
+                    let _ = writeln!(out, "{name}: known failures from {source} (built in)");
                     e
                 }
                 Err(e) => return usage(e),
@@ -291,11 +381,13 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         // A bundled file is judged against its own implementation here; an explicit one
         // against every implementation of the run, after the loop.
         if explicit.is_none() {
+            let universe = [(name.clone(), universe)];
             unused_maps.extend(named(expectations::unused_error_maps(
                 &known,
                 &results[first..],
+                &universe,
             )));
-            stale.extend(named(known.stale(&[(name.clone(), universe)])));
+            stale.extend(named(known.stale(&universe)));
         } else {
             universes.push((name.clone(), universe));
         }
@@ -307,12 +399,14 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if let Some(e) = &explicit {
-        unused_maps.extend(named(expectations::unused_error_maps(e, &results)));
+        unused_maps.extend(named(expectations::unused_error_maps(
+            e, &results, &universes,
+        )));
         stale.extend(named(e.stale(&universes)));
     }
     let meta = report::RunInfo {
         suite_version: env!("CARGO_PKG_VERSION"),
-        corpus_dir: corpus.dir.display().to_string(),
+        corpus_dir: corpus.source.describe(),
         corpus_files: corpus.files,
         corpus_digest: corpus.digest.clone(),
         seed: opts.seed,
@@ -462,52 +556,50 @@ fn progress(name: &str, len: usize) -> Option<indicatif::ProgressBar> {
 
 fn vectors(command: VectorsCommand) -> ExitCode {
     match command {
-        VectorsCommand::Generate { out } => match generate(&out) {
-            Ok(files) => {
-                println!("wrote {} files to {}", files.len(), out.display());
-                ExitCode::SUCCESS
+        VectorsCommand::Generate { out, schemas } => {
+            let written = e2ee_vectors::generate::write_all(&out).and_then(|mut files| {
+                if let Some(dir) = &schemas {
+                    files.extend(e2ee_vectors::schema::write_all(dir)?);
+                }
+                Ok(files)
+            });
+            match written {
+                Ok(files) => {
+                    println!("wrote {} files", files.len());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => usage(format!("vectors generate: {e}")),
             }
-            Err(e) => usage(format!("{}: {e}", out.display())),
-        },
-        VectorsCommand::Check { dir } => check_vectors(&dir),
+        }
+        VectorsCommand::Check { dir } => check_vectors(&corpus::Source::from_arg(dir)),
     }
-}
-
-/// The vector files into `out`, and the JSON Schemas they pin into `out/../schema`.
-fn generate(out: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files = e2ee_vectors::generate::write_all(out)?;
-    let schema_dir = out.parent().unwrap_or(Path::new(".")).join("schema");
-    files.extend(e2ee_vectors::schema::write_all(&schema_dir)?);
-    Ok(files)
 }
 
 /// Known-answer files are re-derived with the spec; trace files are replayed against it.
-fn check_vectors(dir: &Path) -> ExitCode {
-    let (mut passed, mut failed) = (0usize, 0usize);
-    let mut files: Vec<PathBuf> = Vec::new();
+fn check_vectors(source: &corpus::Source) -> ExitCode {
+    let (mut passed, mut failed, mut files) = (0usize, 0usize, 0usize);
     for profile in Profile::ALL {
-        if let Ok(rd) = std::fs::read_dir(dir.join(profile.name())) {
-            files.extend(
-                rd.filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|x| x == "json")),
-            );
-        }
-    }
-    files.sort();
-    if files.is_empty() {
-        return usage(format!("no vector files under {}", dir.display()));
-    }
-    for path in files {
-        let (p, f, errors) = match e2ee_vectors::kat::check_file(&path) {
-            Ok(c) => (c.passed, c.failed, c.failures),
-            Err(e) => (0, 1, vec![e]),
+        let profile_files = match source.files(profile) {
+            Ok(f) => f,
+            Err(e) => return usage(format!("vectors: {e}")),
         };
-        println!("{}: {p} passed, {f} failed", path.display());
-        for e in errors.iter().take(10) {
-            println!("  {e}");
+        for (name, bytes) in profile_files {
+            let located = source.locate(&name);
+            let (p, f, errors) = match e2ee_vectors::kat::check_bytes(&located, &bytes) {
+                Ok(c) => (c.passed, c.failed, c.failures),
+                Err(e) => (0, 1, vec![e]),
+            };
+            println!("{located}: {p} passed, {f} failed");
+            for e in errors.iter().take(10) {
+                println!("  {e}");
+            }
+            passed += p;
+            failed += f;
+            files += 1;
         }
-        passed += p;
-        failed += f;
+    }
+    if files == 0 {
+        return usage(format!("no vector files in {}", source.describe()));
     }
     println!("{passed} passed, {failed} failed");
     if failed > 0 {
@@ -533,6 +625,17 @@ fn proofs(command: ProofsCommand) -> ExitCode {
             record,
             jobs,
         } => {
+            // Without --dir, the models this binary's spec generates, in a folder of their own.
+            let (dir, _scratch) = match dir {
+                Some(d) => (d, None),
+                None => match Scratch::new("proofs") {
+                    Ok(s) => match proofs::export(&s.0, &proofs::models()) {
+                        Ok(_) => (s.0.clone(), Some(s)),
+                        Err(e) => return usage(format!("proofs check: {e}")),
+                    },
+                    Err(e) => return usage(format!("proofs check: {e}")),
+                },
+            };
             let select = |file: &str| only.as_deref().is_none_or(|o| file.contains(o));
             let jobs =
                 jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -580,16 +683,78 @@ fn proofs(command: ProofsCommand) -> ExitCode {
     }
 }
 
+/// A temporary folder, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(what: &str) -> std::io::Result<Scratch> {
+        let dir = std::env::temp_dir().join(format!("e2ee-conform-{what}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args, false),
-        Command::List(args) => run(args, true),
+        Command::List(selection) => list(selection),
         Command::Shim { seed } => match e2ee_harness::shim_server::serve(seed) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => usage(format!("shim: {e}")),
         },
         Command::Vectors { command } => vectors(command),
         Command::Proofs { command } => proofs(command),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks, and: every option of every subcommand says what it is
+    /// for in `--help`.
+    #[test]
+    fn every_option_has_help() {
+        Cli::command().debug_assert();
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() {
+                    missing.push(format!("{path} --{id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "e2ee-conform", &mut missing);
+        assert!(missing.is_empty(), "options without help: {missing:?}");
+    }
+
+    #[test]
+    fn implementations_split_at_commas_except_shim_commands() {
+        let values = [
+            "spec,vodozemac".to_string(),
+            "shim:tool --x a,b".to_string(),
+        ];
+        assert_eq!(
+            implementations(&values).unwrap(),
+            ["spec", "vodozemac", "shim:tool --x a,b"]
+        );
+        assert!(implementations(&["spec,nope".to_string()]).is_err());
+        assert_eq!(implementations(&[]).unwrap(), impls::BUNDLED);
+        assert_eq!(
+            implementations(&["spec".into(), "spec".into()]).unwrap(),
+            ["spec"]
+        );
     }
 }

@@ -19,10 +19,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum RunMode {
+    /// Replay the trace vectors.
     Kat,
+    /// The spec plays the other party, in both roles, through every scenario.
     Interop,
+    /// Random conversations with faults, compared with the spec; failures shrunk.
     Props,
 }
 
@@ -39,7 +42,7 @@ impl RunMode {
 pub struct Options {
     pub modes: Vec<RunMode>,
     pub profiles: Vec<Profile>,
-    pub vectors: PathBuf,
+    pub vectors: crate::corpus::Source,
     pub cases: u32,
     pub seed: u64,
     pub filter: Option<glob::Pattern>,

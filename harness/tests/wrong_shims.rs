@@ -10,14 +10,13 @@ use e2ee_iut::protocol::{Failure, Iut, Reply, Request};
 use e2ee_spec::Profile;
 use e2ee_vectors::spec_iut::SpecIut;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::time::Duration;
 
 fn options(modes: Vec<RunMode>) -> Options {
     Options {
         modes,
         profiles: Profile::ALL.to_vec(),
-        vectors: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/data")),
+        vectors: e2ee_harness::corpus::Source::Published,
         cases: 16,
         seed: 7,
         filter: None,
@@ -97,7 +96,8 @@ fn kat_ids_where(catches: impl Fn(&[serde_json::Value]) -> bool) -> BTreeSet<Str
     let corpus = corpus(&opts);
     let mut out = BTreeSet::new();
     for profile in Profile::ALL {
-        for (path, _) in corpus.traces_of(profile) {
+        for (name, _) in corpus.traces_of(profile) {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/data/").to_string() + name;
             let v: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
             for group in v["testGroups"].as_array().unwrap() {

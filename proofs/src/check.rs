@@ -265,7 +265,7 @@ fn check_model(
     };
     result.sha256 = sha256_hex(&text);
     if expected["sha256"].as_str() != Some(result.sha256.as_str()) {
-        result.error = Some("the model differs from the one expected.json describes (run `e2ee-conform proofs export`)".into());
+        result.error = Some("the model differs from the one expected.json describes (run `e2ee-conform proofs export --out DIR`)".into());
         return result;
     }
     let start = Instant::now();

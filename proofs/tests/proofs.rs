@@ -51,7 +51,8 @@ fn exported(name: &str) -> bool {
     model || name == proofs::EXPECTED || name == proofs::OBLIGATIONS
 }
 
-const STALE: &str = "run `cargo run -p e2ee-harness -- proofs export` and commit the result";
+const STALE: &str =
+    "run `cargo run -p e2ee-harness -- proofs export --out proofs` and commit the result";
 
 /// A fresh export into an empty folder writes the models and both manifests and nothing else,
 /// and the committed ones are byte for byte the same (no model missing, none left over).

@@ -273,15 +273,19 @@ impl Counts {
 /// replayed against the spec (`Mode::Full`, and `Mode::Receiver` where the test has a
 /// receiver). `Err` when the file cannot be read or is not a well-formed vector file.
 pub fn check_file(path: &Path) -> Result<Counts, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    check_bytes(&path.display().to_string(), &bytes)
+}
+
+/// As [`check_file`], for a file's bytes; `name` is how errors name the file.
+pub fn check_bytes(name: &str, bytes: &[u8]) -> Result<Counts, String> {
+    let at = |e: String| format!("{name}: {e}");
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| at(e.to_string()))?;
     let schema = value
         .get("schema")
         .and_then(|s| s.as_str())
         .unwrap_or_default()
         .to_string();
-    let at = |e: String| format!("{}: {e}", path.display());
     match schema.as_str() {
         "trace.schema.json" => check_traces(&parse::<TraceGroup>(value)?).map_err(at),
         "kdf_rk.schema.json" => check(value, check_kdf_rk).map_err(at),

@@ -9,9 +9,10 @@ pub mod generate;
 pub mod kat;
 pub mod layout;
 pub mod notes;
+pub mod published;
 pub mod rng;
 pub mod schema;
 pub mod spec_iut;
 pub mod trace;
 
-pub use kat::{check_file, load_trace_file, Counts};
+pub use kat::{check_bytes, check_file, load_trace_file, Counts};

@@ -32,4 +32,4 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-pub const REGENERATE: &str = "run `cargo run -p e2ee-harness -- vectors generate` and commit vectors/data and vectors/schema";
+pub const REGENERATE: &str = "run `cargo run -p e2ee-harness -- vectors generate --out vectors/data --schemas vectors/schema` and commit vectors/data and vectors/schema";
