@@ -87,9 +87,17 @@ pub fn bundled_expectations(name: &str) -> Option<(&'static str, &'static str)> 
 }
 
 /// Start an implementation. `Err` means it cannot be started (the run exits 2).
-pub fn open(name: &str, seed: u64, timeout: Duration) -> Result<Implementation, String> {
+/// `timeout` bounds each request to a subprocess shim, `test_budget` each whole test.
+pub fn open(
+    name: &str,
+    seed: u64,
+    timeout: Duration,
+    test_budget: Duration,
+) -> Result<Implementation, String> {
     let shim = |name: &str, command: Vec<String>| -> Result<Implementation, String> {
-        let s = ShimIut::start(&command, timeout).map_err(|e| format!("{name}: {e}"))?;
+        let s = ShimIut::start(&command, timeout)
+            .map_err(|e| format!("{name}: {e}"))?
+            .with_test_budget(test_budget);
         let hello = s.hello.clone();
         Ok(Implementation {
             name: name.to_string(),

@@ -93,6 +93,10 @@ enum ProofsCommand {
 /// A shim that answers nothing for this long is stuck.
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
+/// The slowest bundled test (libsignal skipping 2,000 message keys) takes seconds; a test
+/// that takes minutes is stuck.
+const DEFAULT_TEST_BUDGET_S: u64 = 300;
+
 /// `proofs check` when there is no ProVerif to run: not a success, and not a failed proof.
 const EXIT_PROVERIF_MISSING: u8 = 3;
 
@@ -179,6 +183,10 @@ struct RunArgs {
     /// Per-request timeout for subprocess shims, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
     timeout_ms: u64,
+    /// Time budget of one whole test against a subprocess shim, in seconds: a test that takes
+    /// longer fails (the shim is restarted), even if each request was answered in time.
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_TEST_BUDGET_S)]
+    test_budget_s: u64,
     /// Where property-mode failures (shrunk, as trace files for --replay) are written.
     #[arg(long, value_name = "DIR", default_value = "e2ee-conform-failures")]
     failures_dir: PathBuf,
@@ -282,6 +290,7 @@ fn list(selection: Selection) -> ExitCode {
             junit: None,
             replay: None,
             timeout_ms: DEFAULT_TIMEOUT_MS,
+            test_budget_s: DEFAULT_TEST_BUDGET_S,
             failures_dir: PathBuf::new(),
             strict: false,
         },
@@ -327,7 +336,8 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
     let mut unused_maps = Vec::new();
     let mut universes = Vec::new();
     for name in &names {
-        let mut imp = match impls::open(name, opts.seed, timeout) {
+        let budget = Duration::from_secs(args.test_budget_s);
+        let mut imp = match impls::open(name, opts.seed, timeout, budget) {
             Ok(i) => i,
             Err(e) => return usage(format!("cannot start implementation: {e}")),
         };

@@ -12,7 +12,7 @@ use e2ee_iut::protocol::{Failure, Hello, Iut, Reply, Request, PROTOCOL_VERSION};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Longest reply line accepted, not counting its newline (a message of the largest
 /// plaintext is well below this).
@@ -30,6 +30,9 @@ enum Line {
 pub struct ShimIut {
     command: Vec<String>,
     timeout: Duration,
+    /// How long one test (from its `reset` on) may take in all, if bounded.
+    test_budget: Option<Duration>,
+    deadline: Option<Instant>,
     child: Option<Running>,
     next_id: u64,
     pub hello: Hello,
@@ -56,12 +59,21 @@ impl ShimIut {
         let mut shim = ShimIut {
             command: command.to_vec(),
             timeout,
+            test_budget: None,
+            deadline: None,
             child: None,
             next_id: 0,
             hello: Hello::default(),
         };
         shim.spawn()?;
         Ok(shim)
+    }
+
+    /// Bound each test, from the `reset` that starts it, to `budget` in all: a shim whose
+    /// every answer comes just within the request timeout cannot hold a run for hours.
+    pub fn with_test_budget(mut self, budget: Duration) -> ShimIut {
+        self.test_budget = Some(budget);
+        self
     }
 
     fn spawn(&mut self) -> Result<(), String> {
@@ -116,7 +128,12 @@ impl ShimIut {
                 request.op()
             )));
         }
-        match running.lines.recv_timeout(self.timeout) {
+        // Within the request timeout and what is left of the test's budget.
+        let left = self
+            .deadline
+            .map(|d| d.saturating_duration_since(Instant::now()));
+        let wait = left.map_or(self.timeout, |l| l.min(self.timeout));
+        match running.lines.recv_timeout(wait) {
             Ok(Line::Text(text)) => jsonl::parse_reply_line(&text, id, request),
             Ok(Line::TooLong) => Err(Failure::Broken(format!(
                 "reply line longer than {MAX_LINE} bytes"
@@ -133,6 +150,11 @@ impl ShimIut {
                     request.op()
                 )))
             }
+            Err(RecvTimeoutError::Timeout) if wait < self.timeout => Err(Failure::Broken(format!(
+                "the test ran out of its time budget of {} s waiting for {}",
+                self.test_budget.unwrap_or_default().as_secs(),
+                request.op()
+            ))),
             Err(RecvTimeoutError::Timeout) => Err(Failure::Broken(format!(
                 "no reply to {} within {} ms",
                 request.op(),
@@ -197,6 +219,9 @@ fn exit_words(status: std::process::ExitStatus) -> String {
 
 impl Iut for ShimIut {
     fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        if matches!(request, Request::Reset {}) {
+            self.deadline = self.test_budget.map(|b| Instant::now() + b);
+        }
         if self.child.is_none() {
             // A previous request broke the shim: start a fresh one for this test.
             self.spawn().map_err(Failure::Broken)?;

@@ -124,6 +124,30 @@ fn shim_that_stops_reading_is_a_timeout() {
     assert!(started.elapsed() < TIMEOUT + Duration::from_secs(5));
 }
 
+/// Each request is answered within its timeout, but the test as a whole outlasts its budget:
+/// the request that crosses the budget fails, saying so, and the next test starts afresh.
+#[test]
+fn a_test_that_outlasts_its_budget_fails() {
+    let mut iut = ShimIut::start(&shim("slow"), TIMEOUT)
+        .expect("hello")
+        .with_test_budget(Duration::from_millis(1000));
+    let snapshot = Request::Snapshot { party: "p".into() };
+    let started = Instant::now();
+    assert!(iut.call(&Request::Reset {}).is_ok(), "0.6 s: within budget");
+    let reason = match iut.call(&snapshot) {
+        Err(Failure::Broken(reason)) => reason,
+        other => panic!("1.2 s into a 1 s budget: expected a failure, got {other:?}"),
+    };
+    assert!(reason.contains("time budget of 1 s"), "{reason}");
+    assert!(started.elapsed() < Duration::from_millis(1400));
+    // A new test gets a new budget (and a new shim).
+    assert!(
+        iut.call(&Request::Reset {}).is_ok(),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 /// The reference shim answers a line that is not UTF-8 with `decode_error` and carries on.
 #[test]
 fn reference_shim_survives_bad_bytes() {
