@@ -296,7 +296,8 @@ pub fn json(
 /// JUnit XML: one testsuite per implementation and mode; the class name is the
 /// implementation's declared name (not its command line).
 pub fn junit(meta: &RunInfo, results: &[TestResult]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("e2ee-conform");
     let mut groups: Vec<(String, String)> = Vec::new();
     for r in results {
         let key = (r.implementation.clone(), r.mode.clone());
@@ -305,68 +306,110 @@ pub fn junit(meta: &RunInfo, results: &[TestResult]) -> String {
         }
     }
     for (imp, mode) in groups {
-        let rs: Vec<&TestResult> = results
+        let classname = format!("{}.{mode}", meta.declared_name(&imp));
+        let mut suite = TestSuite::new(format!("{imp}.{mode}"));
+        let mut time = Duration::ZERO;
+        for r in results
             .iter()
             .filter(|r| r.implementation == imp && r.mode == mode)
-            .collect();
-        let c = Counts::of(rs.iter().copied());
-        let time: f64 = rs.iter().map(|r| r.duration.as_secs_f64()).sum();
-        let classname = xml(&format!("{}.{mode}", meta.declared_name(&imp)));
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{time:.6}\">",
-            xml(&format!("{imp}.{mode}")),
-            rs.len(),
-            c.failed,
-            c.skipped + c.expected_failures
-        );
-        for r in rs {
-            let _ = write!(
-                out,
-                "    <testcase classname=\"{classname}\" name=\"{}\" time=\"{:.6}\"",
-                xml(&r.id),
-                r.duration.as_secs_f64()
-            );
-            match r.status {
-                Status::Pass => out.push_str("/>\n"),
+        {
+            let status = match r.status {
+                Status::Pass => TestCaseStatus::success(),
                 Status::Fail => {
-                    let _ = writeln!(
-                        out,
-                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
-                        xml(&r.detail),
-                        xml(&format!(
-                            "bug types: {}\nrerun: {}",
-                            r.bug_types.join(", "),
-                            rerun(r)
-                        ))
-                    );
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(text(&r.detail));
+                    s.set_description(text(&format!(
+                        "bug types: {}\nrerun: {}",
+                        r.bug_types.join(", "),
+                        rerun(r)
+                    )));
+                    s
                 }
                 Status::Skip | Status::ExpectedFail => {
-                    let why = r.expectation.clone().unwrap_or_else(|| r.detail.clone());
-                    let _ = writeln!(
-                        out,
-                        ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                        xml(&why)
-                    );
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(text(r.expectation.as_deref().unwrap_or(&r.detail)));
+                    s
                 }
-            }
+            };
+            let mut case = TestCase::new(r.id.clone(), status);
+            case.set_classname(classname.clone());
+            case.set_time(r.duration);
+            time += r.duration;
+            suite.add_test_case(case);
         }
-        out.push_str("  </testsuite>\n");
+        suite.set_time(time);
+        report.add_test_suite(suite);
     }
-    out.push_str("</testsuites>\n");
-    out
+    report.to_string().unwrap_or_default()
 }
 
-fn xml(s: &str) -> String {
+/// Text from a shim as XML 1.0 can carry it: without control characters other than
+/// newline and tab, which no escaping can put into an XML document.
+fn text(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            '\'' => "&apos;".to_string(),
-            c => c.to_string(),
-        })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: &str, status: Status, detail: &str) -> TestResult {
+        TestResult {
+            implementation: "shim:./x".into(),
+            mode: "kat".into(),
+            id: id.into(),
+            status,
+            detail: detail.into(),
+            notes: Vec::new(),
+            bug_types: vec!["AUTH".into()],
+            unchecked_steps: 0,
+            mapped_steps: 0,
+            expectation: None,
+            error_map: None,
+            duration: Duration::from_millis(1500),
+        }
+    }
+
+    /// A shim's text, whatever it holds, cannot break the XML; the counts, time and class
+    /// name (the declared name, not the command line) are there.
+    #[test]
+    fn junit_counts_and_escapes() {
+        let meta = RunInfo {
+            suite_version: "0",
+            corpus_dir: "built in".into(),
+            corpus_files: 1,
+            corpus_digest: "00".into(),
+            seed: 1,
+            implementations: vec![(
+                "shim:./x".into(),
+                e2ee_iut::protocol::Hello {
+                    name: "mylib".into(),
+                    version: "2.1".into(),
+                    ..Default::default()
+                },
+            )],
+            strict: false,
+        };
+        let xml = junit(
+            &meta,
+            &[
+                result("kat/p/a", Status::Pass, ""),
+                result("kat/p/b", Status::Fail, "<got> \"x\" & \u{1b}[31m\u{0}"),
+            ],
+        );
+        assert!(
+            xml.contains(r#"tests="2""#) && xml.contains(r#"failures="1""#),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"classname="mylib 2.1.kat""#), "{xml}");
+        assert!(xml.contains(r#"time="3.000""#), "{xml}");
+        assert!(
+            xml.contains("&lt;got&gt; &quot;x&quot; &amp; [31m"),
+            "{xml}"
+        );
+        assert!(!xml.contains('\u{1b}') && !xml.contains('\u{0}'), "{xml}");
+        assert!(!xml.contains("classname=\"shim:"), "{xml}");
+    }
 }
