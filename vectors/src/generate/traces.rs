@@ -1273,7 +1273,7 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
             s.initiate("carol", "bob");
             s.exchange("alice", "bob", "a0");
             s.send("carol", "bob", "c0");
-            s.deliver_want("bob", "alice", "c0", INVALID_KEY);
+            s.deliver_want("bob", "alice", "c0", UNTRUSTED_IDENTITY);
             s.deliver("bob", "carol", "c0");
             s.exchange("alice", "bob", "a1");
             v.push(one_way(s));
