@@ -30,7 +30,7 @@ enum Command {
     Run(RunArgs),
     /// List the bundled implementations and the tests a run would include.
     List(RunArgs),
-    /// Serve the spec over shim protocol v1 on stdin/stdout (the reference shim).
+    /// Serve the spec over shim protocol 1.1 on stdin/stdout (the reference shim).
     Shim {
         /// Seed for randomness the runner does not inject.
         #[arg(long, default_value_t = 0)]
