@@ -1,4 +1,4 @@
-//! Driving an implementation that runs as a child process speaking shim protocol v1.
+//! Driving an implementation that runs as a child process speaking shim protocol 1.x.
 //!
 //! A reader thread turns the child's stdout into lines on a bounded channel and a writer
 //! thread feeds its stdin, so every request, written and answered, waits with a timeout and
@@ -8,7 +8,7 @@
 //! killed and restarted for the next test, and the runner goes on.
 
 use e2ee_iut::jsonl;
-use e2ee_iut::protocol::{Failure, Hello, Iut, Reply, Request, PROTOCOL_VERSION};
+use e2ee_iut::protocol::{Failure, Hello, Iut, Reply, Request, PROTOCOL_MINOR, PROTOCOL_VERSION};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
@@ -98,14 +98,17 @@ impl ShimIut {
         });
         match self.exchange(&Request::Hello {
             protocol: PROTOCOL_VERSION,
+            minor: PROTOCOL_MINOR,
         }) {
-            Ok(Reply::Hello(h)) if h.protocol == PROTOCOL_VERSION => {
+            // A lower minor is judged by its own classes; a higher one would report classes
+            // this runner does not know.
+            Ok(Reply::Hello(h)) if h.protocol == PROTOCOL_VERSION && h.minor <= PROTOCOL_MINOR => {
                 self.hello = h;
                 Ok(())
             }
             Ok(Reply::Hello(h)) => Err(format!(
-                "shim speaks protocol {}, runner speaks {PROTOCOL_VERSION}",
-                h.protocol
+                "shim speaks protocol {}.{}, runner speaks {PROTOCOL_VERSION}.{PROTOCOL_MINOR}",
+                h.protocol, h.minor
             )),
             Ok(_) => Err("bad hello reply".into()),
             Err(f) => Err(format!("no valid hello: {f}")),

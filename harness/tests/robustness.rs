@@ -65,6 +65,56 @@ fn unknown_error_class_is_a_failure() {
     assert!(broken_reason("unknown_class").contains("unknown error class"));
 }
 
+/// SHIM.md §Versions: a reply without `minor` is a 1.0 shim and is run; one above the
+/// runner's minor is not.
+#[test]
+fn a_1_0_shim_starts_and_a_newer_minor_does_not() {
+    let old = ShimIut::start(&shim("unknown_class"), TIMEOUT).expect("a 1.0 hello is accepted");
+    assert_eq!((old.hello.protocol, old.hello.minor), (1, 0));
+    let err = ShimIut::start(&shim("future_minor"), TIMEOUT)
+        .err()
+        .expect("a shim of a newer minor cannot start");
+    assert!(
+        err.contains("shim speaks protocol 1.99, runner speaks 1.1"),
+        "{err}"
+    );
+}
+
+/// The reference shim answers a runner that sends no `minor` in 1.0 (its classes without
+/// `untrusted_identity`) and one that sends 1 in 1.1. (That it also reports 1.0's class is
+/// judged in `wrong_shims.rs`.)
+#[test]
+fn reference_shim_speaks_the_runners_minor() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let hello = |request: &str| -> String {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_e2ee-conform"))
+            .arg("shim")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{request}").unwrap();
+        drop(stdin);
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let _ = child.wait();
+        line
+    };
+    let old = hello(r#"{"id":1,"op":"hello","protocol":1}"#);
+    assert!(old.contains(r#""minor":0"#), "{old}");
+    assert!(
+        old.contains("invalid_key") && !old.contains("untrusted_identity"),
+        "{old}"
+    );
+    let new = hello(r#"{"id":1,"op":"hello","protocol":1,"minor":1}"#);
+    assert!(new.contains(r#""minor":1"#), "{new}");
+    assert!(new.contains("untrusted_identity"), "{new}");
+}
+
 #[test]
 fn silent_shim_cannot_start() {
     let started = Instant::now();

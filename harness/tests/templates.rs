@@ -8,7 +8,7 @@
 
 use e2ee_iut::jsonl;
 use e2ee_iut::protocol::{
-    Bundle, Failure, MessageKind, Reply, Request, ERROR_CLASSES, PROTOCOL_VERSION,
+    Bundle, Failure, MessageKind, Reply, Request, ERROR_CLASSES, PROTOCOL_MINOR, PROTOCOL_VERSION,
 };
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -263,10 +263,12 @@ fn speaks_the_protocol(t: &Template) {
     let mut d = Driver::start(t);
     let hello = Request::Hello {
         protocol: PROTOCOL_VERSION,
+        minor: PROTOCOL_MINOR,
     };
     match call(&mut d, 1, &hello) {
         Ok(Reply::Hello(h)) => {
             assert_eq!(h.protocol, PROTOCOL_VERSION, "{h:?}");
+            assert_eq!(h.minor, PROTOCOL_MINOR, "{h:?}");
             assert!(!h.name.is_empty() && !h.version.is_empty(), "{h:?}");
             // It implements nothing, so it must declare nothing.
             assert!(h.profiles.is_empty() && h.capabilities.is_empty(), "{h:?}");
@@ -293,8 +295,12 @@ fn speaks_the_protocol(t: &Template) {
     assert_decode_error(&mut d, br#"{"id":22,"op":"rekey"}"#, Some(22));
     assert_decode_error(&mut d, br#"{"id":23,"op":{"hello":1}}"#, Some(23));
     assert_decode_error(&mut d, br#"{"id":24,"op":"constructor"}"#, Some(24));
-    // It carried on: a later request is answered as the first was.
-    assert!(matches!(call(&mut d, 25, &hello), Ok(Reply::Hello(_))));
+    // It carried on: a later request is answered as the first was. A 1.0 runner gets 1.0.
+    let old = Request::Hello {
+        protocol: PROTOCOL_VERSION,
+        minor: 0,
+    };
+    assert!(matches!(call(&mut d, 25, &old), Ok(Reply::Hello(h)) if h.minor == 0));
     assert_eq!(call(&mut d, 26, &Request::Reset {}), Ok(Reply::Done));
     d.finish();
 }

@@ -252,3 +252,146 @@ fn spec_and_spec_shim_agree_test_by_test() {
     assert_eq!(a, b);
     assert!(a.iter().all(|(_, s)| *s != Status::Fail));
 }
+
+/// The spec, with the class `from` of its decrypt rejections reported as `to`: a shim that
+/// files one cause under another class.
+struct Renames {
+    spec: SpecIut,
+    from: &'static str,
+    to: &'static str,
+}
+
+impl Iut for Renames {
+    fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        match self.spec.call(request) {
+            Err(Failure::Rejected { class, detail })
+                if class == self.from && matches!(request, Request::Decrypt { .. }) =>
+            {
+                Err(Failure::Rejected {
+                    class: self.to.into(),
+                    detail,
+                })
+            }
+            other => other,
+        }
+    }
+}
+
+/// The reference implementation as a runner of protocol 1.0 sees it: asked for minor 0 in
+/// `hello`, it answers with 1.0's classes (no `untrusted_identity`).
+fn spec_in_1_0() -> (SpecIut, e2ee_iut::Hello) {
+    let mut spec = SpecIut::new(0);
+    let Ok(Reply::Hello(hello)) = spec.call(&Request::Hello {
+        protocol: 1,
+        minor: 0,
+    }) else {
+        panic!("no hello");
+    };
+    (spec, hello)
+}
+
+fn kat_results(imp: Implementation) -> Vec<e2ee_harness::report::TestResult> {
+    let opts = options(vec![RunMode::Kat]);
+    let mut imp = imp;
+    suite::plan(&imp.hello, &opts, &corpus(&opts))
+        .iter()
+        .map(|p| suite::run_one(&mut imp, p, &opts, &Expectations::default()))
+        .collect()
+}
+
+fn with_note(results: &[e2ee_harness::report::TestResult], text: &str) -> BTreeSet<String> {
+    results
+        .iter()
+        .filter(|r| r.notes.iter().any(|n| n.contains(text)))
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// A 1.0 shim reports an untrusted identity as `invalid_key`, as 1.0 said: it passes every
+/// test, and exactly the tests that expect `untrusted_identity` carry the weaker-check note.
+#[test]
+fn a_1_0_shim_passes_with_invalid_key_for_an_untrusted_identity() {
+    let (spec, hello) = spec_in_1_0();
+    assert_eq!(hello.minor, 0);
+    assert!(hello.error_classes.contains(&"invalid_key".to_string()));
+    assert!(!hello
+        .error_classes
+        .contains(&"untrusted_identity".to_string()));
+    let results = kat_results(Implementation {
+        name: "spec-1.0".into(),
+        iut: Box::new(spec),
+        hello,
+    });
+    let failed: Vec<_> = results
+        .iter()
+        .filter(|r| r.status == Status::Fail)
+        .collect();
+    assert!(failed.is_empty(), "{:?}", failed.first());
+    let expected = tests_expecting("untrusted_identity");
+    assert!(!expected.is_empty());
+    assert_eq!(
+        with_note(
+            &results,
+            "protocol 1.0's class for untrusted_identity (weaker check)"
+        ),
+        expected
+    );
+}
+
+/// A 1.0 shim is still held to 1.0's class: another one for an untrusted identity (or a
+/// low-order key) fails, as it did before 1.1.
+#[test]
+fn a_1_0_shim_with_another_class_for_an_untrusted_identity_fails() {
+    let (spec, hello) = spec_in_1_0();
+    let failed = failing(&run(
+        Implementation {
+            name: "spec-1.0-misclassifies".into(),
+            iut: Box::new(Renames {
+                spec,
+                from: "invalid_key",
+                to: "auth_failure",
+            }),
+            hello,
+        },
+        &options(vec![RunMode::Kat]),
+    ));
+    let mut expected = tests_expecting("untrusted_identity");
+    expected.extend(tests_expecting("invalid_key"));
+    assert_eq!(failed, expected);
+}
+
+/// A 1.1 shim that declares `untrusted_identity` must report it; one that does not declare it
+/// is judged as unable to tell the cause (any rejection, with a note).
+#[test]
+fn a_1_1_shim_declaring_untrusted_identity_must_report_it() {
+    let renames = || Renames {
+        spec: SpecIut::new(0),
+        from: "untrusted_identity",
+        to: "invalid_key",
+    };
+    let expected = tests_expecting("untrusted_identity");
+    let failed = failing(&run(
+        Implementation {
+            name: "claims-untrusted-identity".into(),
+            iut: Box::new(renames()),
+            hello: SpecIut::hello(),
+        },
+        &options(vec![RunMode::Kat]),
+    ));
+    assert_eq!(failed, expected);
+    let mut hello = SpecIut::hello();
+    hello.error_classes.retain(|c| c != "untrusted_identity");
+    let results = kat_results(Implementation {
+        name: "cannot-tell-untrusted-identity".into(),
+        iut: Box::new(renames()),
+        hello,
+    });
+    assert!(results.iter().all(|r| r.status != Status::Fail));
+    assert_eq!(
+        with_note(
+            &results,
+            "expected untrusted_identity, which the IUT cannot report"
+        ),
+        expected
+    );
+}

@@ -10,7 +10,8 @@ use crate::crypto::CryptoError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Error {
     /// The bytes are not a well-formed message or key of this profile: truncated, oversized,
-    /// a bad tag or length, an unknown version byte, trailing garbage.
+    /// a bad tag or length, a version byte the profile does not define, trailing garbage, a
+    /// public key of the wrong length or type byte.
     Decode,
     /// A MAC or AEAD tag did not verify (tampered message, wrong associated data, wrong key).
     AuthFailure,
@@ -18,8 +19,12 @@ pub enum Error {
     DuplicateMessage,
     /// Accepting the message would mean skipping more message keys than the profile allows.
     TooFarAhead,
-    /// A public key is malformed or yields a low-order (all-zero) Diffie-Hellman output.
+    /// A well-formed public key that must not be used: its Diffie-Hellman output is all zero
+    /// (a low-order point, RFC 7748 §6.1).
     InvalidKey,
+    /// A prekey message carries an identity key other than the one the receiver holds for
+    /// that peer (X3DH §4.1: the parties must authenticate each other's identity keys).
+    UntrustedIdentity,
     /// A signed prekey's signature does not verify.
     BadSignature,
     /// A prekey message names a one-time or signed prekey the responder does not have.
@@ -38,6 +43,7 @@ impl Error {
             Error::DuplicateMessage => "duplicate_message",
             Error::TooFarAhead => "too_far_ahead",
             Error::InvalidKey => "invalid_key",
+            Error::UntrustedIdentity => "untrusted_identity",
             Error::BadSignature => "bad_signature",
             Error::UnknownPrekey => "unknown_prekey",
             Error::State => "state_error",
@@ -46,12 +52,13 @@ impl Error {
 }
 
 /// Every error class, in the order SHIM.md lists them.
-pub const ALL: [Error; 8] = [
+pub const ALL: [Error; 9] = [
     Error::Decode,
     Error::AuthFailure,
     Error::DuplicateMessage,
     Error::TooFarAhead,
     Error::InvalidKey,
+    Error::UntrustedIdentity,
     Error::BadSignature,
     Error::UnknownPrekey,
     Error::State,

@@ -175,7 +175,8 @@ pub fn encrypt(
 /// Receive a message from `remote_identity` (Double Ratchet §3.5). A prekey message that does
 /// not belong to the current session runs the responder's key agreement, and on success the
 /// one-time prekey it used is deleted (X3DH §3.4), so a replayed prekey message fails with
-/// `UnknownPrekey`.
+/// `UnknownPrekey`. A prekey message whose identity key is not `remote_identity` is
+/// `UntrustedIdentity`.
 pub fn decrypt(
     party: &Party,
     remote_identity: &[u8; 32],
@@ -190,8 +191,10 @@ pub fn decrypt(
         return Ok((session_update(session), plaintext));
     }
     let prekey = session::decode_prekey_message(party.profile, message)?;
+    // The caller names the peer by the identity it holds for it; a prekey message claiming
+    // another identity is someone else speaking for that peer.
     if &prekey.header.identity_key != remote_identity {
-        return Err(Error::InvalidKey);
+        return Err(Error::UntrustedIdentity);
     }
     if let Some(session) = existing.filter(|s| session::belongs(s, &prekey.header)) {
         let (session, plaintext) = session::decrypt(session, kind, message, fresh)?;

@@ -57,7 +57,7 @@ const CATALOG: &[(&str, BugType, &str, &str)] = &[
     // Sessions and associated data.
     ("WrongSession", UnboundAssociatedData, "A message of one session delivered to the receiver's session with another peer.", "Accepting it means the message is not bound to its session and identities."),
     ("Reflection", UnboundAssociatedData, "A party's own message is delivered back to it as if from the peer.", "Accepting it means the direction is not bound to the message."),
-    ("IdentityMismatch", UnboundAssociatedData, "A prekey message from a peer carries another identity key than that peer's session.", ""),
+    ("IdentityMismatch", UnboundAssociatedData, "A prekey message from a peer carries another identity key than the one the receiver holds for that peer: untrusted_identity.", "Accepting it lets anyone speak as a known peer by starting a new session in its name."),
     // State rollback.
     ("StateRollback", StateRollback, "The receiver's state is restored from a snapshot: the restored state must behave exactly as it did (the message decrypts again, and a second delivery is a duplicate).", "Snapshot or restore that misses part of the state makes backups unsafe."),
     ("SenderRollback", KeyReuse, "The sender's state is restored from a snapshot and it sends again: the same message key is reused, and the receiver rejects the second message as a duplicate.", "Shows why a rolled-back sender must never be used: the message key (and nonce) repeat."),

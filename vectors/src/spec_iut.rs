@@ -7,7 +7,8 @@
 use crate::rng::Rng;
 use e2ee_iut::hexbytes::{arr, hex_of};
 use e2ee_iut::protocol::{
-    Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_VERSION,
+    class_in_minor, Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_MINOR,
+    PROTOCOL_VERSION,
 };
 use e2ee_spec::party::{self, Party, PartyUpdate};
 use e2ee_spec::session::MessageKind as Kind;
@@ -29,6 +30,9 @@ pub struct SpecIut {
     snapshots: Vec<Snapshot>,
     rng: Rng,
     next_handle: u64,
+    /// The minor protocol version agreed in `hello`: an older runner gets the classes of
+    /// its own version (SHIM.md §Versions).
+    minor: u32,
 }
 
 impl SpecIut {
@@ -38,12 +42,27 @@ impl SpecIut {
             snapshots: Vec::new(),
             rng: Rng::from_u64(seed),
             next_handle: 0,
+            minor: PROTOCOL_MINOR,
         }
     }
 
+    /// The `hello` reply to a runner of this version.
     pub fn hello() -> Hello {
+        SpecIut::hello_in_minor(PROTOCOL_MINOR)
+    }
+
+    /// The `hello` reply in minor version `minor`: only the classes that version has.
+    pub fn hello_in_minor(minor: u32) -> Hello {
+        let mut error_classes: Vec<String> = Vec::new();
+        for e in e2ee_spec::error::ALL {
+            let class = class_in_minor(e.class(), minor).to_string();
+            if !error_classes.contains(&class) {
+                error_classes.push(class);
+            }
+        }
         Hello {
             protocol: PROTOCOL_VERSION,
+            minor,
             name: "e2ee-spec".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             profiles: Profile::ALL.iter().map(|p| p.name().to_string()).collect(),
@@ -56,10 +75,7 @@ impl SpecIut {
             .iter()
             .map(|s| s.to_string())
             .collect(),
-            error_classes: e2ee_spec::error::ALL
-                .iter()
-                .map(|e| e.class().to_string())
-                .collect(),
+            error_classes,
         }
     }
 
@@ -166,8 +182,27 @@ fn bundle_to_wire(profile: Profile, b: &PreKeyBundle, registration_id: u32) -> B
 
 impl Iut for SpecIut {
     fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        match self.answer(request) {
+            Err(Failure::Rejected { class, detail }) => Err(Failure::Rejected {
+                class: class_in_minor(&class, self.minor).to_string(),
+                detail,
+            }),
+            other => other,
+        }
+    }
+
+    fn state_digest(&self, party: &str) -> Option<String> {
+        self.party(party).map(crate::digest::party_digest)
+    }
+}
+
+impl SpecIut {
+    fn answer(&mut self, request: &Request) -> Result<Reply, Failure> {
         match request {
-            Request::Hello { .. } => Ok(Reply::Hello(SpecIut::hello())),
+            Request::Hello { minor, .. } => {
+                self.minor = (*minor).min(PROTOCOL_MINOR);
+                Ok(Reply::Hello(SpecIut::hello_in_minor(self.minor)))
+            }
             Request::Reset {} => {
                 self.parties.clear();
                 self.snapshots.clear();
@@ -325,10 +360,6 @@ impl Iut for SpecIut {
                 Ok(Reply::Done)
             }
         }
-    }
-
-    fn state_digest(&self, party: &str) -> Option<String> {
-        self.party(party).map(crate::digest::party_digest)
     }
 }
 

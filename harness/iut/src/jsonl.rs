@@ -1,4 +1,4 @@
-//! The JSON-lines framing of shim protocol v1 (SHIM.md §Framing): one request or reply per
+//! The JSON-lines framing of shim protocol 1.x (SHIM.md §Framing): one request or reply per
 //! line, `{"id": N, ...}`; a reply is `{"id": N, "ok": {...}}` or
 //! `{"id": N, "error": {"class": "...", "detail": "..."}}`.
 

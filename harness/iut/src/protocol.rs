@@ -1,10 +1,15 @@
-//! Shim protocol v1: the requests and replies every implementation under test (IUT)
+//! Shim protocol 1.1: the requests and replies every implementation under test (IUT)
 //! answers, in-process (`Iut` trait) or as JSON lines over a child's stdin/stdout.
 //! `harness/SHIM.md` is the normative description; this module is its Rust form.
 
 use serde::{Deserialize, Serialize};
 
+/// The major version: a runner and a shim of different majors cannot talk.
 pub const PROTOCOL_VERSION: u32 = 1;
+/// The minor version this runner speaks. A minor version only splits an error class into
+/// finer ones ([`CLASSES_ADDED`]), so a shim of a lower minor is still judged, by the classes
+/// of its own version (SHIM.md §Versions).
+pub const PROTOCOL_MINOR: u32 = 1;
 
 /// Bytes on the wire are lowercase hex strings.
 pub type Hex = String;
@@ -13,8 +18,13 @@ pub type Hex = String;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
-    /// First request on a connection.
-    Hello { protocol: u32 },
+    /// First request on a connection: the version the runner speaks (a 1.0 runner sent no
+    /// `minor`).
+    Hello {
+        protocol: u32,
+        #[serde(default)]
+        minor: u32,
+    },
     /// Forget every party, session and snapshot (sent before each test).
     Reset {},
     /// A new party: its identity key pair (imported when `identity_private` is given and
@@ -122,6 +132,9 @@ pub struct Bundle {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hello {
     pub protocol: u32,
+    /// The minor version the IUT speaks, at most the runner's; absent means 0.
+    #[serde(default)]
+    pub minor: u32,
     pub name: String,
     pub version: String,
     pub profiles: Vec<String>,
@@ -169,16 +182,34 @@ impl std::fmt::Display for Failure {
 }
 
 /// The closed set of error classes (SHIM.md §Errors).
-pub const ERROR_CLASSES: [&str; 8] = [
+pub const ERROR_CLASSES: [&str; 9] = [
     "decode_error",
     "auth_failure",
     "duplicate_message",
     "too_far_ahead",
     "invalid_key",
+    "untrusted_identity",
     "bad_signature",
     "unknown_prekey",
     "state_error",
 ];
+
+/// Error classes a minor version added, each split off an older class: (minor, class, the
+/// class that covered its cause before). 1.0's `invalid_key` also meant an untrusted identity.
+pub const CLASSES_ADDED: [(u32, &str, &str); 1] = [(1, "untrusted_identity", "invalid_key")];
+
+/// The class an IUT speaking minor version `minor` reports for a cause whose class in this
+/// runner's version is `class`.
+pub fn class_in_minor(class: &str, minor: u32) -> &str {
+    let mut class = class;
+    // Newest first, so that a class split twice walks back one version at a time.
+    for (added, new, old) in CLASSES_ADDED.iter().rev() {
+        if minor < *added && class == *new {
+            class = old;
+        }
+    }
+    class
+}
 
 /// An implementation under test.
 pub trait Iut {

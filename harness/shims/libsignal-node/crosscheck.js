@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Interop cross-check: the reference shim (`e2ee-conform shim`, the spec) against this
-// libsignal shim over shim protocol v1, signal-v3 profile, in both roles.
+// libsignal shim over shim protocol 1.1, signal-v3 profile, in both roles.
 //
 //   node crosscheck.js [--spec PATH_TO_e2ee-conform] [--quick] [--strict] [--verbose]
 //
@@ -35,7 +35,7 @@ const SPEC_BIN =
 const LIB_SHIM = path.join(__dirname, 'shim.js');
 
 // ---------------------------------------------------------------------------------------------
-// A shim child speaking protocol v1
+// A shim child speaking protocol 1.1
 
 class ShimProc {
   constructor(label, cmd, argv) {
@@ -735,7 +735,7 @@ async function main() {
   const spec = new ShimProc('spec', SPEC_BIN, ['shim', '--seed', String(Date.now() % 100000)]);
   try {
     for (const p of [lib, spec]) {
-      const h = await p.ok('hello', { protocol: 1 });
+      const h = await p.ok('hello', { protocol: 1, minor: 1 });
       console.log(`${p.label}: ${h.name} ${h.version} profiles=${h.profiles} caps=${h.capabilities} classes=${h.error_classes}`);
     }
     const pairings = [

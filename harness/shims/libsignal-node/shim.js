@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Shim protocol v1 (harness/SHIM.md) for @signalapp/libsignal-client 0.72.1, profile signal-v3.
+// Shim protocol 1.1 (harness/SHIM.md) for @signalapp/libsignal-client 0.72.1, profile signal-v3.
 //
 // stdin: one JSON request per line; stdout: exactly one JSON reply per request, in order;
 // stderr: logs. Requests are processed strictly one after another even though libsignal's
@@ -44,16 +44,28 @@ const fail = (cls, detail) => {
   throw new ShimError(cls, detail);
 };
 
-// The classes `mapLibsignalError` produces reliably (see README.md for the table).
+// The classes `mapLibsignalError` produces reliably (see README.md for the table). No
+// `invalid_key`: libsignal 0.72.1 never refuses a public key for its value.
 const ERROR_CLASSES = [
   'decode_error',
   'auth_failure',
   'duplicate_message',
-  'invalid_key',
+  'untrusted_identity',
   'bad_signature',
   'unknown_prekey',
   'state_error',
 ];
+
+// SHIM.md §Versions: the minor version this shim speaks, and the classes each minor added
+// with the class they split from (a runner of an older minor gets that one instead).
+const MINOR = 1;
+const CLASSES_ADDED = [[1, 'untrusted_identity', 'invalid_key']];
+function classInMinor(cls, minor) {
+  for (const [added, newer, older] of [...CLASSES_ADDED].reverse()) {
+    if (minor < added && cls === newer) cls = older;
+  }
+  return cls;
+}
 
 // Rules applied in order to a LibSignalErrorBase's message (code 0, "Generic", unless noted).
 const MESSAGE_RULES = [
@@ -77,7 +89,7 @@ const MESSAGE_RULES = [
   [/^invalid (Kyber )?(signed )?prekey identifier/, 'unknown_prekey'],
   [/^session with .* not found/, 'state_error'],
   [/^invalid state for call to/, 'state_error'],
-  [/^untrusted identity for address/, 'invalid_key'],
+  [/^untrusted identity for address/, 'untrusted_identity'],
 ];
 
 function mapLibsignalError(e) {
@@ -87,7 +99,7 @@ function mapLibsignalError(e) {
       case S.ErrorCode.DuplicatedMessage:
         return ['duplicate_message', msg];
       case S.ErrorCode.UntrustedIdentity:
-        return ['invalid_key', msg];
+        return ['untrusted_identity', msg];
       case S.ErrorCode.InvalidRegistrationId:
       case S.ErrorCode.InvalidSession:
         return ['state_error', msg];
@@ -307,6 +319,8 @@ class Party {
 
 class Shim {
   constructor() {
+    // Until hello says otherwise; kept across reset.
+    this.minor = MINOR;
     this.reset();
   }
 
@@ -360,15 +374,19 @@ class Shim {
 
   hello(req) {
     if (req.protocol !== 1) log(`runner asked for protocol ${JSON.stringify(req.protocol)}; this shim speaks 1`);
+    // A runner that sends no minor speaks 1.0.
+    const asked = Number.isSafeInteger(req.minor) && req.minor >= 0 ? req.minor : 0;
+    this.minor = Math.min(MINOR, asked);
     return {
       protocol: 1,
+      minor: this.minor,
       name: 'libsignal-client',
       version: LIB_VERSION,
       profiles: [PROFILE],
       // libsignal draws its own randomness (ephemeral, ratchet keys, XEdDSA nonces): no
       // `deterministic`. It has no header encryption.
       capabilities: ['import-keys', 'snapshot'],
-      error_classes: ERROR_CLASSES,
+      error_classes: [...new Set(ERROR_CLASSES.map((c) => classInMinor(c, this.minor)))],
     };
   }
 
@@ -531,12 +549,12 @@ async function handleLine(line) {
     reply = { id, ok: await shim.call(req) };
   } catch (e) {
     if (e instanceof ShimError) {
-      reply = { id, error: { class: e.cls, detail: e.message } };
+      reply = { id, error: { class: classInMinor(e.cls, shim.minor), detail: e.message } };
     } else {
       // A bug in this shim or an unexpected throw outside `lib`: still one reply.
       log(`internal error: ${e && e.stack ? e.stack : e}`);
       const [cls, detail] = mapLibsignalError(e);
-      reply = { id, error: { class: cls, detail } };
+      reply = { id, error: { class: classInMinor(cls, shim.minor), detail } };
     }
   }
   return JSON.stringify(reply);

@@ -51,10 +51,12 @@ pub fn encode_public_key(key: &[u8; 32]) -> [u8; 33] {
     out
 }
 
-/// Inverse of [`encode_public_key`]: exactly 33 bytes with the 0x05 type byte.
+/// Inverse of [`encode_public_key`]: exactly 33 bytes with the 0x05 type byte. Anything
+/// else is not a key encoding at all (`Decode`); `InvalidKey` is kept for keys that decode
+/// but must not be used.
 pub fn decode_public_key(bytes: &[u8]) -> Result<[u8; 32], Error> {
     if bytes.len() != 33 || bytes[0] != DJB_TYPE {
-        return Err(Error::InvalidKey);
+        return Err(Error::Decode);
     }
     let mut key = [0u8; 32];
     key.copy_from_slice(&bytes[1..]);
@@ -108,7 +110,7 @@ fn decode(message: &[u8]) -> Result<(Header, &[u8]), Error> {
     let n = protobuf::last_u32(&fields, FIELD_COUNTER)?.ok_or(Error::Decode)?;
     let pn = protobuf::last_u32(&fields, FIELD_PREVIOUS_COUNTER)?.unwrap_or(0);
     let ciphertext = protobuf::last_bytes(&fields, FIELD_CIPHERTEXT)?.ok_or(Error::Decode)?;
-    let dh = decode_public_key(dh).map_err(|_| Error::Decode)?;
+    let dh = decode_public_key(dh)?;
     Ok((Header { dh, pn, n }, ciphertext))
 }
 
@@ -194,8 +196,8 @@ pub fn decode_prekey_message(message: &[u8]) -> Result<PreKeyMessage, Error> {
         protobuf::last_u32(&fields, FIELD_SIGNED_PRE_KEY_ID)?.ok_or(Error::Decode)?;
     Ok(PreKeyMessage {
         header: PreKeyHeader {
-            identity_key: decode_public_key(identity_key).map_err(|_| Error::Decode)?,
-            base_key: decode_public_key(base_key).map_err(|_| Error::Decode)?,
+            identity_key: decode_public_key(identity_key)?,
+            base_key: decode_public_key(base_key)?,
             signed_prekey_id,
             one_time_prekey: protobuf::last_u32(&fields, FIELD_PRE_KEY_ID)?
                 .map(OneTimePrekeyRef::Id),

@@ -48,6 +48,7 @@ pub const AUTH: Want = Want::Err("auth_failure");
 pub const DECODE: Want = Want::Err("decode_error");
 pub const TOO_FAR: Want = Want::Err("too_far_ahead");
 pub const INVALID_KEY: Want = Want::Err("invalid_key");
+pub const UNTRUSTED_IDENTITY: Want = Want::Err("untrusted_identity");
 pub const BAD_SIGNATURE: Want = Want::Err("bad_signature");
 pub const UNKNOWN_PREKEY: Want = Want::Err("unknown_prekey");
 

@@ -1273,10 +1273,27 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
             s.initiate("carol", "bob");
             s.exchange("alice", "bob", "a0");
             s.send("carol", "bob", "c0");
-            s.deliver_want("bob", "alice", "c0", INVALID_KEY);
+            s.deliver_want("bob", "alice", "c0", UNTRUSTED_IDENTITY);
             s.deliver("bob", "carol", "c0");
             s.exchange("alice", "bob", "a1");
             v.push(one_way(s));
+        }
+        {
+            // The pin comes from a bundle: Bob knows Alice only from starting a session with her.
+            let mut s = Script::new(ctx, "x3dh.prekey.identity_mismatch.001".into(), "Carol's first prekey message delivered to Bob as if from Alice, whose bundle Bob started a session from", &["IdentityMismatch"]);
+            for name in ["alice", "bob", "carol"] {
+                s.party(name);
+            }
+            s.publish("alice", 1, Some(1));
+            s.initiate("bob", "alice");
+            s.publish("bob", 2, Some(2));
+            s.initiate("carol", "bob");
+            s.send("carol", "bob", "c0");
+            s.deliver_want("bob", "alice", "c0", UNTRUSTED_IDENTITY);
+            s.deliver("bob", "carol", "c0");
+            s.exchange("bob", "alice", "b0");
+            // Bob initiates, so there is no receiver-only role.
+            v.push(s.finish());
         }
     }
     {

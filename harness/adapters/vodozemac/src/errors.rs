@@ -12,7 +12,7 @@
 //! | `DecryptionError::TooBigMessageGap` | `too_far_ahead` |
 //! | `EncryptionError::NonContributoryKey` | `invalid_key` |
 //! | `SessionCreationError::MissingOneTimeKey` | `unknown_prekey` |
-//! | `SessionCreationError::MismatchedIdentityKey` | `invalid_key` |
+//! | `SessionCreationError::MismatchedIdentityKey` | `untrusted_identity` |
 //! | `SessionCreationError::MismatchedSessionConfig` (inner message not version 3) | `decode_error` |
 //! | `SessionCreationError::NonContributoryKey` | `invalid_key` |
 //! | `SessionCreationError::Decryption(e)` | as `e` |
@@ -27,12 +27,13 @@ use vodozemac::DecodeError;
 
 /// The classes this adapter tells apart (`hello`'s `error_classes`). `bad_signature` is
 /// absent because Olm signs nothing in a session setup.
-pub const CLASSES: [&str; 7] = [
+pub const CLASSES: [&str; 8] = [
     "decode_error",
     "auth_failure",
     "duplicate_message",
     "too_far_ahead",
     "invalid_key",
+    "untrusted_identity",
     "unknown_prekey",
     "state_error",
 ];
@@ -80,7 +81,7 @@ pub fn session_creation(e: &SessionCreationError, ciphertext_len: usize) -> Fail
     let class = match e {
         SessionCreationError::Decryption(inner) => return decryption(inner, ciphertext_len),
         SessionCreationError::MissingOneTimeKey(_) => "unknown_prekey",
-        SessionCreationError::MismatchedIdentityKey(..) => "invalid_key",
+        SessionCreationError::MismatchedIdentityKey(..) => "untrusted_identity",
         SessionCreationError::MismatchedSessionConfig { .. } => "decode_error",
         SessionCreationError::NonContributoryKey => "invalid_key",
     };

@@ -16,7 +16,7 @@ pub mod pickle;
 
 use e2ee_iut::hexbytes::{arr, bytes, hex_of};
 use e2ee_iut::protocol::{
-    Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_VERSION,
+    Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_MINOR, PROTOCOL_VERSION,
 };
 use errors::state;
 use pickle::{Party, Peer};
@@ -43,6 +43,7 @@ impl VodozemacIut {
     pub fn hello() -> Hello {
         Hello {
             protocol: PROTOCOL_VERSION,
+            minor: PROTOCOL_MINOR,
             name: "vodozemac".into(),
             version: vodozemac::VERSION.into(),
             profiles: vec![PROFILE.into()],

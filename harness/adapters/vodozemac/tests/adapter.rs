@@ -19,7 +19,10 @@ fn public(secret: [u8; 32]) -> String {
 
 #[test]
 fn hello_names_vodozemac_and_olm_only() {
-    let Ok(Reply::Hello(h)) = VodozemacIut::new().call(&Request::Hello { protocol: 1 }) else {
+    let Ok(Reply::Hello(h)) = VodozemacIut::new().call(&Request::Hello {
+        protocol: 1,
+        minor: 1,
+    }) else {
         panic!("no hello");
     };
     assert_eq!(
@@ -168,7 +171,7 @@ fn a_known_peer_may_not_change_identity() {
     let mut mallory = Side::new(vz(), "mallory", "bob", None);
     mallory.initiate(&bundle);
     // Bob hears Mallory's prekey message as coming from "alice".
-    b.reject(&mallory.encrypt(b"i am alice"), "invalid_key");
+    b.reject(&mallory.encrypt(b"i am alice"), "untrusted_identity");
     let _ = a;
 }
 

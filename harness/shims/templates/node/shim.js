@@ -16,8 +16,9 @@
 const log = (...args) => process.stderr.write(`[shim] ${args.join(' ')}\n`);
 console.log = console.info = console.debug = console.warn = (...a) => log(...a.map(String));
 
-// The protocol version the runner speaks (SHIM.md, Operations: hello).
+// The protocol version this shim speaks (SHIM.md, Versions): 1.1.
 const PROTOCOL = 1;
+const MINOR = 1;
 
 // ---------------------------------------------------------------------------------------------
 // What this shim is. FILL IN: your implementation's name and version, and add what your
@@ -45,6 +46,7 @@ const CLASSES = [
   'duplicate_message',
   'too_far_ahead',
   'invalid_key',
+  'untrusted_identity',
   'bad_signature',
   'unknown_prekey',
   'state_error',
@@ -104,8 +106,11 @@ const snapshots = new Map(); // snapshot handle -> a copy of a party's whole sta
 function hello(req) {
   // SHIM.md, Operations: hello. Answers what this shim is; fill in the block above.
   if (req.protocol !== PROTOCOL) log(`the runner asked for protocol ${JSON.stringify(req.protocol)}; this shim speaks ${PROTOCOL}`);
+  // Speak the runner's minor if it is older than ours (a runner that sends none speaks 1.0).
+  const minor = Number.isInteger(req.minor) ? Math.min(MINOR, req.minor) : 0;
   return {
     protocol: PROTOCOL,
+    minor,
     name: NAME,
     version: VERSION,
     profiles: PROFILES,

@@ -27,8 +27,9 @@ def log(*args):
     print("[shim]", *args, file=sys.stderr, flush=True)
 
 
-# The protocol version the runner speaks (SHIM.md, Operations: hello).
+# The protocol version this shim speaks (SHIM.md, Versions): 1.1.
 PROTOCOL = 1
+MINOR = 1
 
 # ---------------------------------------------------------------------------------------
 # What this shim is. FILL IN: your implementation's name and version, and add what your
@@ -56,6 +57,7 @@ CLASSES = (
     "duplicate_message",
     "too_far_ahead",
     "invalid_key",
+    "untrusted_identity",
     "bad_signature",
     "unknown_prekey",
     "state_error",
@@ -124,8 +126,11 @@ def hello(req):
     # SHIM.md, Operations: hello. Answers what this shim is; fill in the block above.
     if req.get("protocol") != PROTOCOL:
         log(f"the runner asked for protocol {req.get('protocol')!r}; this shim speaks {PROTOCOL}")
+    # Speak the runner's minor if it is older than ours (a runner that sends none speaks 1.0).
+    minor = min(MINOR, req.get("minor", 0)) if isinstance(req.get("minor", 0), int) else 0
     return {
         "protocol": PROTOCOL,
+        "minor": minor,
         "name": NAME,
         "version": VERSION,
         "profiles": PROFILES,

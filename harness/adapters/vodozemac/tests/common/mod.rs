@@ -36,7 +36,13 @@ pub fn class_of(result: Result<Reply, Failure>) -> String {
 impl Side {
     /// A fresh party of profile olm-v1 in `iut` (which is reset first).
     pub fn new(mut iut: Box<dyn Iut>, role: &str, peer: &str, identity: Option<[u8; 32]>) -> Side {
-        let name = match ok(iut.as_mut(), Request::Hello { protocol: 1 }) {
+        let name = match ok(
+            iut.as_mut(),
+            Request::Hello {
+                protocol: 1,
+                minor: 1,
+            },
+        ) {
             Reply::Hello(h) => format!("{role} ({})", h.name),
             other => panic!("hello replied {other:?}"),
         };
