@@ -52,17 +52,18 @@ fn bench(c: &mut Criterion) {
             })
         });
         // Ping-pong: Bob replies to Alice after she sent, so each message carries a new
-        // ratchet key and the receiver (or, in Olm, the sender) performs a DH step.
+        // ratchet key and the receiver (or, in Olm, the sender) performs a DH step. The reply
+        // goes to `alice2`, the Alice who sent: in Olm her ratchet key is made when she sends
+        // (PROFILES.md, lazy sending ratchet), so the Alice before that cannot decrypt it.
         let (alice2, kind, m) = session::encrypt(&alice, &payload, &[14; 32], &[1; 12]).unwrap();
         let (bob2, _) = session::decrypt(&bob, kind, &m, &[15; 32]).unwrap();
-        let _ = alice2;
         c.bench_function(
             &format!("{name}/ping-pong message (encrypt+decrypt, DH step)"),
             |b| {
                 b.iter(|| {
                     let (_, kind, m) =
                         session::encrypt(black_box(&bob2), &payload, &[16; 32], &[2; 12]).unwrap();
-                    session::decrypt(black_box(&alice), kind, &m, &[17; 32]).unwrap()
+                    session::decrypt(black_box(&alice2), kind, &m, &[17; 32]).unwrap()
                 })
             },
         );

@@ -5,8 +5,8 @@
 //! with HMAC *before* decrypting, so the padding check below need not hide which check failed.
 
 use super::CryptoError;
-use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
-use aes::Aes256;
+use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
+use aes::{Aes256, Block};
 
 type Encryptor = cbc::Encryptor<Aes256>;
 type Decryptor = cbc::Decryptor<Aes256>;
@@ -25,10 +25,9 @@ pub fn encrypt(key: &[u8; 32], iv: &[u8; 16], plaintext: &[u8]) -> Vec<u8> {
     let pad = BLOCK_LEN - plaintext.len() % BLOCK_LEN;
     let mut buf = plaintext.to_vec();
     buf.resize(plaintext.len() + pad, pad as u8);
-    let mut cbc = Encryptor::new(key.into(), iv.into());
-    for block in buf.chunks_exact_mut(BLOCK_LEN) {
-        cbc.encrypt_block_mut(block.into());
-    }
+    // `buf` is a whole number of blocks, so the split leaves no tail.
+    let (blocks, _) = Block::slice_as_chunks_mut(&mut buf);
+    Encryptor::new(key.into(), iv.into()).encrypt_blocks(blocks);
     buf
 }
 
@@ -47,10 +46,9 @@ pub fn decrypt(key: &[u8; 32], iv: &[u8; 16], ciphertext: &[u8]) -> Result<Vec<u
         return Err(CryptoError::InvalidLength);
     }
     let mut buf = ciphertext.to_vec();
-    let mut cbc = Decryptor::new(key.into(), iv.into());
-    for block in buf.chunks_exact_mut(BLOCK_LEN) {
-        cbc.decrypt_block_mut(block.into());
-    }
+    // Checked above: a whole number of blocks, so the split leaves no tail.
+    let (blocks, _) = Block::slice_as_chunks_mut(&mut buf);
+    Decryptor::new(key.into(), iv.into()).decrypt_blocks(blocks);
     let n = usize::from(buf[buf.len() - 1]);
     if n == 0 || n > BLOCK_LEN || buf[buf.len() - n..].iter().any(|&b| usize::from(b) != n) {
         return Err(CryptoError::BadPadding);

@@ -4,7 +4,7 @@
 //! HMAC is the chain-key KDF (§5.2 `KDF_CK`) and the message MAC of the CBC profiles.
 
 use super::CryptoError;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;

@@ -1016,7 +1016,7 @@ fn forge_next<const N: usize>(
     to: &str,
     forged: [&Forged; N],
 ) -> [(MessageKind, Vec<u8>); N] {
-    use aes::cipher::{BlockEncryptMut, KeyIvInit};
+    use aes::cipher::{BlockModeEncrypt, KeyIvInit};
     let sender = s.offline(from);
     let remote = s.identity(to).public;
     let session = sender
@@ -1050,7 +1050,7 @@ fn forge_next<const N: usize>(
             Forged::LastBlock(block) => {
                 let mut out = *block;
                 cbc::Encryptor::<aes::Aes256>::new(&cipher_key.into(), &iv.into())
-                    .encrypt_block_mut((&mut out).into());
+                    .encrypt_block((&mut out).into());
                 out.to_vec()
             }
         };
