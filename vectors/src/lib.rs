@@ -13,5 +13,6 @@ pub mod rng;
 pub mod schema;
 pub mod spec_iut;
 pub mod trace;
+pub mod witness;
 
 pub use kat::{check_file, load_trace_file, Counts};
