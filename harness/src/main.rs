@@ -443,8 +443,15 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         }
     }
     let counts = Counts::of(&results);
-    if counts.passed + counts.failed + counts.expected_failures == 0 {
+    if counts.passed + counts.failed + counts.expected_failures + counts.suite_errors == 0 {
         return usage("no test ran (every test was skipped or filtered out): nothing was checked");
+    }
+    if counts.suite_errors > 0 {
+        // Neither a pass nor the implementations' failure: the suite itself is at fault.
+        return usage(format!(
+            "{} suite errors: tests the suite could not judge (listed above)",
+            counts.suite_errors
+        ));
     }
     let strict_failures = unexpected.len()
         + unused_maps.len()

@@ -12,6 +12,10 @@ pub enum Status {
     Skip,
     /// Failed, and the expectations file says it is known to fail.
     ExpectedFail,
+    /// The suite could not judge this test (the spec itself accepts what the test expects
+    /// rejected, or a vector contradicts itself): not the implementation's failure, not a
+    /// pass; the run exits 2.
+    SuiteError,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,6 +62,7 @@ pub struct Counts {
     pub failed: usize,
     pub skipped: usize,
     pub expected_failures: usize,
+    pub suite_errors: usize,
 }
 
 impl Counts {
@@ -69,16 +74,21 @@ impl Counts {
                 Status::Fail => c.failed += 1,
                 Status::Skip => c.skipped += 1,
                 Status::ExpectedFail => c.expected_failures += 1,
+                Status::SuiteError => c.suite_errors += 1,
             }
         }
         c
     }
 
     /// `N passed, M failed, K skipped` (expected failures are counted as skipped: they did
-    /// not pass, and they do not fail the run).
+    /// not pass, and they do not fail the run), and the suite errors if there are any.
     pub fn line(&self) -> String {
+        let suite_errors = match self.suite_errors {
+            0 => String::new(),
+            n => format!(", {n} suite errors"),
+        };
         format!(
-            "{} passed, {} failed, {} skipped",
+            "{} passed, {} failed, {} skipped{suite_errors}",
             self.passed,
             self.failed,
             self.skipped + self.expected_failures
@@ -186,6 +196,33 @@ pub fn summary(
                 out,
                 "  ... and {} more (see the JSON report)",
                 failures.len() - 50
+            );
+        }
+    }
+    let suite_errors: Vec<&TestResult> = results
+        .iter()
+        .filter(|r| r.status == Status::SuiteError)
+        .collect();
+    if !suite_errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nSuite errors (the suite could not judge these; not the implementation's failures):"
+        );
+        for r in suite_errors.iter().take(50) {
+            let _ = writeln!(
+                out,
+                "  SUITE ERROR {} {}: {}\n       rerun: {}",
+                r.implementation,
+                r.id,
+                r.detail,
+                rerun(r)
+            );
+        }
+        if suite_errors.len() > 50 {
+            let _ = writeln!(
+                out,
+                "  ... and {} more (see the JSON report)",
+                suite_errors.len() - 50
             );
         }
     }
@@ -323,6 +360,13 @@ pub fn junit(meta: &RunInfo, results: &[TestResult]) -> String {
                         r.bug_types.join(", "),
                         rerun(r)
                     )));
+                    s
+                }
+                // JUnit's error: the test could not be judged, as opposed to a failure.
+                Status::SuiteError => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    s.set_message(text(&r.detail));
+                    s.set_description(text(&format!("suite error\nrerun: {}", rerun(r))));
                     s
                 }
                 Status::Skip | Status::ExpectedFail => {

@@ -2,8 +2,10 @@
 //! files (the skip limits), and the random scripts of property mode. Scripts are trace tests
 //! with empty expectations; the spec records the expectations before an IUT runs them.
 
+use e2ee_iut::protocol::MessageKind;
 use e2ee_spec::Profile;
 use e2ee_vectors::envelope::Verdict;
+use e2ee_vectors::layout;
 use e2ee_vectors::trace::{Expect, PartyInit, Step, TraceTest};
 
 use e2ee_vectors::rng::Rng;
@@ -113,17 +115,22 @@ pub enum Action {
     Deliver(usize),
     /// The `n`-th (modulo) delivered message arrives again.
     Duplicate(usize),
-    /// The `n`-th (modulo) sent message arrives with one byte flipped.
-    Tamper(usize, u16, u8),
+    /// The `n`-th (modulo) sent message arrives with one byte of a field XORed: the `f`-th
+    /// (modulo) field that message has, its first byte or, with `last`, its last one.
+    Tamper(usize, usize, bool, u8),
 }
 
-/// Turn actions into a script. Messages are labelled `m<k>`; a tampered copy `t<k>`.
-pub fn conversation(seed: u64, actions: &[Action]) -> TraceTest {
+/// Turn actions into a script for `profile` (header-encrypted when `he`). Messages are
+/// labelled `m<k>`; a tampered copy `t<k>`.
+pub fn conversation(profile: Profile, he: bool, seed: u64, actions: &[Action]) -> TraceTest {
     let mut rng = Rng::from_u64(seed);
     let (parties, mut steps) = setup(&mut rng);
-    let mut sent: Vec<(String, &str, &str)> = Vec::new();
+    // (label, from, to, kind): which fields a message has depends on its kind.
+    let mut sent: Vec<(String, &str, &str, MessageKind)> = Vec::new();
     let mut undelivered: Vec<usize> = Vec::new();
     let mut delivered: Vec<usize> = Vec::new();
+    // Alice sends prekey messages until a message from Bob has reached her.
+    let mut alice_heard = false;
     for (k, action) in actions.iter().enumerate() {
         match action {
             Action::Send(who) => {
@@ -136,26 +143,36 @@ pub fn conversation(seed: u64, actions: &[Action]) -> TraceTest {
                 };
                 let label = format!("m{k}");
                 steps.push(send(&mut rng, from, to, &label));
-                sent.push((label, from, to));
+                let kind = if from == ALICE && !alice_heard {
+                    MessageKind::Prekey
+                } else {
+                    MessageKind::Normal
+                };
+                sent.push((label, from, to, kind));
                 undelivered.push(sent.len() - 1);
             }
             Action::Deliver(n) if !undelivered.is_empty() => {
                 let idx = undelivered.remove(n % undelivered.len());
-                let (label, from, to) = &sent[idx];
+                let (label, from, to, _) = &sent[idx];
                 steps.push(deliver(&mut rng, to, from, label));
+                alice_heard |= *to == ALICE;
                 delivered.push(idx);
             }
             Action::Duplicate(n) if !delivered.is_empty() => {
-                let (label, from, to) = &sent[delivered[n % delivered.len()]];
+                let (label, from, to, _) = &sent[delivered[n % delivered.len()]];
                 steps.push(deliver(&mut rng, to, from, label));
             }
-            Action::Tamper(n, offset, xor) if !sent.is_empty() => {
-                let (label, from, to) = sent[n % sent.len()].clone();
+            Action::Tamper(n, f, last, xor) if !sent.is_empty() => {
+                let (label, from, to, kind) = sent[n % sent.len()].clone();
+                let fields = layout::fields(profile, he, kind);
                 let as_label = format!("t{k}");
                 steps.push(Step::Tamper {
                     label,
                     as_label: as_label.clone(),
-                    offset: *offset as usize,
+                    field: fields[f % fields.len()].clone(),
+                    field_offset: if *last { -1 } else { 0 },
+                    // Recorded by the spec with the expectations.
+                    offset: 0,
                     xor: (*xor).max(1),
                 });
                 steps.push(deliver(&mut rng, to, from, &as_label));

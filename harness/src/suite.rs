@@ -302,6 +302,7 @@ fn status_of(outcome: &Outcome) -> Status {
         engine::Status::Pass => Status::Pass,
         engine::Status::Fail => Status::Fail,
         engine::Status::Skip => Status::Skip,
+        engine::Status::SuiteError => Status::SuiteError,
     }
 }
 
@@ -360,7 +361,8 @@ fn action() -> impl Strategy<Value = Action> {
         4 => (0u8..2).prop_map(Action::Send),
         4 => any::<usize>().prop_map(Action::Deliver),
         1 => any::<usize>().prop_map(Action::Duplicate),
-        1 => (any::<usize>(), 0u16..48, 1u8..=255).prop_map(|(n, o, x)| Action::Tamper(n, o, x)),
+        1 => (any::<usize>(), any::<usize>(), any::<bool>(), 1u8..=255)
+            .prop_map(|(n, f, last, x)| Action::Tamper(n, f, last, x)),
     ]
 }
 
@@ -388,13 +390,15 @@ fn run_props(
     );
     let group = group_of(header_encryption);
     let strategy = (any::<u64>(), proptest::collection::vec(action(), 1..40));
-    // proptest's runner takes an `Fn`: the IUT and the skip note go through RefCells.
+    // proptest's runner takes an `Fn`: the IUT and the skip note go through RefCells. A
+    // suite error is not the IUT's failure, so it is not shrunk either: the first one is kept.
     let skipped = std::cell::RefCell::new(None);
+    let suite_error = std::cell::RefCell::new(None);
     let iut = std::cell::RefCell::new(imp.iut.as_mut());
     let hello = imp.hello.clone();
     let start = Instant::now();
     let result = runner.run(&strategy, |(seed, actions)| {
-        let mut test = scripts::conversation(seed, &actions);
+        let mut test = scripts::conversation(profile, header_encryption, seed, &actions);
         let mut spec = SpecIut::new(seed);
         engine::record(&mut spec, profile.name(), header_encryption, &mut test)
             .map_err(|e| TestCaseError::fail(format!("spec: {e}")))?;
@@ -418,6 +422,10 @@ fn run_props(
                 *skipped.borrow_mut() = Some(outcome.detail);
                 Ok(())
             }
+            engine::Status::SuiteError => {
+                suite_error.borrow_mut().get_or_insert(outcome.detail);
+                Ok(())
+            }
             engine::Status::Fail => Err(TestCaseError::fail(outcome.detail)),
         }
     });
@@ -431,10 +439,13 @@ fn run_props(
     if let Some(why) = skipped.into_inner() {
         return (Status::Skip, why);
     }
+    if let (Ok(()), Some(why)) = (&result, suite_error.into_inner()) {
+        return (Status::SuiteError, format!("{why} (seed {})", options.seed));
+    }
     match result {
         Ok(()) => (Status::Pass, rate),
         Err(TestError::Fail(why, (seed, actions))) => {
-            let mut test = scripts::conversation(seed, &actions);
+            let mut test = scripts::conversation(profile, header_encryption, seed, &actions);
             let mut spec = SpecIut::new(seed);
             let _ = engine::record(&mut spec, profile.name(), header_encryption, &mut test);
             test.tc_id = format!(

@@ -177,3 +177,76 @@ fn list_into_a_closed_pipe_exits_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(o.status.code(), Some(0), "{stderr}");
 }
+
+/// A test whose tamper the spec itself accepts (here: the registration id of a signal-v3
+/// prekey message, which nothing authenticates) is a suite error: exit 2, reported as an
+/// error in JUnit, and counted neither as a pass nor as the implementation's failure.
+#[test]
+fn a_suite_error_exits_2_and_blames_nobody() {
+    use e2ee_iut::protocol::MessageKind;
+    use e2ee_spec::Profile;
+    use e2ee_vectors::layout;
+    let dir = scratch("suite-error");
+    for profile in ["modern", "olm-v1"] {
+        std::fs::create_dir_all(dir.join(profile)).unwrap();
+        let src = published().join(profile).join("trace_skip.json");
+        std::fs::copy(src, dir.join(profile).join("trace_skip.json")).unwrap();
+    }
+    let path = published().join("signal-v3/trace_tamper.json");
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let tests = file["testGroups"][0]["tests"].as_array_mut().unwrap();
+    let test = tests
+        .iter_mut()
+        .find(|t| t["tcId"] == "dr.tamper.prekey.base_key")
+        .unwrap();
+    let steps = test["steps"].as_array_mut().unwrap();
+    let sent = steps
+        .iter()
+        .find(|s| s["op"] == "send" && s["label"] == "a0")
+        .map(|s| hex::decode(s["expect"]["message"].as_str().unwrap()).unwrap())
+        .unwrap();
+    let r = layout::locate(
+        Profile::SignalV3,
+        false,
+        MessageKind::Prekey,
+        &sent,
+        "registration_id",
+    )
+    .unwrap();
+    let tamper = steps.iter_mut().find(|s| s["op"] == "tamper").unwrap();
+    tamper["field"] = "registration_id".into();
+    tamper["fieldOffset"] = (-1).into();
+    tamper["offset"] = layout::byte_of(&r, -1).unwrap().into();
+    std::fs::create_dir_all(dir.join("signal-v3")).unwrap();
+    std::fs::write(
+        dir.join("signal-v3/trace_tamper.json"),
+        serde_json::to_string_pretty(&file).unwrap(),
+    )
+    .unwrap();
+    let junit = dir.join("junit.xml");
+    let o = conform(&[
+        "run",
+        "--impl",
+        "spec",
+        "--mode",
+        "kat",
+        "--filter",
+        "kat/signal-v3/dr.tamper.prekey.*",
+        "--vectors",
+        dir.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("SUITE ERROR spec kat/signal-v3/dr.tamper.prekey.base_key"),
+        "{t}"
+    );
+    assert!(t.contains("0 failed"), "{t}");
+    assert!(t.contains("1 suite errors"), "{t}");
+    let xml = std::fs::read_to_string(junit).unwrap();
+    assert!(xml.contains("errors=\"1\""), "{xml}");
+    assert!(xml.contains("<error message="), "{xml}");
+}

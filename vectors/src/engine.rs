@@ -6,10 +6,18 @@
 //! imported long-term keys); the other parties' outputs are taken from the vector.
 //! **Interop**: the IUT plays one party and the spec (a second `Iut`) plays the others live;
 //! results are compared, bytes are not (neither side's randomness is fixed).
+//!
+//! No false blame: a tamper step names a field, found in the message at hand (the IUT's own
+//! bytes when it sent it); an acceptance counts as the IUT's failure only if the spec, given
+//! the same bytes from the same state (`witness`), rejects them. When the spec does not do
+//! with tampered bytes what the vector says, the test is a `SuiteError`, not the IUT's.
 
 use crate::envelope::Verdict;
+use crate::layout::{self, LayoutError};
 use crate::trace::{Expect, Step, TraceGroup, TraceTest};
+use crate::witness;
 use e2ee_iut::protocol::{Bundle, Failure, Hello, Iut, MessageKind, Reply, Request};
+use e2ee_spec::Profile;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -24,6 +32,10 @@ pub enum Status {
     Fail,
     /// The IUT answered `unsupported`, or the test cannot run in this mode.
     Skip,
+    /// The suite could not judge the IUT: the test's expectation does not hold for the bytes
+    /// at hand (the spec itself accepts them), or the vector contradicts itself. Neither a
+    /// pass nor the IUT's failure.
+    SuiteError,
 }
 
 /// A test's result; `detail` says what happened at `step` (0-based), and `notes` lists
@@ -48,6 +60,25 @@ impl Outcome {
             mapped: 0,
         }
     }
+
+    fn suite_error(step: usize, detail: String, notes: Vec<String>) -> Outcome {
+        Outcome {
+            status: Status::SuiteError,
+            step: Some(step),
+            detail: format!("suite error at step {step}: {detail}"),
+            notes,
+            mapped: 0,
+        }
+    }
+
+    /// This outcome of the IUT's step (a judged mismatch) turned into a suite error.
+    fn not_the_iuts(self, why: &str) -> Outcome {
+        Outcome {
+            status: Status::SuiteError,
+            detail: format!("suite error: {}; {why}", self.detail),
+            ..self
+        }
+    }
 }
 
 /// Error classes an implementation is known to report in place of the spec's: pairs of
@@ -59,11 +90,22 @@ struct Party {
     handle: Option<String>,
 }
 
+/// A message of the conversation, under its label.
+struct Message {
+    label: String,
+    kind: MessageKind,
+    hex: String,
+    /// Made by a tamper step.
+    tampered: bool,
+    /// Its bytes (or those it was tampered from) are the IUT's.
+    from_iut: bool,
+}
+
 /// What a conversation has produced so far.
 struct World {
     parties: Vec<Party>,
     bundles: Vec<(String, Bundle)>,
-    messages: Vec<(String, MessageKind, String)>,
+    messages: Vec<Message>,
     snapshots: Vec<(String, String)>,
 }
 
@@ -74,15 +116,23 @@ impl World {
             .find(|p| p.name == name)
             .and_then(|p| p.handle.as_deref())
     }
+    fn entry(&self, label: &str) -> Option<&Message> {
+        self.messages.iter().rev().find(|m| m.label == label)
+    }
     fn message(&self, label: &str) -> Option<(MessageKind, String)> {
-        self.messages
-            .iter()
-            .rev()
-            .find(|(l, _, _)| l == label)
-            .map(|(_, k, m)| (*k, m.clone()))
+        self.entry(label).map(|m| (m.kind, m.hex.clone()))
+    }
+    fn tampered(&self, label: &str) -> bool {
+        self.entry(label).is_some_and(|m| m.tampered)
     }
     fn set_message(&mut self, label: &str, kind: MessageKind, message: String) {
-        self.messages.push((label.to_string(), kind, message));
+        self.messages.push(Message {
+            label: label.to_string(),
+            kind,
+            hex: message,
+            tampered: false,
+            from_iut: false,
+        });
     }
 }
 
@@ -189,9 +239,15 @@ fn execute(
         notes,
         mapped: 0,
     };
+    let Some(the_profile) = Profile::from_name(profile) else {
+        return fail(None, format!("unknown profile {profile:?}"), notes);
+    };
     if let Err(f) = iut.call(&Request::Reset {}) {
         return fail(None, format!("reset: {f}"), notes);
     }
+    // Every request the IUT gets in this test, with its reply: what the spec replays to
+    // judge an acceptance on exactly the IUT's bytes and state (`witness`).
+    let mut log: Vec<(Request, Result<Reply, Failure>)> = Vec::new();
     if let Mode::Interop { .. } = mode {
         match peer.as_deref_mut() {
             Some(p) => {
@@ -230,7 +286,13 @@ fn execute(
             };
             let reply = match (here, peer.as_deref_mut()) {
                 (false, Some(p)) => p.call(&request),
-                _ => iut.call(&request),
+                _ => {
+                    let reply = iut.call(&request);
+                    if !recording {
+                        log.push((request.clone(), reply.clone()));
+                    }
+                    reply
+                }
             };
             match reply {
                 Ok(Reply::Party { party: handle, .. }) => party.handle = Some(handle),
@@ -266,27 +328,64 @@ fn execute(
             Step::Tamper {
                 label,
                 as_label,
+                field,
+                field_offset,
                 offset,
                 xor,
             } => {
-                let Some((kind, message)) = world.message(label) else {
+                let Some(source) = world.entry(label) else {
                     return fail(Some(i), format!("no message {label}"), notes);
                 };
-                let mut bytes = hex::decode(&message).unwrap_or_default();
-                match bytes.get_mut(*offset) {
-                    Some(b) => *b ^= xor,
-                    None => {
-                        return fail(
-                            Some(i),
-                            format!(
-                                "tamper offset {offset} beyond message {label} ({} bytes)",
-                                bytes.len()
+                let (kind, from_iut) = (source.kind, source.from_iut);
+                let mut bytes = hex::decode(&source.hex).unwrap_or_default();
+                // The field is found in these bytes, whoever wrote them.
+                let at = layout::locate(the_profile, header_encryption, kind, &bytes, field)
+                    .and_then(|r| {
+                        layout::byte_of(&r, *field_offset).ok_or_else(|| {
+                            LayoutError::Absent(format!("{field} byte {field_offset}"))
+                        })
+                    });
+                let at = match at {
+                    Ok(at) => at,
+                    Err(e) => {
+                        let why = format!("tamper {label}, {field} byte {field_offset}: {e}");
+                        return match (&e, from_iut && !recording) {
+                            // The IUT's encoding omits the field: nothing to aim at, and
+                            // nothing wrong with that.
+                            (LayoutError::Absent(_), true) => {
+                                Outcome::skip(format!("step {i}: {why} (the IUT's message)"))
+                            }
+                            (LayoutError::Malformed(_), true) => fail(
+                                Some(i),
+                                format!("step {i}: the IUT's message does not parse: {why}"),
+                                notes,
                             ),
-                            notes,
-                        )
+                            // The vector's own message, or a field no layout has.
+                            _ => Outcome::suite_error(i, why, notes),
+                        };
                     }
+                };
+                if recording {
+                    if let Step::Tamper { offset, .. } = &mut test.steps[i] {
+                        *offset = at;
+                    }
+                } else if !live_peer && at != *offset {
+                    // Without a live peer every message is the vector's own (the IUT's sends
+                    // were compared with it), so the two must name the same byte.
+                    return Outcome::suite_error(
+                        i,
+                        format!("the vector's tamper offset {offset} is not {field} byte {field_offset} (byte {at}) of {label}"),
+                        notes,
+                    );
                 }
-                world.set_message(as_label, kind, hex::encode(bytes));
+                bytes[at] ^= xor;
+                world.messages.push(Message {
+                    label: as_label.clone(),
+                    kind,
+                    hex: hex::encode(bytes),
+                    tampered: true,
+                    from_iut,
+                });
                 continue;
             }
             Step::Inject {
@@ -326,11 +425,15 @@ fn execute(
             Ok(r) => r,
             Err(e) => return fail(Some(i), e, notes),
         };
+        let to_iut = on_this_iut || peer.is_none();
         let target: &mut dyn Iut = match (on_this_iut, peer.as_deref_mut()) {
             (false, Some(p)) => p,
             _ => &mut *iut,
         };
         let result = target.call(&request);
+        // The spec, playing a party, was given a tampered message.
+        let spec_on_tampered =
+            !to_iut && matches!(&step, Step::Deliver { label, .. } if world.tampered(label));
         if recording {
             let digest_party = handle.clone();
             let new_expect = recorded(&result);
@@ -344,6 +447,15 @@ fn execute(
             e.digest = target.state_digest(&digest_party);
             if let Some(slot) = expect_mut(&mut test.steps[i]) {
                 *slot = e;
+            }
+        } else if let Some(outcome) = spec_on_tampered
+            .then(|| tampered_at_spec(i, &expect, &result, &mut notes))
+            .flatten()
+        {
+            match outcome {
+                Some(outcome) => return outcome,
+                // Rejected with another class: noted; its state is unchanged, so on.
+                None => continue,
             }
         } else if let Some(outcome) = judge(
             i,
@@ -369,6 +481,17 @@ fn execute(
             &mut notes,
             &mut mapped,
         ) {
+            let outcome = if spec_on_tampered {
+                // Anything else the spec did with tampered bytes the vector did not foresee.
+                outcome.not_the_iuts("this step is the spec's, given tampered bytes")
+            } else if to_iut && result.is_ok() && expect.error.is_some() {
+                no_false_blame(
+                    outcome,
+                    witness::spec_verdict(the_profile, header_encryption, &log, &request),
+                )
+            } else {
+                outcome
+            };
             return Outcome { mapped, ..outcome };
         } else if let (Some(want), Some(got)) = (
             &expect.digest,
@@ -390,6 +513,9 @@ fn execute(
                 );
             }
         }
+        if to_iut && !recording {
+            log.push((request.clone(), result.clone()));
+        }
         // Remember outputs for later steps.
         match (&step, &result) {
             (Step::Publish { .. }, Ok(Reply::Bundle(b))) => {
@@ -398,6 +524,9 @@ fn execute(
             }
             (Step::Send { label, .. }, Ok(Reply::Encrypted { kind, message })) => {
                 world.set_message(label, *kind, message.clone());
+                if let Some(m) = world.messages.last_mut() {
+                    m.from_iut = to_iut;
+                }
             }
             (Step::Snapshot { name, .. }, Ok(Reply::Snapshot { snapshot })) => {
                 world.snapshots.push((name.clone(), snapshot.clone()));
@@ -411,6 +540,58 @@ fn execute(
         detail: String::new(),
         notes,
         mapped,
+    }
+}
+
+/// The spec, playing a party, got a tampered message (in interop: tampered from the IUT's
+/// bytes) and did not give the vector's result. `Some(Some(outcome))` ends the test as a
+/// suite error: the spec accepted what the vector says it rejects. `Some(None)`: it rejected
+/// with another class, which is noted (a rejection leaves its state as it was, and the
+/// genuine message after it still checks the IUT's bytes). `None`: judged as usual.
+fn tampered_at_spec(
+    i: usize,
+    expect: &Expect,
+    result: &Result<Reply, Failure>,
+    notes: &mut Vec<String>,
+) -> Option<Option<Outcome>> {
+    match (result, &expect.error) {
+        (Ok(_), Some(want)) => Some(Some(Outcome::suite_error(
+            i,
+            format!("the spec accepts the tampered message, where the vector's own was rejected with {want}: the tamper does not do on these bytes what it does on the vector's"),
+            std::mem::take(notes),
+        ))),
+        (Err(Failure::Rejected { class, .. }), Some(want)) if class != want => {
+            notes.push(format!(
+                "step {i}: the spec rejects the tampered message with {class}, the vector's own with {want}"
+            ));
+            Some(None)
+        }
+        _ => None,
+    }
+}
+
+/// An acceptance the vector blames on the IUT, weighed by the spec's verdict on exactly the
+/// bytes the IUT accepted, from the IUT's state.
+fn no_false_blame(outcome: Outcome, spec: witness::Verdict) -> Outcome {
+    let step = outcome.step.unwrap_or_default();
+    match spec {
+        witness::Verdict::Accepts => outcome.not_the_iuts(
+            "but the spec, given the same bytes from the same state, accepts them too",
+        ),
+        witness::Verdict::Rejects(class) => Outcome {
+            detail: format!(
+                "{} (the spec rejects these bytes with {class})",
+                outcome.detail
+            ),
+            ..outcome
+        },
+        witness::Verdict::Unknown(why) => {
+            let mut notes = outcome.notes;
+            notes.push(format!(
+                "step {step}: the spec's verdict on these exact bytes could not be checked ({why}); the vector's stands"
+            ));
+            Outcome { notes, ..outcome }
+        }
     }
 }
 

@@ -14,5 +14,6 @@ pub mod rng;
 pub mod schema;
 pub mod spec_iut;
 pub mod trace;
+pub mod witness;
 
 pub use kat::{check_bytes, check_file, load_trace_file, Counts};

@@ -283,6 +283,8 @@ fn trace_schema() -> Value {
                 ("op", op("tamper")),
                 ("label", string()),
                 ("as", string()),
+                ("field", json!({"enum": crate::layout::field_names()})),
+                ("fieldOffset", json!({"type": "integer"})),
                 ("offset", json!({"type": "integer", "minimum": 0})),
                 (
                     "xor",

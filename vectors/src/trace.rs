@@ -104,12 +104,18 @@ pub enum Step {
     },
     /// Message `label` is lost (never delivered). Changes nothing; documents intent.
     Drop { label: String },
-    /// A new message `as` = message `label` with byte `offset` XORed with `xor`.
+    /// A new message `as` = message `label` with one byte of field `field` XORed with `xor`:
+    /// byte `field_offset` of the field, counted from its end when negative. The field is
+    /// found in the message's own bytes (`layout::locate`), whoever wrote them, so the step
+    /// means the same against any valid encoding. `offset` is where that byte is in the
+    /// vector's own message, for readers that replay the vector's bytes without parsing them.
     #[serde(rename_all = "camelCase")]
     Tamper {
         label: String,
         #[serde(rename = "as")]
         as_label: String,
+        field: String,
+        field_offset: i64,
         offset: usize,
         xor: u8,
     },

@@ -397,7 +397,7 @@ fn message(profile: Profile) -> (PathBuf, String) {
         }
     }
     let (mk, hd, ad, plaintext, m) = base.expect("a base message");
-    let l = layout::normal(profile, false, &m);
+    let l = layout::normal(profile, false, &m).expect("the spec's message");
     let mut invalid: Vec<MessageCase> = Vec::new();
     let flip = |offset: usize, xor: u8| {
         let mut t = m.clone();

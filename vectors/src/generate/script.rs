@@ -5,6 +5,7 @@
 use super::Rng;
 use crate::engine;
 use crate::envelope::Verdict;
+use crate::layout;
 use crate::spec_iut::{self, SpecIut};
 use crate::trace::{Expect, PartyInit, Step, TraceTest};
 use e2ee_iut::protocol::{Bundle, MessageKind};
@@ -253,19 +254,25 @@ impl Script {
         );
     }
 
-    /// Message `as_label` = message `label` with byte `offset` XOR `xor`.
-    pub fn tamper(&mut self, label: &str, as_label: &str, offset: usize, xor: u8) {
-        let (_, m) = self.message(label);
-        assert!(
-            offset < m.len() && xor != 0,
-            "{}: tamper {label} at {offset} of {}",
-            self.tc_id(),
-            m.len()
-        );
+    /// Message `as_label` = message `label` with byte `field_offset` of field `field` XOR
+    /// `xor` (`Step::Tamper`); the field must be in the spec's message.
+    pub fn tamper(&mut self, label: &str, as_label: &str, field: &str, field_offset: i64, xor: u8) {
+        let (kind, m) = self.message(label);
+        let at = layout::locate(self.ctx.profile, self.ctx.he, kind, &m, field)
+            .map(|r| layout::byte_of(&r, field_offset));
+        let Ok(Some(offset)) = at else {
+            panic!(
+                "{}: tamper {label} at {field}[{field_offset}]: {at:?}",
+                self.tc_id()
+            );
+        };
+        assert!(xor != 0, "{}: tamper {label} with xor 0", self.tc_id());
         self.step(
             Step::Tamper {
                 label: label.into(),
                 as_label: as_label.into(),
+                field: field.into(),
+                field_offset,
                 offset,
                 xor,
             },
