@@ -18,7 +18,6 @@ use e2ee_spec::wire::protobuf::{self, Value};
 use e2ee_spec::Profile;
 use e2ee_vectors::spec_iut::SpecIut;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 /// The spec, except that every message it sends has its protobuf fields in reverse order
 /// (the prekey wrapper's and the inner message's), with the MAC computed over those bytes,
@@ -146,7 +145,7 @@ fn options() -> Options {
     Options {
         modes: vec![RunMode::Kat, RunMode::Interop, RunMode::Props],
         profiles: vec![Profile::SignalV3, Profile::OlmV1],
-        vectors: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/data")),
+        vectors: e2ee_harness::corpus::Source::Published,
         cases: 16,
         seed: 7,
         filter: None,
