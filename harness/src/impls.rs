@@ -126,6 +126,7 @@ pub fn open(
         "libsignal" => {
             let dir = libsignal_dir()?;
             prepare_node(&dir)?;
+            eprintln!("libsignal: the shim runs from {}", dir.display());
             shim(
                 name,
                 vec!["node".into(), dir.join("shim.js").display().to_string()],
