@@ -48,8 +48,10 @@ git -C "$work/suite" tag -f "$tag" >/dev/null
 user="$work/user"
 mkdir -p "$user"
 export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
-# Dependencies already built for this checkout are reused; the suite's crates build anew.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
+# A target folder of its own, as a user's machine has: one shared with this checkout would
+# let cargo take one checkout's build for the other's (it judges freshness by file times, and
+# `env!("CARGO_MANIFEST_DIR")` would then name the wrong, possibly deleted, checkout).
+export CARGO_TARGET_DIR="$repo/target/template-install"
 export HOME="$root"
 export E2EE_CONFORM_GIT="file://$work/suite" E2EE_CONFORM_TAG="$tag"
 export SHIM="$root/.e2ee-conform/bin/e2ee-conform shim" PROFILES=signal-v3 SHARDS=2

@@ -24,10 +24,12 @@ fn main() {
             .map(|c| c.as_os_str().to_str().expect("vector file names are UTF-8"))
             .collect::<Vec<_>>()
             .join("/");
+        // Relative to the crate being compiled, not to wherever this script last ran: the
+        // generated list is then the same for every checkout of the same files.
         let _ = writeln!(
             out,
-            "    ({name:?}, include_bytes!({:?})),",
-            path.display().to_string()
+            "    ({name:?}, include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))),",
+            format!("/data/{name}")
         );
     }
     out.push_str("];\n");

@@ -106,6 +106,9 @@ struct World {
     parties: Vec<Party>,
     bundles: Vec<(String, Bundle)>,
     messages: Vec<Message>,
+    /// The labels some step delivers or tampers: only those messages are kept (a skip-limit
+    /// script sends 50,000 messages that are never delivered).
+    wanted: std::collections::HashSet<String>,
     snapshots: Vec<(String, String)>,
 }
 
@@ -126,6 +129,9 @@ impl World {
         self.entry(label).is_some_and(|m| m.tampered)
     }
     fn set_message(&mut self, label: &str, kind: MessageKind, message: String) {
+        if !self.wanted.contains(label) {
+            return;
+        }
         self.messages.push(Message {
             label: label.to_string(),
             kind,
@@ -246,7 +252,9 @@ fn execute(
         return fail(None, format!("reset: {f}"), notes);
     }
     // Every request the IUT gets in this test, with its reply: what the spec replays to
-    // judge an acceptance on exactly the IUT's bytes and state (`witness`).
+    // judge an acceptance on exactly the IUT's bytes and state (`witness`). Kept only when a
+    // step the IUT performs expects an error: otherwise nothing would consult it, and a
+    // skip-limit script would hold 50,000 requests and replies for nothing.
     let mut log: Vec<(Request, Result<Reply, Failure>)> = Vec::new();
     if let Mode::Interop { .. } = mode {
         match peer.as_deref_mut() {
@@ -263,12 +271,25 @@ fn execute(
         Mode::Receiver => test.receiver.as_deref() == Some(name),
         Mode::Interop { iut_party } => iut_party == name,
     };
+    let keep_log = !recording
+        && test
+            .steps
+            .iter()
+            .any(|s| expect_of(s).error.is_some() && s.actor().is_some_and(|a| on_iut(a)));
     // Interop: parties not on the IUT run live on the peer.
     let live_peer = matches!(mode, Mode::Interop { .. });
     let mut world = World {
         parties: Vec::new(),
         bundles: Vec::new(),
         messages: Vec::new(),
+        wanted: test
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Deliver { label, .. } | Step::Tamper { label, .. } => Some(label.clone()),
+                _ => None,
+            })
+            .collect(),
         snapshots: Vec::new(),
     };
     for p in &test.parties {
@@ -288,7 +309,7 @@ fn execute(
                 (false, Some(p)) => p.call(&request),
                 _ => {
                     let reply = iut.call(&request);
-                    if !recording {
+                    if keep_log {
                         log.push((request.clone(), reply.clone()));
                     }
                     reply
@@ -513,7 +534,7 @@ fn execute(
                 );
             }
         }
-        if to_iut && !recording {
+        if to_iut && keep_log {
             log.push((request.clone(), result.clone()));
         }
         // Remember outputs for later steps.
@@ -524,7 +545,7 @@ fn execute(
             }
             (Step::Send { label, .. }, Ok(Reply::Encrypted { kind, message })) => {
                 world.set_message(label, *kind, message.clone());
-                if let Some(m) = world.messages.last_mut() {
+                if let Some(m) = world.messages.last_mut().filter(|m| m.label == *label) {
                     m.from_iut = to_iut;
                 }
             }
