@@ -151,7 +151,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
         for mode in [RunMode::Kat, RunMode::Interop, RunMode::Props] {
             match mode {
                 RunMode::Kat => {
-                    let replay = if has(hello, "deterministic") {
+                    let replay = if engine::full_replay(hello) {
                         Mode::Full
                     } else {
                         Mode::Receiver
@@ -517,7 +517,7 @@ pub fn replay(
     let mut results = Vec::new();
     for group in &file.test_groups {
         for test in &group.tests {
-            let modes: Vec<Mode> = if has(&imp.hello, "deterministic") {
+            let modes: Vec<Mode> = if engine::full_replay(&imp.hello) {
                 vec![Mode::Full]
             } else {
                 test.parties

@@ -42,6 +42,17 @@ pub fn sign_prekey(identity: &KeyPair, signed_prekey: &[u8; 32], z: &[u8; 64]) -
     xeddsa::sign(&identity.private, &encode(signed_prekey), z)
 }
 
+/// §3.3: "Alice verifies the prekey signature": the XEdDSA signature by `IK_B` over
+/// `Encode(SPK_B)`. `Err(BadSignature)` if it does not verify.
+pub fn verify_prekey_signature(
+    identity_key: &[u8; 32],
+    signed_prekey: &[u8; 32],
+    signature: &[u8; 64],
+) -> Result<(), Error> {
+    xeddsa::verify(identity_key, &encode(signed_prekey), signature)?;
+    Ok(())
+}
+
 /// §3.3: Alice verifies the bundle's signature, then computes DH1..DH4 with her identity
 /// key and the ephemeral key of `ek_private`.
 #[hax_lib::ensures(|result| match &result {
@@ -53,9 +64,9 @@ pub fn initiate(
     bundle: &PreKeyBundle,
     ek_private: &[u8; 32],
 ) -> Result<Agreement, Error> {
-    xeddsa::verify(
+    verify_prekey_signature(
         &bundle.identity_key,
-        &encode(&bundle.signed_prekey),
+        &bundle.signed_prekey,
         &bundle.signed_prekey_signature,
     )?;
     let ek_a = KeyPair::from_private(ek_private);

@@ -2,8 +2,12 @@
 //! (`run`), or, against the spec, to record their expected results (`record`).
 //!
 //! Three modes. **Full**: the IUT plays every party and must be `deterministic`; outputs are
-//! compared byte for byte. **Receiver**: the IUT plays only the test's `receiver` (with
-//! imported long-term keys); the other parties' outputs are taken from the vector.
+//! compared byte for byte. An IUT declaring `random-signatures` instead takes every injected
+//! value except `signature_randomness` (it draws its own XEdDSA nonce): it is replayed in Full
+//! mode too, with every byte compared except the one output that nonce reaches, the bundle's
+//! signed-prekey signature, which must verify instead (see [`Compared`]). **Receiver**: the
+//! IUT plays only the test's `receiver` (with imported long-term keys); the other parties'
+//! outputs are taken from the vector.
 //! **Interop**: the IUT plays one party and the spec (a second `Iut`) plays the others live;
 //! results are compared, bytes are not (neither side's randomness is fixed).
 //!
@@ -16,8 +20,38 @@ use crate::envelope::Verdict;
 use crate::layout::{self, LayoutError};
 use crate::trace::{Expect, Step, TraceGroup, TraceTest};
 use crate::witness;
+use e2ee_iut::hexbytes::arr;
 use e2ee_iut::protocol::{Bundle, Failure, Hello, Iut, MessageKind, Reply, Request};
-use e2ee_spec::Profile;
+use e2ee_spec::{x3dh, Profile};
+
+/// The capability of an IUT that takes every injected value except `signature_randomness`
+/// (SHIM.md §Operations). Of all outputs only the signed-prekey signature depends on that
+/// nonce: X3DH's key material and AD, the prekey messages (both profiles with a signature,
+/// `modern` and `signal-v3`, send no signature in them) and the ratchet never read it, and
+/// `olm-v1` bundles have no signature.
+pub const RANDOM_SIGNATURES: &str = "random-signatures";
+
+/// Whether an IUT can be replayed in `Mode::Full`: it takes every injected value
+/// (`deterministic`), or every one but the signature nonce (`random-signatures`).
+pub fn full_replay(hello: &Hello) -> bool {
+    hello
+        .capabilities
+        .iter()
+        .any(|c| c == "deterministic" || c == RANDOM_SIGNATURES)
+}
+
+/// Which outputs of a step are compared with the vector's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compared {
+    /// Every byte: the IUT took all the injected randomness.
+    Bytes,
+    /// Every byte but the signed-prekey signature, which must verify under the bundle's own
+    /// identity key and signed prekey: the IUT took all injected randomness except its
+    /// signature nonce (`random-signatures`).
+    BytesButSignatures,
+    /// Only what depends on no randomness: kinds, plaintexts, public keys, errors.
+    Results,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -161,7 +195,9 @@ pub fn runnable(
         return Err("IUT lacks snapshot".into());
     }
     match mode {
-        Mode::Full if !has("deterministic") => Err("full replay needs a deterministic IUT".into()),
+        Mode::Full if !full_replay(hello) => Err(format!(
+            "full replay needs a deterministic (or {RANDOM_SIGNATURES}) IUT"
+        )),
         Mode::Receiver if !has("import-keys") => Err("receiver replay needs import-keys".into()),
         Mode::Receiver if test.receiver.is_none() => Err("test has no receiver-only role".into()),
         Mode::Interop { .. } if test.steps.iter().any(|s| matches!(s, Step::Inject { .. })) => {
@@ -332,7 +368,17 @@ fn execute(
         }
         world.parties.push(party);
     }
-    let deterministic = recording || *mode == Mode::Full;
+    let compared = match hello {
+        _ if *mode != Mode::Full => Compared::Results,
+        Some(h) if h.capabilities.iter().any(|c| c == RANDOM_SIGNATURES) => {
+            Compared::BytesButSignatures
+        }
+        _ => Compared::Bytes,
+    };
+    // Parties that signed a prekey with a nonce of their own: a checkpoint digest encodes the
+    // signed prekeys with their signatures (in `olm-v1` too, where the bundle shows none), so
+    // their digests are not compared from then on.
+    let mut own_signature: Vec<String> = Vec::new();
     let error_classes: Vec<String> = hello.map(|h| h.error_classes.clone()).unwrap_or_default();
     let minor = hello.map_or(e2ee_iut::protocol::PROTOCOL_MINOR, |h| h.minor);
     let all_classes: Vec<String> = e2ee_iut::protocol::ERROR_CLASSES
@@ -452,6 +498,9 @@ fn execute(
             _ => &mut *iut,
         };
         let result = target.call(&request);
+        if compared == Compared::BytesButSignatures && matches!(step, Step::Publish { .. }) {
+            own_signature.push(actor.clone());
+        }
         // The spec, playing a party, was given a tampered message.
         let spec_on_tampered =
             !to_iut && matches!(&step, Step::Deliver { label, .. } if world.tampered(label));
@@ -483,7 +532,7 @@ fn execute(
             &step,
             &expect,
             &result,
-            deterministic,
+            compared,
             // The spec playing the peer reports every class: no leniency for its steps.
             if on_this_iut {
                 Leniency {
@@ -520,7 +569,7 @@ fn execute(
             expect
                 .digest
                 .as_ref()
-                .filter(|_| deterministic)
+                .filter(|_| compared != Compared::Results && !own_signature.contains(&actor))
                 .and_then(|_| target.state_digest(&handle)),
         ) {
             if want != &got {
@@ -623,6 +672,24 @@ struct Leniency<'a> {
     classes: &'a [String],
     map: &'a ErrorMap,
     minor: u32,
+}
+
+/// X3DH §3.3: the bundle's signed-prekey signature verifies under its identity key, as the
+/// initiator checks it (a valid XEdDSA signature in canonical encoding).
+fn signature_verifies(b: &Bundle) -> Result<(), String> {
+    fn field<const N: usize>(name: &str, h: Option<&String>) -> Result<[u8; N], String> {
+        h.ok_or_else(|| format!("bundle has no {name}"))
+            .and_then(|h| arr::<N>(h).map_err(|_| format!("bundle {name} is not {N} bytes of hex")))
+    }
+    let identity = field::<32>("identity_key", Some(&b.identity_key))?;
+    let spk = field::<32>("signed_prekey", b.signed_prekey.as_ref())?;
+    let signature = field::<64>(
+        "signed_prekey_signature",
+        b.signed_prekey_signature.as_ref(),
+    )?;
+    x3dh::verify_prekey_signature(&identity, &spk, &signature).map_err(|_| {
+        "signed prekey signature does not verify (XEdDSA by the bundle's identity key over Encode(signed prekey))".to_string()
+    })
 }
 
 fn expect_of(step: &Step) -> &Expect {
@@ -770,7 +837,7 @@ fn judge(
     step: &Step,
     expect: &Expect,
     result: &Result<Reply, Failure>,
-    deterministic: bool,
+    compared: Compared,
     leniency: Leniency,
     acceptable: bool,
     notes: &mut Vec<String>,
@@ -852,15 +919,16 @@ fn judge(
             format!("expected error {want}, but the IUT accepted"),
             notes,
         ),
-        (Ok(reply), None) => compare(reply, expect, deterministic)
+        (Ok(reply), None) => compare(reply, expect, compared)
             .map(|d| fail(d, notes))
             .unwrap_or(None),
     }
 }
 
-/// Output comparison. Bytes that depend on randomness the IUT did not take are compared
-/// only for deterministic replays.
-fn compare(reply: &Reply, expect: &Expect, deterministic: bool) -> Option<String> {
+/// Output comparison. Bytes that depend on randomness the IUT did not take are not compared;
+/// where they can be checked without it (a signature), they are verified.
+fn compare(reply: &Reply, expect: &Expect, compared: Compared) -> Option<String> {
+    let deterministic = compared != Compared::Results;
     match reply {
         Reply::Decrypted { plaintext } => match &expect.plaintext {
             Some(want) if want != plaintext => {
@@ -898,6 +966,10 @@ fn compare(reply: &Reply, expect: &Expect, deterministic: bool) -> Option<String
                     public(b),
                     public(want)
                 ))
+            } else if compared == Compared::BytesButSignatures
+                && want.signed_prekey_signature.is_some()
+            {
+                signature_verifies(b).err()
             } else if deterministic && b.signed_prekey_signature != want.signed_prekey_signature {
                 Some("signed prekey signature differs".into())
             } else {

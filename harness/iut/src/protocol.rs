@@ -138,7 +138,8 @@ pub struct Hello {
     pub name: String,
     pub version: String,
     pub profiles: Vec<String>,
-    /// `deterministic`, `import-keys`, `header-encryption`, `snapshot`.
+    /// `deterministic` (or `random-signatures`: all injected randomness but the XEdDSA
+    /// nonce), `import-keys`, `header-encryption`, `snapshot`.
     #[serde(default)]
     pub capabilities: Vec<String>,
     /// The error classes the IUT can tell apart. A rejection whose expected class is not

@@ -29,8 +29,8 @@ const NAME = 'my-implementation';
 const VERSION = '0.0.0';
 // Subset of 'modern', 'signal-v3', 'olm-v1' (SHIM.md, Profiles).
 const PROFILES = [];
-// Subset of 'deterministic', 'import-keys', 'header-encryption', 'snapshot' (SHIM.md,
-// Operations: which injected fields you honour).
+// Subset of 'deterministic' (or 'random-signatures'), 'import-keys', 'header-encryption',
+// 'snapshot' (SHIM.md, Operations: which injected fields you honour).
 const CAPABILITIES = [];
 // The classes of SHIM.md, Errors, that your functions throw and can tell apart. This template
 // rejects nothing, so it lists none.

@@ -40,8 +40,8 @@ NAME = "my-implementation"
 VERSION = "0.0.0"
 # Subset of "modern", "signal-v3", "olm-v1" (SHIM.md, Profiles).
 PROFILES = []
-# Subset of "deterministic", "import-keys", "header-encryption", "snapshot" (SHIM.md,
-# Operations: which injected fields you honour).
+# Subset of "deterministic" (or "random-signatures"), "import-keys", "header-encryption",
+# "snapshot" (SHIM.md, Operations: which injected fields you honour).
 CAPABILITIES = []
 # The classes of SHIM.md, Errors, that your functions raise and can tell apart. This
 # template rejects nothing, so it lists none.
