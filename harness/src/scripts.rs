@@ -120,21 +120,15 @@ pub enum Action {
     Tamper(usize, usize, bool, u8),
 }
 
-/// Fields a random tamper does not aim at: a version, a varint or an id. A flipped byte there
-/// changes how the rest of the message parses, and which check then fails first (a lenient
-/// parser's `too_far_ahead` on a huge counter, a strict one's `decode_error`) depends on the
-/// parser and the message's random bytes, not on the protocol: property mode would blame a
-/// correct implementation at random. The kat and interop tamper vectors pin each of these
-/// fields with its documented class instead; property mode tampers keys, nonces, ciphertext
-/// and MAC, whose rejection class is the protocol's.
-const STRUCTURAL: [&str; 6] = [
-    "version",
-    "counter",
-    "previous_counter",
-    "signed_prekey_id",
-    "one_time_prekey",
-    "registration_id",
-];
+/// The fields a random tamper aims at: bytes the MAC (or the header's AEAD tag) covers and no
+/// check reads before it, so that every implementation must answer `auth_failure` (or, for a
+/// copy of a message already delivered, whatever its order of checks puts first). A flipped
+/// version, varint, id or key byte changes how the rest parses or which check fails first (a
+/// lenient parser's `too_far_ahead` on a huge counter, a strict one's `decode_error`), which
+/// depends on the parser and on the message's random bytes, not on the protocol: property mode
+/// blamed a correct implementation (vodozemac) at random. The kat and interop tamper vectors pin
+/// each of those fields with its documented class instead.
+const AUTHENTICATED: [&str; 4] = ["ciphertext", "mac", "header_nonce", "encrypted_header"];
 
 /// Turn actions into a script for `profile` (header-encrypted when `he`). Messages are
 /// labelled `m<k>`; a tampered copy `t<k>`.
@@ -182,7 +176,7 @@ pub fn conversation(profile: Profile, he: bool, seed: u64, actions: &[Action]) -
                 let (label, from, to, kind) = sent[n % sent.len()].clone();
                 let fields: Vec<String> = layout::fields(profile, he, kind)
                     .into_iter()
-                    .filter(|f| !STRUCTURAL.contains(&f.strip_prefix(layout::INNER).unwrap_or(f)))
+                    .filter(|f| AUTHENTICATED.contains(&f.strip_prefix(layout::INNER).unwrap_or(f)))
                     .collect();
                 let as_label = format!("t{k}");
                 steps.push(Step::Tamper {
