@@ -67,7 +67,7 @@ pub const ALL: [Error; 9] = [
 impl From<CryptoError> for Error {
     fn from(e: CryptoError) -> Error {
         match e {
-            CryptoError::LowOrderPoint => Error::InvalidKey,
+            CryptoError::LowOrderPoint | CryptoError::InvalidKey => Error::InvalidKey,
             CryptoError::BadSignature => Error::BadSignature,
             CryptoError::AuthFailure | CryptoError::BadPadding => Error::AuthFailure,
             CryptoError::InvalidLength | CryptoError::OutputTooLong => Error::Decode,

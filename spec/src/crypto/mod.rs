@@ -10,6 +10,7 @@
 pub mod aes_cbc;
 pub mod chacha;
 pub mod kdf;
+pub mod kem;
 pub mod x25519;
 pub mod xeddsa;
 
@@ -28,6 +29,9 @@ pub enum CryptoError {
     BadPadding,
     /// An XEdDSA signature did not verify, or the key or signature was not canonically encoded.
     BadSignature,
+    /// A KEM public key of the right length whose coefficients are not reduced modulo q
+    /// (FIPS 203 §7.2 "modulus check").
+    InvalidKey,
     /// HKDF was asked for more than 255 * HashLen bytes (RFC 5869 §2.3).
     OutputTooLong,
 }

@@ -4,6 +4,7 @@
 pub mod modern;
 pub mod olm_v1;
 pub mod signal_v3;
+pub mod signal_v4;
 
 use crate::double_ratchet::Header;
 use crate::error::Error;
