@@ -13,8 +13,9 @@ use e2ee_vectors::rng::Rng;
 pub const ALICE: &str = "alice";
 pub const BOB: &str = "bob";
 
-/// Alice and Bob, Bob's bundle (with a one-time prekey), Alice's session.
-pub fn setup(rng: &mut Rng) -> (Vec<PartyInit>, Vec<Step>) {
+/// Alice and Bob, Bob's bundle (with a one-time prekey, and in a PQXDH profile a
+/// last-resort KEM prekey), Alice's session.
+pub fn setup(profile: Profile, rng: &mut Rng) -> (Vec<PartyInit>, Vec<Step>) {
     let parties = vec![
         PartyInit {
             name: ALICE.into(),
@@ -27,25 +28,38 @@ pub fn setup(rng: &mut Rng) -> (Vec<PartyInit>, Vec<Step>) {
             registration_id: 2222,
         },
     ];
-    let steps = vec![
-        Step::Publish {
-            actor: BOB.into(),
-            signed_prekey_id: 1,
-            signed_prekey_private: rng.hex(32),
-            one_time_prekey_id: Some(2),
-            one_time_prekey_private: Some(rng.hex(32)),
-            signature_randomness: rng.hex(64),
-            expect: Expect::default(),
-        },
-        Step::Initiate {
-            actor: ALICE.into(),
-            peer: BOB.into(),
-            bundle: None,
-            base_key_private: rng.hex(32),
-            ratchet_private: rng.hex(32),
-            expect: Expect::default(),
-        },
-    ];
+    let pq = profile.post_quantum();
+    // The KEM draws come after the others, so the X3DH profiles' scripts are unchanged.
+    let (spk, otk, z) = (rng.hex(32), rng.hex(32), rng.hex(64));
+    let (kyber_seed, kyber_z) = if pq {
+        (Some(rng.hex(64)), Some(rng.hex(64)))
+    } else {
+        (None, None)
+    };
+    let publish = Step::Publish {
+        actor: BOB.into(),
+        signed_prekey_id: 1,
+        signed_prekey_private: spk,
+        one_time_prekey_id: Some(2),
+        one_time_prekey_private: Some(otk),
+        signature_randomness: z,
+        kyber_prekey_id: pq.then_some(3),
+        kyber_prekey_seed: kyber_seed,
+        kyber_signature_randomness: kyber_z,
+        kyber_last_resort: pq,
+        expect: Expect::default(),
+    };
+    let (base, ratchet) = (rng.hex(32), rng.hex(32));
+    let initiate = Step::Initiate {
+        actor: ALICE.into(),
+        peer: BOB.into(),
+        bundle: None,
+        base_key_private: base,
+        ratchet_private: ratchet,
+        kem_randomness: pq.then(|| rng.hex(32)),
+        expect: Expect::default(),
+    };
+    let steps = vec![publish, initiate];
     (parties, steps)
 }
 
@@ -79,7 +93,7 @@ pub fn deliver(rng: &mut Rng, to: &str, from: &str, label: &str) -> Step {
 pub fn skip_limit(profile: Profile, seed: u64) -> TraceTest {
     let max = profile.limits().max_skip as usize;
     let mut rng = Rng::from_u64(seed);
-    let (parties, mut steps) = setup(&mut rng);
+    let (parties, mut steps) = setup(profile, &mut rng);
     steps.push(send(&mut rng, ALICE, BOB, "first"));
     steps.push(deliver(&mut rng, BOB, ALICE, "first"));
     steps.push(send(&mut rng, BOB, ALICE, "ack"));
@@ -134,7 +148,7 @@ const AUTHENTICATED: [&str; 4] = ["ciphertext", "mac", "header_nonce", "encrypte
 /// labelled `m<k>`; a tampered copy `t<k>`.
 pub fn conversation(profile: Profile, he: bool, seed: u64, actions: &[Action]) -> TraceTest {
     let mut rng = Rng::from_u64(seed);
-    let (parties, mut steps) = setup(&mut rng);
+    let (parties, mut steps) = setup(profile, &mut rng);
     // (label, from, to, kind): which fields a message has depends on its kind.
     let mut sent: Vec<(String, &str, &str, MessageKind)> = Vec::new();
     let mut undelivered: Vec<usize> = Vec::new();

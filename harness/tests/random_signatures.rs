@@ -200,6 +200,10 @@ fn own_nonce_passes_every_full_kat_test_the_spec_passes() {
         one_time_prekey_id: None,
         one_time_prekey_private: None,
         signature_randomness: Some("33".repeat(64)),
+        kyber_prekey_id: None,
+        kyber_prekey_seed: None,
+        kyber_signature_randomness: None,
+        kyber_last_resort: false,
     };
     let signature = |iut: &mut dyn Iut| {
         let Ok(Reply::Party { party, .. }) = iut.call(&create) else {

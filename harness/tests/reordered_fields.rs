@@ -98,7 +98,7 @@ fn reorder_message(sender: &Session, fresh: &[u8; 32], m: &[u8]) -> Vec<u8> {
     out.extend(reversed(&fields));
     let mk = message_key(sender, fresh);
     let mac = match sender.profile {
-        Profile::SignalV3 => {
+        Profile::SignalV3 | Profile::SignalV4 => {
             let (_, mac_key, _) = signal_v3::message_keys(&mk);
             let ad = session::direction_ad(sender, true);
             kdf::hmac_sha256(&mac_key, &[&ad[..], &out].concat())
@@ -254,6 +254,10 @@ fn the_wrapper_writes_other_bytes_the_spec_accepts() {
                     one_time_prekey_id: Some(1),
                     one_time_prekey_private: Some("44".repeat(32)),
                     signature_randomness: Some("55".repeat(64)),
+                    kyber_prekey_id: None,
+                    kyber_prekey_seed: None,
+                    kyber_signature_randomness: None,
+                    kyber_last_resort: false,
                 },
             ) else {
                 panic!("a bundle")
@@ -266,6 +270,7 @@ fn the_wrapper_writes_other_bytes_the_spec_accepts() {
                     bundle,
                     base_key_private: Some("66".repeat(32)),
                     ratchet_private: Some("77".repeat(32)),
+                    kem_randomness: None,
                 },
             );
             let Reply::Encrypted { kind, message } = call(

@@ -74,6 +74,9 @@ fn full_requests() -> Vec<Request> {
         signed_prekey_signature: Some(hex(64)),
         one_time_prekey_id: Some(1),
         one_time_prekey: Some(hex(32)),
+        kyber_prekey_id: Some(1),
+        kyber_prekey: Some(hex(1569)),
+        kyber_prekey_signature: Some(hex(64)),
     };
     let (party, peer) = ("p".to_string(), "bob".to_string());
     vec![
@@ -95,6 +98,10 @@ fn full_requests() -> Vec<Request> {
             one_time_prekey_id: Some(1),
             one_time_prekey_private: Some(hex(32)),
             signature_randomness: Some(hex(64)),
+            kyber_prekey_id: Some(1),
+            kyber_prekey_seed: Some(hex(64)),
+            kyber_signature_randomness: Some(hex(64)),
+            kyber_last_resort: true,
         },
         Request::Initiate {
             party: party.clone(),
@@ -102,6 +109,7 @@ fn full_requests() -> Vec<Request> {
             bundle,
             base_key_private: Some(hex(32)),
             ratchet_private: Some(hex(32)),
+            kem_randomness: Some(hex(32)),
         },
         Request::Encrypt {
             party: party.clone(),
@@ -202,6 +210,10 @@ fn bundle_table_is_what_the_reference_shim_publishes() {
             one_time_prekey_id: Some(2),
             one_time_prekey_private: None,
             signature_randomness: None,
+            kyber_prekey_id: Some(3),
+            kyber_prekey_seed: None,
+            kyber_signature_randomness: None,
+            kyber_last_resort: false,
         }) {
             Ok(Reply::Bundle(b)) => serde_json::to_value(b).unwrap(),
             other => panic!("{profile}: create_bundle: {other:?}"),

@@ -208,6 +208,10 @@ fn bundle() -> Bundle {
         signed_prekey_signature: Some("33".repeat(64)),
         one_time_prekey_id: Some(2),
         one_time_prekey: Some("44".repeat(32)),
+        // signal-v4's KEM prekey (a template need not understand it, but must take it).
+        kyber_prekey_id: Some(3),
+        kyber_prekey: Some(format!("08{}", "45".repeat(1568))),
+        kyber_prekey_signature: Some("46".repeat(64)),
     }
 }
 
@@ -229,6 +233,10 @@ fn other_ops() -> Vec<Request> {
             one_time_prekey_id: Some(2),
             one_time_prekey_private: Some("77".repeat(32)),
             signature_randomness: Some("88".repeat(64)),
+            kyber_prekey_id: Some(3),
+            kyber_prekey_seed: Some("89".repeat(64)),
+            kyber_signature_randomness: Some("8a".repeat(64)),
+            kyber_last_resort: true,
         },
         Request::Initiate {
             party: party(),
@@ -236,6 +244,7 @@ fn other_ops() -> Vec<Request> {
             bundle: bundle(),
             base_key_private: Some("99".repeat(32)),
             ratchet_private: None,
+            kem_randomness: Some("9a".repeat(32)),
         },
         Request::Encrypt {
             party: party(),

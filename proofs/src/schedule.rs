@@ -75,6 +75,7 @@ fn labels(profile: Profile) -> Labels {
             ),
         },
         Profile::OlmV1 => unreachable!("olm-v1 has no X3DH model"),
+        Profile::SignalV4 => unreachable!("signal-v4 starts with PQXDH, not X3DH"),
     }
 }
 
@@ -86,6 +87,7 @@ pub fn prefix(profile: Profile) -> &'static str {
     match profile {
         Profile::Modern => "modern",
         Profile::SignalV3 => "signal_v3",
+        Profile::SignalV4 => "signal_v4",
         Profile::OlmV1 => "olm_v1",
     }
 }
@@ -481,6 +483,7 @@ mod tests {
                     signed_prekey: spk.public,
                     signed_prekey_signature: x3dh::sign_prekey(&ik_b, &spk.public, &[9; 64]),
                     one_time_prekey: one_time.then_some((ONE_TIME_PREKEY_ID, opk.public)),
+                    kyber_prekey: None,
                 };
                 let agreement = x3dh::initiate(&ik_a, &bundle, &ek).unwrap();
                 let env = [
@@ -523,7 +526,8 @@ mod tests {
                     }
                     _ => {
                         let (rk0, ck0) =
-                            signal_v3::derive_initial_keys(&agreement.key_material).unwrap();
+                            signal_v3::derive_initial_keys(&agreement.key_material, signal_v3::X3DH_INFO)
+                                .unwrap();
                         assert_eq!(rk, rk0);
                         assert_eq!(eval(profile, call("x3dh_ck", vec![km]), &env), ck0);
                     }
@@ -635,6 +639,7 @@ mod tests {
                         } else {
                             0
                         },
+                        kyber: None,
                     },
                     message: inner.clone(),
                 };

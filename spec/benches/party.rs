@@ -8,6 +8,14 @@ use e2ee_spec::session::MessageKind;
 use e2ee_spec::Profile;
 use std::hint::black_box;
 
+/// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
+const KYBER: Option<e2ee_spec::party::KemPrekeyInput<'static>> = Some(e2ee_spec::party::KemPrekeyInput {
+    id: 1,
+    seed: &[11; 64],
+    z: &[12; 64],
+    last_resort: true,
+});
+
 const PROFILE: Profile = Profile::SignalV3;
 
 fn key(tag: u8, i: u32) -> [u8; 32] {
@@ -30,16 +38,16 @@ fn send(from: Party, to: Party, tag: u8) -> (Party, Party) {
 /// every other one: the worst case for a list of sessions.
 fn established(others: u32) -> (Party, Party) {
     let bob = Party::new(PROFILE, false, &key(2, 0), 2);
-    let (update, bundle) = party::publish_bundle(&bob, (1, &key(3, 0)), None, &[5; 64]);
+    let (update, bundle) = party::publish_bundle(&bob, (1, &key(3, 0)), None, &[5; 64], KYBER);
     let mut bob = bob.apply(update);
     for i in 0..others {
         let peer = Party::new(PROFILE, false, &key(20, i), 100 + i);
-        let update = party::initiate(&peer, &bundle, &key(21, i), &key(22, i)).unwrap();
+        let update = party::initiate(&peer, &bundle, &key(21, i), &key(22, i), &[13; 32]).unwrap();
         let (_, b) = send(peer.apply(update), bob, 23);
         bob = b;
     }
     let alice = Party::new(PROFILE, false, &key(1, 0), 1);
-    let update = party::initiate(&alice, &bundle, &key(6, 0), &key(7, 0)).unwrap();
+    let update = party::initiate(&alice, &bundle, &key(6, 0), &key(7, 0), &[13; 32]).unwrap();
     let (alice, bob) = send(alice.apply(update), bob, 8);
     let (bob, alice) = send(bob, alice, 9);
     let (alice, bob) = send(alice, bob, 10);

@@ -8,13 +8,21 @@ use e2ee_spec::session::{self, Session};
 use e2ee_spec::Profile;
 use std::hint::black_box;
 
+/// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
+const KYBER: Option<e2ee_spec::party::KemPrekeyInput<'static>> = Some(e2ee_spec::party::KemPrekeyInput {
+    id: 1,
+    seed: &[11; 64],
+    z: &[12; 64],
+    last_resort: true,
+});
+
 fn established(profile: Profile, he: bool) -> (Session, Session) {
     let alice = Party::new(profile, he, &[1; 32], 1);
     let bob = Party::new(profile, he, &[2; 32], 2);
     let (update, bundle) =
-        party::publish_bundle(&bob, (1, &[3; 32]), Some((2, &[4; 32])), &[5; 64]);
+        party::publish_bundle(&bob, (1, &[3; 32]), Some((2, &[4; 32])), &[5; 64], KYBER);
     let bob = bob.apply(update);
-    let update = party::initiate(&alice, &bundle, &[6; 32], &[7; 32]).unwrap();
+    let update = party::initiate(&alice, &bundle, &[6; 32], &[7; 32], &[13; 32]).unwrap();
     let alice = alice.apply(update);
     let (a_id, b_id) = (alice.identity.public, bob.identity.public);
     let (update, kind, m) = party::encrypt(&alice, &b_id, b"hello", &[8; 32], &[0; 12]).unwrap();

@@ -1,6 +1,6 @@
 //! e2ee-spec: an executable specification of X3DH and the Double Ratchet (plain and with
-//! header encryption), in three deployment profiles: `modern`, `signal-v3` (libsignal) and
-//! `olm-v1` (vodozemac).
+//! header encryption), and PQXDH, in four deployment profiles: `modern`,
+//! `signal-v3` and `signal-v4` (libsignal's X3DH and PQXDH sessions) and `olm-v1` (vodozemac).
 //!
 //! Read it beside the protocol documents: every public function names the section it
 //! implements. All randomness is an input; every operation takes the state by reference
@@ -15,6 +15,7 @@ pub mod error;
 pub mod header_encryption;
 pub mod party;
 pub mod profile;
+pub mod pqxdh;
 pub mod profiles;
 pub mod session;
 pub mod wire;

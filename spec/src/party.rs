@@ -1,7 +1,9 @@
 //! A party: long-term identity, prekeys and sessions — the state X3DH §3.4 talks about when
 //! it says Bob "deletes the one-time prekey", and what a prekey message is matched against.
 
+use crate::crypto::kem::{self, KemKeyPair};
 use crate::double_ratchet::KeyPair;
+use crate::pqxdh::{self, SignedKemPrekey};
 use crate::error::Error;
 use crate::profile::Profile;
 use crate::session::{self, MessageKind, OneTimePrekeyRef, ResponderKeys, Session};
@@ -16,9 +18,31 @@ pub struct Party {
     pub registration_id: u32,
     pub signed_prekeys: Vec<(u32, KeyPair, [u8; 64])>,
     pub one_time_prekeys: Vec<(u32, KeyPair)>,
+    /// PQXDH (`signal-v4`): the KEM prekeys, one-time and last-resort.
+    pub kyber_prekeys: Vec<KemPrekey>,
     /// At most one session per remote identity key, found by that key; their order carries
     /// no meaning (a new peer's session goes last, an advanced one stays where it was).
     pub sessions: Vec<Session>,
+}
+
+/// PQXDH §3.2: a KEM prekey Bob holds. A one-time one is deleted when a prekey message uses
+/// it (§3.4); the last-resort one is kept and may be used by any number of initiators.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KemPrekey {
+    pub id: u32,
+    pub pair: KemKeyPair,
+    pub signature: [u8; 64],
+    pub last_resort: bool,
+}
+
+/// The inputs of a new KEM prekey: its id, the KEM key generation seed `d ‖ z`, the XEdDSA
+/// randomness of its signature, and whether it is the last-resort key.
+#[derive(Clone, Copy, Debug)]
+pub struct KemPrekeyInput<'a> {
+    pub id: u32,
+    pub seed: &'a [u8; kem::KEYGEN_SEED_LEN],
+    pub z: &'a [u8; 64],
+    pub last_resort: bool,
 }
 
 /// What one successful party-level operation changes in a party. The operations borrow the
@@ -35,6 +59,7 @@ pub enum PartyUpdate {
     Prekeys {
         signed_prekey: (u32, KeyPair, [u8; 64]),
         one_time_prekey: Option<(u32, KeyPair)>,
+        kyber_prekey: Option<KemPrekey>,
     },
     /// The one session an operation started or advanced, replacing any session with the same
     /// remote identity key; and the id of the one-time prekey a responder used, which X3DH §3.4
@@ -42,6 +67,8 @@ pub enum PartyUpdate {
     Session {
         session: Session,
         used_one_time_prekey: Option<u32>,
+        /// PQXDH: the KEM prekey a responder used (deleted unless it is the last-resort one).
+        used_kyber_prekey: Option<u32>,
     },
 }
 
@@ -59,6 +86,7 @@ impl Party {
             registration_id,
             signed_prekeys: Vec::new(),
             one_time_prekeys: Vec::new(),
+            kyber_prekeys: Vec::new(),
             sessions: Vec::new(),
         }
     }
@@ -76,6 +104,7 @@ impl Party {
             PartyUpdate::Prekeys {
                 signed_prekey,
                 one_time_prekey,
+                kyber_prekey,
             } => {
                 self.signed_prekeys
                     .retain(|(id, _, _)| *id != signed_prekey.0);
@@ -84,10 +113,15 @@ impl Party {
                     self.one_time_prekeys.retain(|(i, _)| *i != id);
                     self.one_time_prekeys.push((id, pair));
                 }
+                if let Some(prekey) = kyber_prekey {
+                    self.kyber_prekeys.retain(|k| k.id != prekey.id);
+                    self.kyber_prekeys.push(prekey);
+                }
             }
             PartyUpdate::Session {
                 session,
                 used_one_time_prekey,
+                used_kyber_prekey,
             } => {
                 // Replaced where it stands: moving it (to keep some order) would shift the
                 // other sessions, a cost per message that grows with their number.
@@ -98,6 +132,9 @@ impl Party {
                 }
                 if let Some(used) = used_one_time_prekey {
                     self.one_time_prekeys.retain(|(id, _)| *id != used);
+                }
+                if let Some(used) = used_kyber_prekey {
+                    self.kyber_prekeys.retain(|k| k.id != used || k.last_resort);
                 }
             }
         }
@@ -110,42 +147,61 @@ fn session_update(session: Session) -> PartyUpdate {
     PartyUpdate::Session {
         session,
         used_one_time_prekey: None,
+        used_kyber_prekey: None,
     }
 }
 
 /// X3DH §3.2: publish a signed prekey (signed with XEdDSA randomness `z`) and optionally a
-/// one-time prekey; returns the update that makes the party hold them and the bundle to
-/// publish.
+/// one-time prekey, and (PQXDH §3.2) a signed KEM prekey of the profile's KEM; returns the
+/// update that makes the party hold them and the bundle to publish. `kyber_prekey` is
+/// ignored by the profiles that do not start with PQXDH.
 pub fn publish_bundle(
     party: &Party,
     signed_prekey: (u32, &[u8; 32]),
     one_time_prekey: Option<(u32, &[u8; 32])>,
     z: &[u8; 64],
+    kyber_prekey: Option<KemPrekeyInput<'_>>,
 ) -> (PartyUpdate, PreKeyBundle) {
     let spk = KeyPair::from_private(signed_prekey.1);
     let signature = x3dh::sign_prekey(&party.identity, &spk.public, z);
     let otk = one_time_prekey.map(|(id, private)| (id, KeyPair::from_private(private)));
+    let kyber = kyber_prekey.filter(|_| party.profile.post_quantum()).map(|input| {
+        let pair = kem::generate(crate::profiles::signal_v4::KEM, input.seed);
+        KemPrekey {
+            id: input.id,
+            signature: pqxdh::sign_kem_prekey(&party.identity, &pair.public, input.z),
+            pair,
+            last_resort: input.last_resort,
+        }
+    });
     let bundle = PreKeyBundle {
         identity_key: party.identity.public,
         signed_prekey_id: signed_prekey.0,
         signed_prekey: spk.public,
         signed_prekey_signature: signature,
         one_time_prekey: otk.as_ref().map(|(id, pair)| (*id, pair.public)),
+        kyber_prekey: kyber.as_ref().map(|k| SignedKemPrekey {
+            id: k.id,
+            public: k.pair.public.clone(),
+            signature: k.signature,
+        }),
     };
     let update = PartyUpdate::Prekeys {
         signed_prekey: (signed_prekey.0, spk, signature),
         one_time_prekey: otk,
+        kyber_prekey: kyber,
     };
     (update, bundle)
 }
 
-/// X3DH §3.3, Alice: start a session from Bob's bundle (replacing any session with the same
-/// identity).
+/// X3DH §3.3 (PQXDH §3.3), Alice: start a session from Bob's bundle (replacing any session
+/// with the same identity). `kem_m` is the KEM encapsulation randomness (PQXDH only).
 pub fn initiate(
     party: &Party,
     bundle: &PreKeyBundle,
     ek_private: &[u8; 32],
     fresh: &[u8; 32],
+    kem_m: &[u8; 32],
 ) -> Result<PartyUpdate, Error> {
     let session = session::initiate(
         party.profile,
@@ -155,6 +211,7 @@ pub fn initiate(
         bundle,
         ek_private,
         fresh,
+        kem_m,
     )?;
     Ok(session_update(session))
 }
@@ -218,10 +275,21 @@ pub fn decrypt(
                 .ok_or(Error::UnknownPrekey)?,
         ),
     };
+    let kyber = match &prekey.header.kyber {
+        None => None,
+        Some(payload) => Some(
+            party
+                .kyber_prekeys
+                .iter()
+                .find(|k| k.id == payload.prekey_id)
+                .ok_or(Error::UnknownPrekey)?,
+        ),
+    };
     let keys = ResponderKeys {
         identity: &party.identity,
         signed_prekey,
         one_time_prekey: one_time.map(|(_, pair)| pair),
+        kyber_prekey: kyber.map(|k| &k.pair),
     };
     let (session, plaintext) = session::respond(
         party.profile,
@@ -233,6 +301,7 @@ pub fn decrypt(
     let update = PartyUpdate::Session {
         session,
         used_one_time_prekey: one_time.map(|(id, _)| *id),
+        used_kyber_prekey: kyber.map(|k| k.id),
     };
     Ok((update, plaintext))
 }

@@ -5,7 +5,7 @@
 //! the limits. Every constant lives in the profile's own module (`profiles::*`) and is
 //! documented, with its source, in `spec/PROFILES.md`.
 
-use crate::profiles::{modern, olm_v1, signal_v3};
+use crate::profiles::{modern, olm_v1, signal_v3, signal_v4};
 
 /// A deployment of the protocol family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -14,6 +14,8 @@ pub enum Profile {
     Modern,
     /// Byte-compatible with libsignal's X3DH sessions (libsignal v0.72.1).
     SignalV3,
+    /// Byte-compatible with libsignal's PQXDH sessions without SPQR (libsignal v0.72.1, v0.79.0).
+    SignalV4,
     /// Byte-compatible with Olm as implemented by vodozemac 0.11.
     OlmV1,
 }
@@ -45,13 +47,19 @@ pub struct Limits {
 }
 
 impl Profile {
-    pub const ALL: [Profile; 3] = [Profile::Modern, Profile::SignalV3, Profile::OlmV1];
+    pub const ALL: [Profile; 4] = [
+        Profile::Modern,
+        Profile::SignalV3,
+        Profile::SignalV4,
+        Profile::OlmV1,
+    ];
 
     /// The profile's name in vectors, reports and the shim protocol.
     pub fn name(self) -> &'static str {
         match self {
             Profile::Modern => "modern",
             Profile::SignalV3 => "signal-v3",
+            Profile::SignalV4 => "signal-v4",
             Profile::OlmV1 => "olm-v1",
         }
     }
@@ -63,7 +71,7 @@ impl Profile {
     pub fn limits(self) -> Limits {
         match self {
             Profile::Modern => modern::LIMITS,
-            Profile::SignalV3 => signal_v3::LIMITS,
+            Profile::SignalV3 | Profile::SignalV4 => signal_v3::LIMITS,
             Profile::OlmV1 => olm_v1::LIMITS,
         }
     }
@@ -73,7 +81,7 @@ impl Profile {
     pub fn kdf_rk_info(self) -> &'static [u8] {
         match self {
             Profile::Modern => modern::KDF_RK_INFO,
-            Profile::SignalV3 => signal_v3::KDF_RK_INFO,
+            Profile::SignalV3 | Profile::SignalV4 => signal_v3::KDF_RK_INFO,
             Profile::OlmV1 => olm_v1::KDF_RK_INFO,
         }
     }
@@ -95,9 +103,31 @@ impl Profile {
     /// The `PN` a sending chain records for the previous one, given that chain's `Ns`. The
     /// Double Ratchet document sends the count; libsignal sends the index of the last
     /// message, `max(Ns - 1, 0)` (`session_cipher.rs`; the receiver never reads it).
+    /// libsignal's wire format and key schedule (`signal-v3`, `signal-v4`): the session
+    /// versions differ only in the key agreement and the version byte.
+    pub fn is_libsignal(self) -> bool {
+        matches!(self, Profile::SignalV3 | Profile::SignalV4)
+    }
+
+    /// The libsignal session version of a libsignal profile (the high nibble of its version
+    /// byte); `None` for the other profiles.
+    pub fn libsignal_version(self) -> Option<u8> {
+        match self {
+            Profile::SignalV3 => Some(signal_v3::SESSION_VERSION),
+            Profile::SignalV4 => Some(signal_v4::SESSION_VERSION),
+            _ => None,
+        }
+    }
+
+    /// Whether sessions start with PQXDH (a signed KEM prekey in every bundle, a KEM
+    /// ciphertext in every prekey message) rather than X3DH or Olm's triple DH.
+    pub fn post_quantum(self) -> bool {
+        matches!(self, Profile::SignalV4)
+    }
+
     pub fn previous_counter(self, n_s: u32) -> u32 {
         match self {
-            Profile::SignalV3 => n_s.saturating_sub(1),
+            Profile::SignalV3 | Profile::SignalV4 => n_s.saturating_sub(1),
             _ => n_s,
         }
     }

@@ -9,7 +9,9 @@ use crate::double_ratchet::{self as dr, KeyPair, ReceiverChain};
 use crate::error::Error;
 use crate::header_encryption as he;
 use crate::profile::Profile;
-use crate::profiles::{modern, olm_v1, signal_v3};
+use crate::crypto::kem::KemKeyPair;
+use crate::pqxdh::{self, KemPayload};
+use crate::profiles::{modern, olm_v1, session_version, signal_v3, signal_v4};
 use crate::x3dh::{self, Agreement, PreKeyBundle};
 
 /// The ratchet a session runs.
@@ -33,6 +35,9 @@ pub struct PreKeyHeader {
     pub one_time_prekey: Option<OneTimePrekeyRef>,
     /// libsignal: the sender's registration id.
     pub registration_id: u32,
+    /// PQXDH (`signal-v4`): the KEM prekey Alice used and her ciphertext, sent in every
+    /// prekey message of the session (libsignal keeps it in the session until acknowledged).
+    pub kyber: Option<KemPayload>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +82,9 @@ pub struct Session {
 }
 
 /// Alice's side: run the key agreement against Bob's bundle and start the ratchet.
-/// `ek_private` is the ephemeral (base) key, `fresh` the first ratchet key.
+/// `ek_private` is the ephemeral (base) key, `fresh` the first ratchet key, `kem_m` the KEM
+/// encapsulation randomness (PQXDH only).
+#[allow(clippy::too_many_arguments)]
 pub fn initiate(
     profile: Profile,
     header_encryption: bool,
@@ -86,11 +93,13 @@ pub fn initiate(
     bundle: &PreKeyBundle,
     ek_private: &[u8; 32],
     fresh: &[u8; 32],
+    kem_m: &[u8; 32],
 ) -> Result<Session, Error> {
     if header_encryption && profile != Profile::Modern {
         return Err(Error::State);
     }
     let base_key = KeyPair::from_private(ek_private).public;
+    let mut kyber = None;
     let (ratchet, ad, one_time_prekey) = match profile {
         Profile::OlmV1 => {
             let (_, otk) = bundle.one_time_prekey.ok_or(Error::UnknownPrekey)?;
@@ -112,7 +121,14 @@ pub fn initiate(
             )
         }
         _ => {
-            let agreement = x3dh::initiate(identity, bundle, ek_private)?;
+            let agreement = if profile.post_quantum() {
+                let (agreement, payload) =
+                    pqxdh::initiate(signal_v4::KEM, identity, bundle, ek_private, kem_m)?;
+                kyber = Some(payload);
+                agreement
+            } else {
+                x3dh::initiate(identity, bundle, ek_private)?
+            };
             let otk = bundle
                 .one_time_prekey
                 .map(|(id, _)| OneTimePrekeyRef::Id(id));
@@ -141,6 +157,7 @@ pub fn initiate(
             signed_prekey_id: bundle.signed_prekey_id,
             one_time_prekey,
             registration_id,
+            kyber,
         }),
     })
 }
@@ -156,8 +173,13 @@ fn start_x3dh_ratchet(
     fresh: &[u8; 32],
 ) -> Result<Ratchet, Error> {
     match profile {
-        Profile::SignalV3 => {
-            let (rk, ck) = signal_v3::derive_initial_keys(&agreement.key_material)?;
+        Profile::SignalV3 | Profile::SignalV4 => {
+            let info = if profile.post_quantum() {
+                signal_v4::PQXDH_INFO
+            } else {
+                signal_v3::X3DH_INFO
+            };
+            let (rk, ck) = signal_v3::derive_initial_keys(&agreement.key_material, info)?;
             match bob {
                 // libsignal `initialize_bob_session`: Bob may send at once, on the chain
                 // of his signed prekey.
@@ -214,6 +236,8 @@ pub struct ResponderKeys<'a> {
     pub identity: &'a KeyPair,
     pub signed_prekey: Option<&'a KeyPair>,
     pub one_time_prekey: Option<&'a KeyPair>,
+    /// PQXDH: the KEM prekey the message named.
+    pub kyber_prekey: Option<&'a KemKeyPair>,
 }
 
 /// Bob's side: run the key agreement from a prekey message and decrypt its inner message.
@@ -250,13 +274,27 @@ pub fn respond(
             if h.one_time_prekey.is_some() != keys.one_time_prekey.is_some() {
                 return Err(Error::UnknownPrekey);
             }
-            let agreement = x3dh::respond(
-                keys.identity,
-                spk,
-                keys.one_time_prekey,
-                &h.identity_key,
-                &h.base_key,
-            )?;
+            let agreement = match &h.kyber {
+                Some(payload) if profile.post_quantum() => pqxdh::respond(
+                    keys.identity,
+                    spk,
+                    keys.one_time_prekey,
+                    keys.kyber_prekey.ok_or(Error::UnknownPrekey)?,
+                    &h.identity_key,
+                    &h.base_key,
+                    &payload.ciphertext,
+                )?,
+                // `decode_prekey_message` gives a PQXDH profile no prekey message without
+                // a KEM payload; this is the X3DH profiles' way.
+                None if !profile.post_quantum() => x3dh::respond(
+                    keys.identity,
+                    spk,
+                    keys.one_time_prekey,
+                    &h.identity_key,
+                    &h.base_key,
+                )?,
+                _ => return Err(Error::Decode),
+            };
             start_x3dh_ratchet(
                 profile,
                 header_encryption,
@@ -288,7 +326,7 @@ pub fn respond(
 /// profile's byte layout).
 pub fn direction_ad(session: &Session, sending: bool) -> Vec<u8> {
     match session.profile {
-        Profile::SignalV3 => {
+        Profile::SignalV3 | Profile::SignalV4 => {
             let (sender, receiver) = if sending {
                 (&session.local_identity, &session.remote_identity)
             } else {
@@ -411,7 +449,9 @@ fn with_ratchet(session: &Session, ratchet: Ratchet) -> Session {
 pub fn encode_prekey_message(profile: Profile, prekey: &PreKeyMessage) -> Vec<u8> {
     match profile {
         Profile::Modern => modern::encode_prekey_message(prekey),
-        Profile::SignalV3 => signal_v3::encode_prekey_message(prekey),
+        Profile::SignalV3 | Profile::SignalV4 => {
+            signal_v3::encode_prekey_message(session_version(profile), prekey)
+        }
         Profile::OlmV1 => olm_v1::encode_prekey_message(prekey),
     }
 }
@@ -419,7 +459,9 @@ pub fn encode_prekey_message(profile: Profile, prekey: &PreKeyMessage) -> Vec<u8
 pub fn decode_prekey_message(profile: Profile, message: &[u8]) -> Result<PreKeyMessage, Error> {
     match profile {
         Profile::Modern => modern::decode_prekey_message(message),
-        Profile::SignalV3 => signal_v3::decode_prekey_message(message),
+        Profile::SignalV3 | Profile::SignalV4 => {
+            signal_v3::decode_prekey_message(session_version(profile), message)
+        }
         Profile::OlmV1 => olm_v1::decode_prekey_message(message),
     }
 }

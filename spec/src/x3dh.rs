@@ -7,6 +7,7 @@
 use crate::crypto::{kdf, x25519, xeddsa};
 use crate::double_ratchet::KeyPair;
 use crate::error::Error;
+use crate::pqxdh::SignedKemPrekey;
 use crate::profiles::signal_v3::encode_public_key;
 
 /// §2.2: F = 32 bytes of 0xFF, prepended to the DH outputs for XEdDSA domain separation.
@@ -21,6 +22,8 @@ pub struct PreKeyBundle {
     /// XEdDSA signature by the identity key over `Encode(SPK)`.
     pub signed_prekey_signature: [u8; 64],
     pub one_time_prekey: Option<(u32, [u8; 32])>,
+    /// PQXDH §3.2: the signed post-quantum prekey (`signal-v4` only; X3DH ignores it).
+    pub kyber_prekey: Option<SignedKemPrekey>,
 }
 
 /// What X3DH gives both sides: the KDF input key material (F || DH1 || .. || DH4), from

@@ -5,6 +5,9 @@
 
 use e2ee_spec::double_ratchet::{self as dr, KeyPair};
 use e2ee_spec::header_encryption as he;
+use e2ee_spec::crypto::kem;
+use e2ee_spec::pqxdh;
+use e2ee_spec::profiles::signal_v4;
 use e2ee_spec::x3dh::{self, PreKeyBundle};
 use e2ee_spec::Profile;
 use proptest::prelude::*;
@@ -30,12 +33,41 @@ proptest! {
             signed_prekey: s.public,
             signed_prekey_signature: x3dh::sign_prekey(&b, &s.public, &zz),
             one_time_prekey: o.as_ref().map(|o| (2, o.public)),
+            kyber_prekey: None,
         };
         let alice = x3dh::initiate(&a, &bundle, &ek).unwrap();
         prop_assert_eq!(alice.ad.len(), 66);
         prop_assert_eq!(alice.key_material.len(), if opk.is_some() { 160 } else { 128 });
         let bob = x3dh::respond(&b, &s, o.as_ref(), &a.public, &pair(&ek).public).unwrap();
         prop_assert_eq!(bob.ad.len(), 66);
+        prop_assert_eq!(&alice, &bob);
+    }
+
+    /// `pqxdh::initiate` / `pqxdh::respond` ensures: F || DH1..DH3 (|| DH4) || SS is 160 or
+    /// 192 bytes, AD 66; both sides agree, and Bob's ciphertext is Alice's.
+    #[test]
+    fn pqxdh_ensures(ik_a in any::<[u8; 32]>(), ik_b in any::<[u8; 32]>(), spk in any::<[u8; 32]>(), opk in proptest::option::of(any::<[u8; 32]>()), ek in any::<[u8; 32]>(), seed in proptest::collection::vec(any::<u8>(), 64), m in any::<[u8; 32]>()) {
+        let (a, b, s) = (pair(&ik_a), pair(&ik_b), pair(&spk));
+        let seed: [u8; 64] = seed.try_into().unwrap();
+        let kem_pair = kem::generate(signal_v4::KEM, &seed);
+        let o = opk.map(|k| pair(&k));
+        let bundle = PreKeyBundle {
+            identity_key: b.public,
+            signed_prekey_id: 1,
+            signed_prekey: s.public,
+            signed_prekey_signature: x3dh::sign_prekey(&b, &s.public, &[7; 64]),
+            one_time_prekey: o.as_ref().map(|o| (2, o.public)),
+            kyber_prekey: Some(pqxdh::SignedKemPrekey {
+                id: 3,
+                signature: pqxdh::sign_kem_prekey(&b, &kem_pair.public, &[8; 64]),
+                public: kem_pair.public.clone(),
+            }),
+        };
+        let (alice, payload) = pqxdh::initiate(signal_v4::KEM, &a, &bundle, &ek, &m).unwrap();
+        prop_assert_eq!(alice.ad.len(), 66);
+        prop_assert_eq!(alice.key_material.len(), if opk.is_some() { 192 } else { 160 });
+        prop_assert_eq!(payload.prekey_id, 3);
+        let bob = pqxdh::respond(&b, &s, o.as_ref(), &kem_pair, &a.public, &pair(&ek).public, &payload.ciphertext).unwrap();
         prop_assert_eq!(&alice, &bob);
     }
 

@@ -8,6 +8,14 @@ use e2ee_spec::session::MessageKind;
 use e2ee_spec::x3dh::{self, PreKeyBundle};
 use e2ee_spec::{Error, Profile};
 
+/// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
+const KYBER: Option<e2ee_spec::party::KemPrekeyInput<'static>> = Some(e2ee_spec::party::KemPrekeyInput {
+    id: 1,
+    seed: &[11; 64],
+    z: &[12; 64],
+    last_resort: true,
+});
+
 fn key(tag: u8, i: u32) -> [u8; 32] {
     let mut k = [tag; 32];
     k[..4].copy_from_slice(&i.to_be_bytes());
@@ -28,6 +36,7 @@ fn bob(profile: Profile, one_time: u32) -> (Party, PreKeyBundle) {
         (7, &key(3, 0)),
         Some((one_time, &key(4, one_time))),
         &[5; 64],
+        KYBER,
     );
     (bob.apply(u), bundle)
 }
@@ -35,7 +44,7 @@ fn bob(profile: Profile, one_time: u32) -> (Party, PreKeyBundle) {
 /// A party that has initiated with `bundle`, and its first (prekey) message to Bob.
 fn first_message(profile: Profile, tag: u8, bundle: &PreKeyBundle) -> (Party, Vec<u8>) {
     let p = Party::new(profile, false, &key(tag, 0), u32::from(tag));
-    let u = party::initiate(&p, bundle, &key(tag, 1), &key(tag, 2)).unwrap();
+    let u = party::initiate(&p, bundle, &key(tag, 1), &key(tag, 2), &[13; 32]).unwrap();
     let p = p.apply(u);
     let (u, kind, m) =
         party::encrypt(&p, &bundle.identity_key, b"hi", &key(tag, 3), &[0; 12]).unwrap();
@@ -98,7 +107,7 @@ fn low_order_keys_are_invalid_keys() {
         let alice = Party::new(profile, false, &key(1, 0), 11);
         let mut bundle = genuine.clone();
         bundle.one_time_prekey = Some((9, LOW_ORDER));
-        let e = party::initiate(&alice, &bundle, &key(1, 1), &key(1, 2)).unwrap_err();
+        let e = party::initiate(&alice, &bundle, &key(1, 1), &key(1, 2), &[13; 32]).unwrap_err();
         assert_eq!(
             e,
             Error::InvalidKey,
@@ -108,7 +117,7 @@ fn low_order_keys_are_invalid_keys() {
             let mut bundle = genuine.clone();
             bundle.signed_prekey = LOW_ORDER;
             bundle.signed_prekey_signature = x3dh::sign_prekey(&bob.identity, &LOW_ORDER, &[5; 64]);
-            let e = party::initiate(&alice, &bundle, &key(1, 1), &key(1, 2)).unwrap_err();
+            let e = party::initiate(&alice, &bundle, &key(1, 1), &key(1, 2), &[13; 32]).unwrap_err();
             assert_eq!(
                 e,
                 Error::InvalidKey,

@@ -10,6 +10,14 @@ use e2ee_spec::x3dh::{self, PreKeyBundle};
 use e2ee_spec::Profile;
 use proptest::prelude::*;
 
+/// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
+const KYBER: Option<e2ee_spec::party::KemPrekeyInput<'static>> = Some(e2ee_spec::party::KemPrekeyInput {
+    id: 1,
+    seed: &[11; 64],
+    z: &[12; 64],
+    last_resort: true,
+});
+
 fn profile() -> impl Strategy<Value = Profile> {
     prop_oneof![
         Just(Profile::Modern),
@@ -28,9 +36,9 @@ fn party_with_session(profile: Profile, header: bool) -> (Party, [u8; 32], Vec<u
     let alice = Party::new(profile, he, &[1; 32], 1);
     let bob = Party::new(profile, he, &[2; 32], 2);
     let (update, bundle) =
-        party::publish_bundle(&bob, (1, &[3; 32]), Some((2, &[4; 32])), &[5; 64]);
+        party::publish_bundle(&bob, (1, &[3; 32]), Some((2, &[4; 32])), &[5; 64], KYBER);
     let bob = bob.apply(update);
-    let update = party::initiate(&alice, &bundle, &[6; 32], &[7; 32]).unwrap();
+    let update = party::initiate(&alice, &bundle, &[6; 32], &[7; 32], &[13; 32]).unwrap();
     let alice = alice.apply(update);
     let (_, _, m) = party::encrypt(&alice, &bob.identity.public, b"x", &[8; 32], &[9; 12]).unwrap();
     (bob, alice.identity.public, m)
@@ -79,12 +87,12 @@ proptest! {
     fn x3dh_arbitrary_keys(ik in any::<[u8; 32]>(), spk in any::<[u8; 32]>(), sig in proptest::collection::vec(any::<u8>(), 64), opk in proptest::option::of(any::<[u8; 32]>()), ek in any::<[u8; 32]>()) {
         let mut signature = [0u8; 64];
         signature.copy_from_slice(&sig);
-        let bundle = PreKeyBundle { identity_key: ik, signed_prekey_id: 1, signed_prekey: spk, signed_prekey_signature: signature, one_time_prekey: opk.map(|k| (2, k)) };
+        let bundle = PreKeyBundle { identity_key: ik, signed_prekey_id: 1, signed_prekey: spk, signed_prekey_signature: signature, one_time_prekey: opk.map(|k| (2, k)), kyber_prekey: None };
         let me = dr::KeyPair::from_private(&ek);
         let _ = x3dh::initiate(&me, &bundle, &ek);
         let _ = x3dh::respond(&me, &me, Some(&me), &ik, &spk);
         for p in Profile::ALL {
-            let _ = party::initiate(&Party::new(p, false, &ek, 0), &bundle, &ek, &ek);
+            let _ = party::initiate(&Party::new(p, false, &ek, 0), &bundle, &ek, &ek, &[13; 32]);
         }
     }
 }

@@ -3,7 +3,8 @@
 //! itself uses, with messages declared as in libsignal's `proto/wire.proto`.
 
 use e2ee_spec::double_ratchet::Header;
-use e2ee_spec::profiles::{olm_v1, signal_v3};
+use e2ee_spec::pqxdh::KemPayload;
+use e2ee_spec::profiles::{olm_v1, signal_v3, signal_v4};
 use e2ee_spec::session::{OneTimePrekeyRef, PreKeyHeader, PreKeyMessage};
 use e2ee_spec::wire::protobuf;
 use proptest::prelude::*;
@@ -22,7 +23,7 @@ struct SignalMessage {
     ciphertext: Option<Vec<u8>>,
 }
 
-/// libsignal `proto/wire.proto` `PreKeySignalMessage` (without the Kyber fields 7 and 8).
+/// libsignal `proto/wire.proto` `PreKeySignalMessage`.
 #[derive(Clone, PartialEq, prost::Message)]
 struct PreKeySignalMessage {
     #[prost(uint32, optional, tag = "5")]
@@ -37,6 +38,10 @@ struct PreKeySignalMessage {
     identity_key: Option<Vec<u8>>,
     #[prost(bytes = "vec", optional, tag = "4")]
     message: Option<Vec<u8>>,
+    #[prost(uint32, optional, tag = "7")]
+    kyber_pre_key_id: Option<u32>,
+    #[prost(bytes = "vec", optional, tag = "8")]
+    kyber_ciphertext: Option<Vec<u8>>,
 }
 
 /// Olm's normal message body (Olm specification, "Normal message").
@@ -57,7 +62,7 @@ fn header() -> impl Strategy<Value = Header> {
 proptest! {
     #[test]
     fn signal_message_matches_prost(h in header(), mk in any::<[u8; 32]>(), pt in proptest::collection::vec(any::<u8>(), 0..100), ad in proptest::collection::vec(any::<u8>(), 66)) {
-        let ours = signal_v3::seal(&mk, &h, &pt, &ad);
+        let ours = signal_v3::seal(signal_v3::SESSION_VERSION, &mk, &h, &pt, &ad);
         let body = &ours[1..ours.len() - signal_v3::MAC_LEN];
         let decoded = SignalMessage::decode(body).unwrap();
         prop_assert_eq!(decoded.ratchet_key.as_deref(), Some(&signal_v3::encode_public_key(&h.dh)[..]));
@@ -65,16 +70,26 @@ proptest! {
         prop_assert_eq!(decoded.previous_counter, Some(h.pn));
         // prost writes the same bytes (fields in tag order, zero values included).
         prop_assert_eq!(decoded.encode_to_vec(), body.to_vec());
-        prop_assert_eq!(signal_v3::parse_header(&ours).unwrap(), h);
+        prop_assert_eq!(signal_v3::parse_header(signal_v3::SESSION_VERSION, &ours).unwrap(), h);
     }
 
     #[test]
-    fn prekey_signal_message_matches_prost(base in any::<[u8; 32]>(), ik in any::<[u8; 32]>(), spk in any::<u32>(), opk in proptest::option::of(any::<u32>()), reg in any::<u32>(), inner in proptest::collection::vec(any::<u8>(), 0..80)) {
+    fn prekey_signal_message_matches_prost(base in any::<[u8; 32]>(), ik in any::<[u8; 32]>(), spk in any::<u32>(), opk in proptest::option::of(any::<u32>()), reg in any::<u32>(), inner in proptest::collection::vec(any::<u8>(), 0..80), kyber in proptest::option::of((any::<u32>(), proptest::collection::vec(any::<u8>(), 0..40)))) {
+        // Version 4 carries the Kyber fields, version 3 none.
+        let v = if kyber.is_some() { signal_v4::SESSION_VERSION } else { signal_v3::SESSION_VERSION };
         let prekey = PreKeyMessage {
-            header: PreKeyHeader { identity_key: ik, base_key: base, signed_prekey_id: spk, one_time_prekey: opk.map(OneTimePrekeyRef::Id), registration_id: reg },
+            header: PreKeyHeader {
+                identity_key: ik,
+                base_key: base,
+                signed_prekey_id: spk,
+                one_time_prekey: opk.map(OneTimePrekeyRef::Id),
+                registration_id: reg,
+                kyber: kyber.clone().map(|(prekey_id, ciphertext)| KemPayload { prekey_id, ciphertext }),
+            },
             message: inner.clone(),
         };
-        let ours = signal_v3::encode_prekey_message(&prekey);
+        let ours = signal_v3::encode_prekey_message(v, &prekey);
+        prop_assert_eq!(ours[0], signal_v3::version_byte(v));
         let theirs = PreKeySignalMessage {
             registration_id: Some(reg),
             pre_key_id: opk,
@@ -82,9 +97,11 @@ proptest! {
             base_key: Some(signal_v3::encode_public_key(&base).to_vec()),
             identity_key: Some(signal_v3::encode_public_key(&ik).to_vec()),
             message: Some(inner),
+            kyber_pre_key_id: kyber.as_ref().map(|(id, _)| *id),
+            kyber_ciphertext: kyber.map(|(_, ct)| ct),
         };
         prop_assert_eq!(&ours[1..], &theirs.encode_to_vec()[..]);
-        prop_assert_eq!(signal_v3::decode_prekey_message(&ours).unwrap(), prekey);
+        prop_assert_eq!(signal_v3::decode_prekey_message(v, &ours).unwrap(), prekey);
     }
 
     /// Our decoder reads what prost writes, whatever the field order and with unknown

@@ -4,6 +4,14 @@ use e2ee_spec::party::{self, Party};
 use e2ee_spec::session::MessageKind;
 use e2ee_spec::{Error, Profile};
 
+/// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
+const KYBER: Option<e2ee_spec::party::KemPrekeyInput<'static>> = Some(e2ee_spec::party::KemPrekeyInput {
+    id: 1,
+    seed: &[11; 64],
+    z: &[12; 64],
+    last_resort: true,
+});
+
 fn key(tag: u8, i: u32) -> [u8; 32] {
     let mut k = [tag; 32];
     k[..4].copy_from_slice(&i.to_be_bytes());
@@ -14,9 +22,9 @@ fn conversation(profile: Profile, he: bool) {
     let alice = Party::new(profile, he, &key(1, 0), 11);
     let bob = Party::new(profile, he, &key(2, 0), 22);
     let (update, bundle) =
-        party::publish_bundle(&bob, (7, &key(3, 0)), Some((9, &key(4, 0))), &[5; 64]);
+        party::publish_bundle(&bob, (7, &key(3, 0)), Some((9, &key(4, 0))), &[5; 64], KYBER);
     let mut bob = bob.apply(update);
-    let update = party::initiate(&alice, &bundle, &key(6, 0), &key(7, 0)).unwrap();
+    let update = party::initiate(&alice, &bundle, &key(6, 0), &key(7, 0), &[13; 32]).unwrap();
     let mut alice = alice.apply(update);
     let a_id = alice.identity.public;
     let b_id = bob.identity.public;
@@ -85,16 +93,16 @@ fn olm_v1() {
 fn update_changes_one_session() {
     let profile = Profile::SignalV3;
     let bob = Party::new(profile, false, &key(2, 0), 22);
-    let (u, bundle) = party::publish_bundle(&bob, (7, &key(3, 0)), Some((9, &key(4, 0))), &[5; 64]);
+    let (u, bundle) = party::publish_bundle(&bob, (7, &key(3, 0)), Some((9, &key(4, 0))), &[5; 64], KYBER);
     let bob = bob.apply(u);
-    let (u, plain_bundle) = party::publish_bundle(&bob, (7, &key(3, 0)), None, &[5; 64]);
+    let (u, plain_bundle) = party::publish_bundle(&bob, (7, &key(3, 0)), None, &[5; 64], KYBER);
     let mut bob = bob.apply(u);
     assert_eq!(bob.one_time_prekeys.len(), 1);
     let b_id = bob.identity.public;
     let mut peers = Vec::new();
     for (i, b) in [(1u32, &bundle), (2, &plain_bundle), (3, &plain_bundle)] {
         let peer = Party::new(profile, false, &key(1, i), i);
-        let u = party::initiate(&peer, b, &key(6, i), &key(7, i)).unwrap();
+        let u = party::initiate(&peer, b, &key(6, i), &key(7, i), &[13; 32]).unwrap();
         let peer = peer.apply(u);
         let (u, kind, m) = party::encrypt(&peer, &b_id, b"hi", &key(8, i), &[0; 12]).unwrap();
         let (bob_update, _) =

@@ -13,6 +13,7 @@ use e2ee_spec::party::Party;
 use e2ee_spec::session::{OneTimePrekeyRef, PreKeyHeader, Ratchet, Session};
 use sha2::{Digest, Sha256};
 
+
 /// The first field of every encoding: names the encoding and its version.
 pub const DOMAIN: &[u8] = b"e2ee-conform state digest v1";
 
@@ -51,6 +52,18 @@ pub fn encode_party(party: &Party) -> Vec<u8> {
     for (id, pair) in one_time {
         e.u32(*id);
         e.bytes(&pair.private);
+    }
+    // Only PQXDH parties have KEM prekeys: the other profiles' digests are as they were.
+    if party.profile.post_quantum() {
+        let mut kyber: Vec<_> = party.kyber_prekeys.iter().collect();
+        kyber.sort_by_key(|k| k.id);
+        e.count(kyber.len());
+        for k in kyber {
+            e.u32(k.id);
+            e.bytes(&k.pair.secret);
+            e.bytes(&k.signature);
+            e.bool(k.last_resort);
+        }
     }
     let mut sessions: Vec<&Session> = party.sessions.iter().collect();
     sessions.sort_by_key(|s| s.remote_identity);
@@ -91,6 +104,11 @@ fn prekey_header(e: &mut Encoder, h: &PreKeyHeader) {
     e.u32(h.signed_prekey_id);
     one_time_prekey(e, h.one_time_prekey);
     e.u32(h.registration_id);
+    // PQXDH sessions only (X3DH and Olm headers never carry one).
+    if let Some(k) = &h.kyber {
+        e.u32(k.prekey_id);
+        e.bytes(&k.ciphertext);
+    }
 }
 
 fn one_time_prekey(e: &mut Encoder, r: Option<OneTimePrekeyRef>) {
@@ -189,6 +207,14 @@ impl Encoder {
 
 #[cfg(test)]
 mod tests {
+
+    /// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
+    const KYBER: Option<e2ee_spec::party::KemPrekeyInput<'static>> = Some(e2ee_spec::party::KemPrekeyInput {
+        id: 1,
+        seed: &[11; 64],
+        z: &[12; 64],
+        last_resort: true,
+    });
     use super::*;
     use e2ee_spec::Profile;
 
@@ -213,11 +239,11 @@ mod tests {
         let mut p = Party::new(Profile::Modern, false, &[1; 32], 0);
         let bob = Party::new(Profile::Modern, false, &[2; 32], 0);
         let carol = Party::new(Profile::Modern, false, &[3; 32], 0);
-        let (_, b1) = e2ee_spec::party::publish_bundle(&bob, (1, &[4; 32]), None, &[0; 64]);
-        let (_, b2) = e2ee_spec::party::publish_bundle(&carol, (1, &[5; 32]), None, &[0; 64]);
-        let u1 = e2ee_spec::party::initiate(&p, &b1, &[6; 32], &[7; 32]).unwrap();
+        let (_, b1) = e2ee_spec::party::publish_bundle(&bob, (1, &[4; 32]), None, &[0; 64], KYBER);
+        let (_, b2) = e2ee_spec::party::publish_bundle(&carol, (1, &[5; 32]), None, &[0; 64], KYBER);
+        let u1 = e2ee_spec::party::initiate(&p, &b1, &[6; 32], &[7; 32], &[13; 32]).unwrap();
         p = p.apply(u1);
-        let u2 = e2ee_spec::party::initiate(&p, &b2, &[8; 32], &[9; 32]).unwrap();
+        let u2 = e2ee_spec::party::initiate(&p, &b2, &[8; 32], &[9; 32], &[13; 32]).unwrap();
         p = p.apply(u2);
         let mut q = p.clone();
         q.sessions.reverse();

@@ -728,6 +728,10 @@ fn request_for(step: &Step, handle: &str, world: &World) -> Result<Request, Stri
             one_time_prekey_id,
             one_time_prekey_private,
             signature_randomness,
+            kyber_prekey_id,
+            kyber_prekey_seed,
+            kyber_signature_randomness,
+            kyber_last_resort,
             ..
         } => Request::CreateBundle {
             party: handle.to_string(),
@@ -736,12 +740,17 @@ fn request_for(step: &Step, handle: &str, world: &World) -> Result<Request, Stri
             one_time_prekey_id: *one_time_prekey_id,
             one_time_prekey_private: one_time_prekey_private.clone(),
             signature_randomness: Some(signature_randomness.clone()),
+            kyber_prekey_id: *kyber_prekey_id,
+            kyber_prekey_seed: kyber_prekey_seed.clone(),
+            kyber_signature_randomness: kyber_signature_randomness.clone(),
+            kyber_last_resort: *kyber_last_resort,
         },
         Step::Initiate {
             peer,
             bundle,
             base_key_private,
             ratchet_private,
+            kem_randomness,
             ..
         } => {
             let bundle = match bundle {
@@ -760,6 +769,7 @@ fn request_for(step: &Step, handle: &str, world: &World) -> Result<Request, Stri
                 bundle,
                 base_key_private: Some(base_key_private.clone()),
                 ratchet_private: Some(ratchet_private.clone()),
+                kem_randomness: kem_randomness.clone(),
             }
         }
         Step::Send {

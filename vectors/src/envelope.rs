@@ -67,6 +67,8 @@ pub enum BugType {
     UnboundAssociatedData,
     /// A one-time prekey usable twice.
     PrekeyReuse,
+    /// A post-quantum key agreement silently replaced by a weaker one.
+    Downgrade,
 }
 
 /// `valid`, `invalid` or `acceptable` (may be rejected; if accepted the outputs must match).

@@ -243,6 +243,9 @@ pub struct BundleTest {
     pub identity_private: Hex,
     pub base_key_private: Hex,
     pub ratchet_private: Hex,
+    /// `signal-v4`: the KEM encapsulation randomness of `initiate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kem_randomness: Option<Hex>,
     pub bundle: Bundle,
     pub result: Verdict,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -485,7 +488,7 @@ fn check_message_keys_aead(_: Profile, t: &MessageKeysAeadTest) -> Result<(), St
 fn check_message_keys_cbc(profile: Profile, t: &MessageKeysCbcTest) -> Result<(), String> {
     let mk = arr(&t.message_key)?;
     let (cipher_key, mac_key, iv) = match profile {
-        Profile::SignalV3 => signal_v3::message_keys(&mk),
+        Profile::SignalV3 | Profile::SignalV4 => signal_v3::message_keys(&mk),
         Profile::OlmV1 => olm_v1::message_keys(&mk),
         Profile::Modern => return Err("modern has no CBC message keys".into()),
     };
@@ -591,6 +594,7 @@ fn agreement(p: &X3dhParties) -> Result<(x3dh::Agreement, x3dh::Agreement), Stri
         signed_prekey: spk.public,
         signed_prekey_signature: arr(&p.signed_prekey_signature)?,
         one_time_prekey: opk.as_ref().map(|k| (1, k.public)),
+        kyber_prekey: None,
     };
     let alice =
         x3dh::initiate(&ik_a, &bundle, &base).map_err(|e| format!("initiate: {}", e.class()))?;
@@ -623,7 +627,8 @@ fn check_x3dh(_: Profile, t: &X3dhTest) -> Result<(), String> {
 
 fn check_x3dh_signal(_: Profile, t: &X3dhSignalTest) -> Result<(), String> {
     let km = check_agreement(&t.parties, &t.key_material, &t.ad)?;
-    let (rk, ck) = signal_v3::derive_initial_keys(&km).map_err(|e| e.class().to_string())?;
+    let (rk, ck) = signal_v3::derive_initial_keys(&km, signal_v3::X3DH_INFO)
+        .map_err(|e| e.class().to_string())?;
     eq("rootKey", &rk, &t.root_key)?;
     eq("chainKey", &ck, &t.chain_key)
 }
@@ -651,18 +656,11 @@ fn check_olm_triple_dh(_: Profile, t: &OlmTripleDhTest) -> Result<(), String> {
 fn check_bundle(profile: Profile, t: &BundleTest) -> Result<(), String> {
     let identity = KeyPair::from_private(&arr(&t.identity_private)?);
     let b = &t.bundle;
-    let key = |k: &Option<String>| k.as_deref().map(arr::<32>).transpose();
-    let bundle = x3dh::PreKeyBundle {
-        identity_key: arr(&b.identity_key)?,
-        signed_prekey_id: b.signed_prekey_id.unwrap_or(0),
-        signed_prekey: key(&b.signed_prekey)?.unwrap_or([0; 32]),
-        signed_prekey_signature: b
-            .signed_prekey_signature
-            .as_deref()
-            .map(arr::<64>)
-            .transpose()?
-            .unwrap_or([0; 64]),
-        one_time_prekey: key(&b.one_time_prekey)?.map(|k| (b.one_time_prekey_id.unwrap_or(0), k)),
+    let bundle = crate::spec_iut::bundle_from_wire(b).map_err(|e| e.to_string())?;
+    let kem_m = match &t.kem_randomness {
+        Some(m) => arr(m)?,
+        None if profile.post_quantum() => return Err("no kemRandomness".into()),
+        None => [0; 32],
     };
     let got = session::initiate(
         profile,
@@ -672,6 +670,7 @@ fn check_bundle(profile: Profile, t: &BundleTest) -> Result<(), String> {
         &bundle,
         &arr(&t.base_key_private)?,
         &arr(&t.ratchet_private)?,
+        &kem_m,
     );
     outcome(t.result, &t.error, got).map(|_| ())
 }

@@ -7,7 +7,7 @@
 //! names a field of the message it wraps.
 
 use e2ee_iut::protocol::MessageKind;
-use e2ee_spec::profiles::{modern, olm_v1, signal_v3};
+use e2ee_spec::profiles::{modern, olm_v1, signal_v3, signal_v4};
 use e2ee_spec::wire::protobuf;
 use e2ee_spec::Profile;
 use std::ops::Range;
@@ -25,13 +25,15 @@ pub const MESSAGE_FIELDS: [&str; 8] = [
 ];
 
 /// The fields of a prekey message's own header.
-pub const PREKEY_FIELDS: [&str; 6] = [
+pub const PREKEY_FIELDS: [&str; 8] = [
     "version",
     "identity_key",
     "base_key",
     "signed_prekey_id",
     "one_time_prekey",
     "registration_id",
+    "kyber_prekey_id",
+    "kyber_ciphertext",
 ];
 
 /// The prefix that names a field of the message a prekey message wraps.
@@ -112,6 +114,10 @@ pub struct PrekeyLayout {
     /// The one-time prekey's id (modern, signal-v3) or key (olm-v1).
     pub one_time_prekey: Option<Range<usize>>,
     pub registration_id: Option<Range<usize>>,
+    /// PQXDH (`signal-v4`): the KEM prekey's id and the whole serialized ciphertext (type
+    /// byte included: confusing the KEM is one of the things tampering aims at).
+    pub kyber_prekey_id: Option<Range<usize>>,
+    pub kyber_ciphertext: Option<Range<usize>>,
     pub inner: Layout,
 }
 
@@ -133,6 +139,8 @@ impl PrekeyLayout {
             "signed_prekey_id" => self.signed_prekey_id.clone(),
             "one_time_prekey" => self.one_time_prekey.clone(),
             "registration_id" => self.registration_id.clone(),
+            "kyber_prekey_id" => self.kyber_prekey_id.clone(),
+            "kyber_ciphertext" => self.kyber_ciphertext.clone(),
             _ => return Err(LayoutError::Unknown(name.into())),
         };
         range.ok_or_else(|| LayoutError::Absent(name.into()))
@@ -174,7 +182,8 @@ pub fn fields(profile: Profile, he: bool, kind: MessageKind) -> Vec<String> {
             .iter()
             .filter(|f| match **f {
                 "signed_prekey_id" => profile != Profile::OlmV1,
-                "registration_id" => profile == Profile::SignalV3,
+                "registration_id" => profile.is_libsignal(),
+                "kyber_prekey_id" | "kyber_ciphertext" => profile.post_quantum(),
                 _ => true,
             })
             .map(|f| f.to_string())
@@ -281,7 +290,7 @@ fn key(
     name: &str,
 ) -> Result<Option<Range<usize>>, LayoutError> {
     let Some(r) = range else { return Ok(None) };
-    let skip = usize::from(profile == Profile::SignalV3);
+    let skip = usize::from(profile.is_libsignal());
     if r.len() != 32 + skip {
         return Err(malformed(format!("{name} is {} bytes", r.len())));
     }
@@ -328,7 +337,7 @@ pub fn normal(profile: Profile, he: bool, m: &[u8]) -> Result<Layout, LayoutErro
                 mac: len - modern::TAG_LEN..len,
             })
         }
-        (Profile::SignalV3, _) | (Profile::OlmV1, _) => {
+        (Profile::SignalV3 | Profile::SignalV4 | Profile::OlmV1, _) => {
             // The same field numbers and MAC length in both (checked below by the tests).
             let mac_len = signal_v3::MAC_LEN;
             too_short(1 + mac_len)?;
@@ -343,7 +352,7 @@ pub fn normal(profile: Profile, he: bool, m: &[u8]) -> Result<Layout, LayoutErro
                     field(&fields, signal_v3::FIELD_COUNTER, varint, "counter")?,
                     "counter",
                 )?,
-                previous_counter: if profile == Profile::SignalV3 {
+                previous_counter: if profile.is_libsignal() {
                     field(
                         &fields,
                         signal_v3::FIELD_PREVIOUS_COUNTER,
@@ -406,17 +415,19 @@ pub fn prekey(profile: Profile, he: bool, m: &[u8]) -> Result<PrekeyLayout, Layo
                 signed_prekey_id: Some(65..69),
                 one_time_prekey,
                 registration_id: None,
+                kyber_prekey_id: None,
+                kyber_ciphertext: None,
                 inner: shift(normal(profile, he, inner)?, inner_start),
             })
         }
-        Profile::SignalV3 | Profile::OlmV1 => {
+        Profile::SignalV3 | Profile::SignalV4 | Profile::OlmV1 => {
             if m.is_empty() {
                 return Err(malformed("empty"));
             }
             let fields = protobuf(m, 1..m.len())?;
             let varint = protobuf::WIRE_VARINT;
             let bytes = protobuf::WIRE_LEN;
-            let signal = profile == Profile::SignalV3;
+            let signal = profile.is_libsignal();
             // The one-time prekey is an id (a varint) in libsignal and the key itself in Olm.
             let one_time_prekey = if signal {
                 field(
@@ -465,6 +476,12 @@ pub fn prekey(profile: Profile, he: bool, m: &[u8]) -> Result<PrekeyLayout, Layo
                 )?,
                 one_time_prekey,
                 registration_id: signal_only(signal_v3::FIELD_REGISTRATION_ID, "registration_id")?,
+                kyber_prekey_id: signal_only(signal_v4::FIELD_KYBER_PRE_KEY_ID, "kyber_prekey_id")?,
+                kyber_ciphertext: if signal {
+                    field(&fields, signal_v4::FIELD_KYBER_CIPHERTEXT, bytes, "kyber_ciphertext")?
+                } else {
+                    None
+                },
                 inner: shift(normal(profile, he, &m[inner.clone()])?, inner.start),
             })
         }

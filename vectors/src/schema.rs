@@ -75,6 +75,10 @@ fn bundle() -> Value {
             ("signed_prekey_signature", hex_len(64)),
             ("one_time_prekey_id", uint()),
             ("one_time_prekey", hex_len(32)),
+            ("kyber_prekey_id", uint()),
+            // Any length: vectors carry keys of the wrong length on purpose.
+            ("kyber_prekey", hex()),
+            ("kyber_prekey_signature", hex_len(64)),
         ],
     )
 }
@@ -114,7 +118,7 @@ fn common_defs() -> Map<String, Value> {
 }
 
 /// Every `BugType` (envelope.rs), as the JSON names them.
-const ALL_BUG_TYPES: [&str; 21] = [
+const ALL_BUG_TYPES: [&str; 22] = [
     "BASIC",
     "AUTH_BYPASS",
     "CAN_OF_WORMS",
@@ -136,6 +140,7 @@ const ALL_BUG_TYPES: [&str; 21] = [
     "LOW_ORDER_POINT",
     "UNBOUND_ASSOCIATED_DATA",
     "PREKEY_REUSE",
+    "DOWNGRADE",
 ];
 
 /// A whole file: the envelope around groups of `group`.
@@ -240,6 +245,10 @@ fn trace_schema() -> Value {
             &[
                 ("oneTimePrekeyId", uint()),
                 ("oneTimePrekeyPrivate", hex_len(32)),
+                ("kyberPrekeyId", uint()),
+                ("kyberPrekeySeed", hex_len(64)),
+                ("kyberSignatureRandomness", hex_len(64)),
+                ("kyberLastResort", json!({"type": "boolean"})),
             ],
         ),
         object(
@@ -251,7 +260,10 @@ fn trace_schema() -> Value {
                 ("ratchetPrivate", hex_len(32)),
                 ("expect", reference("expect")),
             ],
-            &[("bundle", reference("bundle"))],
+            &[
+                ("bundle", reference("bundle")),
+                ("kemRandomness", hex_len(32)),
+            ],
         ),
         object(
             &[
@@ -591,7 +603,10 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                         ("ratchetPrivate", hex_len(32)),
                         ("bundle", reference("bundle")),
                     ],
-                    &[("error", reference("errorClass"))],
+                    &[
+                        ("error", reference("errorClass")),
+                        ("kemRandomness", hex_len(32)),
+                    ],
                 ),
             );
             s["$defs"]["bundle"] = bundle();

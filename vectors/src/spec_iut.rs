@@ -10,7 +10,8 @@ use e2ee_iut::protocol::{
     class_in_minor, Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_MINOR,
     PROTOCOL_VERSION,
 };
-use e2ee_spec::party::{self, Party, PartyUpdate};
+use e2ee_spec::party::{self, KemPrekeyInput, Party, PartyUpdate};
+use e2ee_spec::pqxdh::SignedKemPrekey;
 use e2ee_spec::session::MessageKind as Kind;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::{Error, Profile};
@@ -125,6 +126,7 @@ pub fn apply(party: &mut Party, update: PartyUpdate) {
         identity: party.identity.clone(),
         signed_prekeys: Vec::new(),
         one_time_prekeys: Vec::new(),
+        kyber_prekeys: Vec::new(),
         sessions: Vec::new(),
         ..*party
     };
@@ -149,7 +151,9 @@ fn kind_to_spec(kind: MessageKind) -> Kind {
     }
 }
 
-fn bundle_from_wire(b: &Bundle) -> Result<PreKeyBundle, Failure> {
+/// A wire bundle as the spec's bundle. Absent signed-prekey fields read as zero bytes, which
+/// fail the signature check (SHIM.md §Bundles).
+pub fn bundle_from_wire(b: &Bundle) -> Result<PreKeyBundle, Failure> {
     let opt_key = |k: &Option<String>| k.as_ref().map(|h| arr::<32>(h)).transpose();
     let otk = match (b.one_time_prekey_id, opt_key(&b.one_time_prekey)?) {
         (id, Some(key)) => Some((id.unwrap_or(0), key)),
@@ -164,19 +168,34 @@ fn bundle_from_wire(b: &Bundle) -> Result<PreKeyBundle, Failure> {
             None => [0; 64],
         },
         one_time_prekey: otk,
+        kyber_prekey: match &b.kyber_prekey {
+            None => None,
+            Some(public) => Some(SignedKemPrekey {
+                id: b.kyber_prekey_id.unwrap_or(0),
+                public: e2ee_iut::hexbytes::bytes(public)?,
+                signature: match &b.kyber_prekey_signature {
+                    Some(h) => arr(h)?,
+                    None => [0; 64],
+                },
+            }),
+        },
     })
 }
 
-fn bundle_to_wire(profile: Profile, b: &PreKeyBundle, registration_id: u32) -> Bundle {
+/// The spec's bundle in wire form, with the fields `profile` sends.
+pub fn bundle_to_wire(profile: Profile, b: &PreKeyBundle, registration_id: u32) -> Bundle {
     let signed = profile != Profile::OlmV1;
     Bundle {
         identity_key: hex_of(&b.identity_key),
-        registration_id: (profile == Profile::SignalV3).then_some(registration_id),
+        registration_id: profile.is_libsignal().then_some(registration_id),
         signed_prekey_id: signed.then_some(b.signed_prekey_id),
         signed_prekey: signed.then(|| hex_of(&b.signed_prekey)),
         signed_prekey_signature: signed.then(|| hex_of(&b.signed_prekey_signature)),
         one_time_prekey_id: b.one_time_prekey.map(|(id, _)| id),
         one_time_prekey: b.one_time_prekey.map(|(_, k)| hex_of(&k)),
+        kyber_prekey_id: b.kyber_prekey.as_ref().map(|k| k.id),
+        kyber_prekey: b.kyber_prekey.as_ref().map(|k| hex_of(&k.public)),
+        kyber_prekey_signature: b.kyber_prekey.as_ref().map(|k| hex_of(&k.signature)),
     }
 }
 
@@ -247,19 +266,47 @@ impl SpecIut {
                 one_time_prekey_id,
                 one_time_prekey_private,
                 signature_randomness,
+                kyber_prekey_id,
+                kyber_prekey_seed,
+                kyber_signature_randomness,
+                kyber_last_resort,
             } => {
                 let spk: [u8; 32] = self.or_random(signed_prekey_private)?;
                 let z: [u8; 64] = self.or_random(signature_randomness)?;
+                // Drawn only for a PQXDH party, after the X3DH randomness, so that runs of
+                // the other profiles draw what they drew before.
+                let pq = self.entry(party)?.party.profile.post_quantum();
+                let (kyber_seed, kyber_z): ([u8; 64], [u8; 64]) = if pq {
+                    (
+                        self.or_random(kyber_prekey_seed)?,
+                        self.or_random(kyber_signature_randomness)?,
+                    )
+                } else {
+                    ([0; 64], [0; 64])
+                };
                 let otk = match (one_time_prekey_id, one_time_prekey_private) {
                     (None, None) => None,
                     (id, given) => Some((id.unwrap_or(0), self.or_random::<32>(given)?)),
                 };
                 let entry = self.entry(party)?;
+                let kyber = match (pq, kyber_prekey_id) {
+                    (false, _) => None,
+                    (true, Some(id)) => Some(KemPrekeyInput {
+                        id: *id,
+                        seed: &kyber_seed,
+                        z: &kyber_z,
+                        last_resort: *kyber_last_resort,
+                    }),
+                    (true, None) => {
+                        return Err(rejected(Error::Decode, "signal-v4 needs kyber_prekey_id"))
+                    }
+                };
                 let (update, bundle) = party::publish_bundle(
                     &entry.party,
                     (*signed_prekey_id, &spk),
                     otk.as_ref().map(|(id, k)| (*id, k)),
                     &z,
+                    kyber,
                 );
                 apply(&mut entry.party, update);
                 let wire =
@@ -272,12 +319,19 @@ impl SpecIut {
                 bundle,
                 base_key_private,
                 ratchet_private,
+                kem_randomness,
             } => {
                 let ek: [u8; 32] = self.or_random(base_key_private)?;
                 let fresh: [u8; 32] = self.or_random(ratchet_private)?;
+                let kem_m: [u8; 32] = if self.entry(party)?.party.profile.post_quantum() {
+                    self.or_random(kem_randomness)?
+                } else {
+                    [0; 32]
+                };
                 let b = bundle_from_wire(bundle)?;
                 let entry = self.entry(party)?;
-                let update = party::initiate(&entry.party, &b, &ek, &fresh).map_err(spec_error)?;
+                let update =
+                    party::initiate(&entry.party, &b, &ek, &fresh, &kem_m).map_err(spec_error)?;
                 apply(&mut entry.party, update);
                 entry.peers.retain(|(name, _)| name != peer);
                 entry.peers.push((peer.clone(), b.identity_key));

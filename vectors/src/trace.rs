@@ -68,6 +68,16 @@ pub enum Step {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         one_time_prekey_private: Option<Hex>,
         signature_randomness: Hex,
+        /// `signal-v4`: the KEM prekey (PQXDH §3.2): id, key generation seed `d ‖ z`, the
+        /// XEdDSA randomness of its signature, and whether it is the last-resort key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kyber_prekey_id: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kyber_prekey_seed: Option<Hex>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kyber_signature_randomness: Option<Hex>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        kyber_last_resort: bool,
         expect: Expect,
     },
     /// The actor starts a session with `peer` from the bundle `peer` last published,
@@ -80,6 +90,9 @@ pub enum Step {
         bundle: Option<Bundle>,
         base_key_private: Hex,
         ratchet_private: Hex,
+        /// `signal-v4`: the KEM encapsulation randomness `m`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kem_randomness: Option<Hex>,
         expect: Expect,
     },
     /// The actor encrypts `plaintext` to `peer`; the message is remembered as `label`.

@@ -52,6 +52,17 @@ pub enum Request {
         /// XEdDSA's 64 random bytes Z.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         signature_randomness: Option<Hex>,
+        /// `signal-v4`: the KEM prekey's id (required there), its key generation seed
+        /// `d ‖ z` (64 bytes), the XEdDSA Z of its signature, and whether it is the
+        /// last-resort key (kept after use) rather than a one-time one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kyber_prekey_id: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kyber_prekey_seed: Option<Hex>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kyber_signature_randomness: Option<Hex>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        kyber_last_resort: bool,
     },
     /// Start a session with `peer` (an address chosen by the runner) from its bundle.
     Initiate {
@@ -62,6 +73,9 @@ pub enum Request {
         base_key_private: Option<Hex>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ratchet_private: Option<Hex>,
+        /// `signal-v4`: the KEM encapsulation randomness `m` (32 bytes).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kem_randomness: Option<Hex>,
     },
     Encrypt {
         party: String,
@@ -110,7 +124,7 @@ pub enum MessageKind {
 }
 
 /// A prekey bundle. Keys are raw 32-byte X25519 public keys in hex in every profile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bundle {
     pub identity_key: Hex,
@@ -126,6 +140,14 @@ pub struct Bundle {
     pub one_time_prekey_id: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub one_time_prekey: Option<Hex>,
+    /// `signal-v4`: the signed KEM prekey: id, serialized public key (type byte ‖ 1568
+    /// bytes), the identity key's XEdDSA signature over those bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kyber_prekey_id: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kyber_prekey: Option<Hex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kyber_prekey_signature: Option<Hex>,
 }
 
 /// The `hello` reply.

@@ -10,6 +10,11 @@ use crate::double_ratchet::Header;
 use crate::error::Error;
 use crate::profile::Profile;
 
+/// The session version of a libsignal profile (the version byte's high nibble).
+pub(crate) fn session_version(profile: Profile) -> u8 {
+    profile.libsignal_version().unwrap_or(signal_v3::SESSION_VERSION)
+}
+
 /// Encrypt `plaintext` under message key `mk` and encode the message with `header`.
 pub fn seal(
     profile: Profile,
@@ -20,7 +25,7 @@ pub fn seal(
 ) -> Result<Vec<u8>, Error> {
     match profile {
         Profile::Modern => Ok(modern::seal(mk, header, plaintext, ad)),
-        Profile::SignalV3 => Ok(signal_v3::seal(mk, header, plaintext, ad)),
+        Profile::SignalV3 | Profile::SignalV4 => Ok(signal_v3::seal(session_version(profile), mk, header, plaintext, ad)),
         Profile::OlmV1 => Ok(olm_v1::seal(mk, header, plaintext)),
     }
 }
@@ -30,7 +35,7 @@ pub fn seal(
 pub fn parse_header(profile: Profile, message: &[u8]) -> Result<Header, Error> {
     match profile {
         Profile::Modern => modern::parse_header(message),
-        Profile::SignalV3 => signal_v3::parse_header(message),
+        Profile::SignalV3 | Profile::SignalV4 => signal_v3::parse_header(session_version(profile), message),
         Profile::OlmV1 => olm_v1::parse_header(message),
     }
 }
@@ -39,7 +44,7 @@ pub fn parse_header(profile: Profile, message: &[u8]) -> Result<Header, Error> {
 pub fn open(profile: Profile, mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Result<Vec<u8>, Error> {
     match profile {
         Profile::Modern => modern::open(mk, message, ad),
-        Profile::SignalV3 => signal_v3::open(mk, message, ad),
+        Profile::SignalV3 | Profile::SignalV4 => signal_v3::open(session_version(profile), mk, message, ad),
         Profile::OlmV1 => olm_v1::open(mk, message),
     }
 }

@@ -186,6 +186,7 @@ pub fn decode_prekey_message(message: &[u8]) -> Result<PreKeyMessage, Error> {
             signed_prekey_id: u32::from_be_bytes(spk),
             one_time_prekey,
             registration_id: 0,
+            kyber: None,
         },
         message: rest.to_vec(),
     })

@@ -166,6 +166,7 @@ pub fn decode_prekey_message(message: &[u8]) -> Result<PreKeyMessage, Error> {
             signed_prekey_id: 0,
             one_time_prekey: Some(OneTimePrekeyRef::Key(key(FIELD_ONE_TIME_KEY)?)),
             registration_id: 0,
+            kyber: None,
         },
         message: protobuf::last_bytes(&fields, FIELD_MESSAGE)?
             .ok_or(Error::Decode)?

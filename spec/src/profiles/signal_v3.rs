@@ -1,12 +1,18 @@
 //! Profile `signal-v3`: byte-compatible with libsignal's X3DH (pre-Kyber, session version
 //! 3) sessions, libsignal v0.72.1 `rust/protocol`. Every constant is listed, with the
 //! libsignal file it comes from, in `spec/PROFILES.md` §signal-v3.
+//!
+//! The message encoding here is libsignal's for every session version: `signal-v4`
+//! (`signal_v4.rs`) uses it with its own session version `v`, the high nibble of the version
+//! byte, and adds the Kyber fields to the prekey message.
 
 use crate::crypto::{aes_cbc, kdf};
 use crate::double_ratchet::Header;
 use crate::error::Error;
 use crate::profile::{Limits, SkippedKeyStore};
 use crate::profiles::split_cbc_keys;
+use crate::pqxdh::KemPayload;
+use crate::profiles::signal_v4;
 use crate::session::{OneTimePrekeyRef, PreKeyHeader, PreKeyMessage};
 use crate::wire::protobuf;
 
@@ -24,7 +30,12 @@ pub const SESSION_VERSION: u8 = 3;
 /// libsignal `protocol.rs` CIPHERTEXT_MESSAGE_CURRENT_VERSION.
 pub const CURRENT_VERSION: u8 = 4;
 /// The first byte of every message: (session version << 4) | current version.
-pub const VERSION_BYTE: u8 = (SESSION_VERSION << 4) | CURRENT_VERSION;
+pub const VERSION_BYTE: u8 = version_byte(SESSION_VERSION);
+
+/// The version byte of session version `v`.
+pub const fn version_byte(v: u8) -> u8 {
+    (v << 4) | CURRENT_VERSION
+}
 /// `SignalMessage::MAC_LENGTH`: HMAC-SHA256 truncated to 8 bytes.
 pub const MAC_LEN: usize = 8;
 
@@ -68,20 +79,20 @@ pub fn message_keys(mk: &[u8; 32]) -> ([u8; 32], [u8; 32], [u8; 16]) {
     split_cbc_keys(&kdf::hkdf_sha256(&[], mk, MESSAGE_KEYS_INFO, 80).unwrap_or_default())
 }
 
-/// SignalMessage: version byte || protobuf {ratchetKey, counter, previousCounter,
-/// ciphertext} || MAC. `ad` is the sender's then the receiver's serialized identity key
-/// (33 + 33 bytes); the MAC is HMAC-SHA256(mac key, ad || version || protobuf)[..8].
-pub fn seal(mk: &[u8; 32], header: &Header, plaintext: &[u8], ad: &[u8]) -> Vec<u8> {
+/// SignalMessage of session version `v`: version byte || protobuf {ratchetKey, counter,
+/// previousCounter, ciphertext} || MAC. `ad` is the sender's then the receiver's serialized
+/// identity key (33 + 33 bytes); the MAC is HMAC-SHA256(mac key, ad || version || protobuf)[..8].
+pub fn seal(v: u8, mk: &[u8; 32], header: &Header, plaintext: &[u8], ad: &[u8]) -> Vec<u8> {
     let (cipher_key, mac_key, iv) = message_keys(mk);
     let ciphertext = aes_cbc::encrypt(&cipher_key, &iv, plaintext);
-    frame(&mac_key, header, &ciphertext, ad)
+    frame(v, &mac_key, header, &ciphertext, ad)
 }
 
 /// The SignalMessage around a ciphertext, MAC'd under `mac_key` (the second part of
 /// [`seal`]). Public so that vectors can authenticate ciphertexts no encryption would give
 /// (malformed padding): then only the receiver's padding check can reject them.
-pub fn frame(mac_key: &[u8; 32], header: &Header, ciphertext: &[u8], ad: &[u8]) -> Vec<u8> {
-    let mut message = vec![VERSION_BYTE];
+pub fn frame(v: u8, mac_key: &[u8; 32], header: &Header, ciphertext: &[u8], ad: &[u8]) -> Vec<u8> {
+    let mut message = vec![version_byte(v)];
     protobuf::put_bytes(
         &mut message,
         FIELD_RATCHET_KEY,
@@ -101,7 +112,7 @@ pub fn frame(mac_key: &[u8; 32], header: &Header, ciphertext: &[u8], ad: &[u8]) 
 /// the low nibble is covered by the MAC alone.
 fn decode(message: &[u8]) -> Result<(Header, &[u8]), Error> {
     if message.len() < 1 + MAC_LEN
-        || !(SESSION_VERSION..=CURRENT_VERSION).contains(&(message[0] >> 4))
+        || !(SESSION_VERSION..=signal_v4::SESSION_VERSION).contains(&(message[0] >> 4))
     {
         return Err(Error::Decode);
     }
@@ -117,17 +128,17 @@ fn decode(message: &[u8]) -> Result<(Header, &[u8]), Error> {
 /// libsignal `session_cipher.rs` `decrypt_message_with_state` compares the message version
 /// with the session's before it looks for a message key, so a version mismatch is reported
 /// as a failed decryption even for a message that would otherwise be a duplicate.
-pub fn parse_header(message: &[u8]) -> Result<Header, Error> {
+pub fn parse_header(v: u8, message: &[u8]) -> Result<Header, Error> {
     let (header, _) = decode(message)?;
-    if message[0] >> 4 != SESSION_VERSION {
+    if message[0] >> 4 != v {
         return Err(Error::AuthFailure);
     }
     Ok(header)
 }
 
 /// Encrypt-then-MAC: the MAC is checked before the ciphertext is decrypted.
-pub fn open(mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Result<Vec<u8>, Error> {
-    parse_header(message)?;
+pub fn open(v: u8, mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Result<Vec<u8>, Error> {
+    parse_header(v, message)?;
     let (_, ciphertext) = decode(message)?;
     let (cipher_key, mac_key, iv) = message_keys(mk);
     let body = &message[..message.len() - MAC_LEN];
@@ -135,10 +146,12 @@ pub fn open(mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Result<Vec<u8>, Error> 
     Ok(aes_cbc::decrypt(&cipher_key, &iv, ciphertext)?)
 }
 
-/// libsignal `ratchet.rs` `derive_keys`: HKDF(salt = none, F || DH1..DH4, "WhisperText",
-/// 64) → root key, chain key.
-pub fn derive_initial_keys(key_material: &[u8]) -> Result<([u8; 32], [u8; 32]), Error> {
-    let okm = crate::x3dh::kdf(key_material, X3DH_INFO, 64)?;
+/// libsignal `ratchet.rs` `derive_keys`: HKDF(salt = none, key material, `info`, 64) → root
+/// key, chain key. `info` is "WhisperText" after X3DH, `signal_v4::PQXDH_INFO` after PQXDH
+/// (where libsignal v0.79 asks for 96 bytes, the third 32 for SPQR; HKDF's output is a prefix
+/// of a longer one, so the first 64 are the same).
+pub fn derive_initial_keys(key_material: &[u8], info: &[u8]) -> Result<([u8; 32], [u8; 32]), Error> {
+    let okm = crate::x3dh::kdf(key_material, info, 64)?;
     let mut rk = [0u8; 32];
     let mut ck = [0u8; 32];
     rk.copy_from_slice(&okm[..32]);
@@ -156,9 +169,10 @@ pub const FIELD_SIGNED_PRE_KEY_ID: u32 = 6;
 
 /// PreKeySignalMessage: version byte || protobuf, fields in field-number order as prost
 /// writes them; `message` is a whole SignalMessage (with its own version byte and MAC).
-pub fn encode_prekey_message(prekey: &PreKeyMessage) -> Vec<u8> {
+/// Version 4 adds the Kyber prekey id and ciphertext (fields 7 and 8).
+pub fn encode_prekey_message(v: u8, prekey: &PreKeyMessage) -> Vec<u8> {
     let h = &prekey.header;
-    let mut out = vec![VERSION_BYTE];
+    let mut out = vec![version_byte(v)];
     if let Some(OneTimePrekeyRef::Id(id)) = h.one_time_prekey {
         protobuf::put_uint(&mut out, FIELD_PRE_KEY_ID, u64::from(id));
     }
@@ -179,13 +193,25 @@ pub fn encode_prekey_message(prekey: &PreKeyMessage) -> Vec<u8> {
         FIELD_SIGNED_PRE_KEY_ID,
         u64::from(h.signed_prekey_id),
     );
+    if let Some(kyber) = &h.kyber {
+        protobuf::put_uint(
+            &mut out,
+            signal_v4::FIELD_KYBER_PRE_KEY_ID,
+            u64::from(kyber.prekey_id),
+        );
+        protobuf::put_bytes(&mut out, signal_v4::FIELD_KYBER_CIPHERTEXT, &kyber.ciphertext);
+    }
     out
 }
 
-/// The wrapper carries no MAC: libsignal checks only its high nibble, and a version-4
-/// wrapper needs Kyber fields, which this profile (session version 3) never has.
-pub fn decode_prekey_message(message: &[u8]) -> Result<PreKeyMessage, Error> {
-    if message.first().map(|b| b >> 4) != Some(SESSION_VERSION) {
+/// The wrapper carries no MAC: libsignal checks only its high nibble. A session of
+/// version `v` reads only prekey messages of version `v`: an X3DH (version 3) prekey message
+/// to a PQXDH party is a downgrade (libsignal v0.75+: "X3DH no longer supported"), a version
+/// 4 one to an X3DH party needs a KEM it does not have. Version 4 requires both Kyber fields
+/// (libsignal `session.rs`: "missing pq pre-key ID", "missing pq ciphertext"); version 3
+/// ignores them.
+pub fn decode_prekey_message(v: u8, message: &[u8]) -> Result<PreKeyMessage, Error> {
+    if message.first().map(|b| b >> 4) != Some(v) {
         return Err(Error::Decode);
     }
     let fields = protobuf::fields(&message[1..])?;
@@ -202,6 +228,18 @@ pub fn decode_prekey_message(message: &[u8]) -> Result<PreKeyMessage, Error> {
             one_time_prekey: protobuf::last_u32(&fields, FIELD_PRE_KEY_ID)?
                 .map(OneTimePrekeyRef::Id),
             registration_id: protobuf::last_u32(&fields, FIELD_REGISTRATION_ID)?.unwrap_or(0),
+            kyber: if v == signal_v4::SESSION_VERSION {
+                let prekey_id = protobuf::last_u32(&fields, signal_v4::FIELD_KYBER_PRE_KEY_ID)?
+                    .ok_or(Error::Decode)?;
+                let ciphertext = protobuf::last_bytes(&fields, signal_v4::FIELD_KYBER_CIPHERTEXT)?
+                    .ok_or(Error::Decode)?;
+                Some(KemPayload {
+                    prekey_id,
+                    ciphertext: ciphertext.to_vec(),
+                })
+            } else {
+                None
+            },
         },
         message: inner.to_vec(),
     })

@@ -7,7 +7,9 @@ use crate::layout;
 use e2ee_iut::protocol::Bundle;
 use e2ee_spec::crypto::xeddsa;
 use e2ee_spec::double_ratchet::{self as dr, Header, KeyPair};
-use e2ee_spec::profiles::{self, modern, olm_v1, signal_v3};
+use e2ee_spec::crypto::kem;
+use e2ee_spec::profiles::{self, modern, olm_v1, signal_v3, signal_v4};
+use e2ee_spec::pqxdh;
 use e2ee_spec::{header_encryption as he, session, x3dh, Error, Profile};
 use std::path::PathBuf;
 
@@ -299,7 +301,7 @@ fn message_keys(profile: Profile) -> (PathBuf, String) {
             .iter()
             .map(|(id, f, mk)| {
                 let (cipher_key, mac_key, iv) = match profile {
-                    Profile::SignalV3 => signal_v3::message_keys(mk),
+                    p if p.is_libsignal() => signal_v3::message_keys(mk),
                     _ => olm_v1::message_keys(mk),
                 };
                 MessageKeysCbcTest {
@@ -314,7 +316,7 @@ fn message_keys(profile: Profile) -> (PathBuf, String) {
                 }
             })
             .collect();
-        let i = if profile == Profile::SignalV3 {
+        let i = if profile.is_libsignal() {
             signal_v3::MESSAGE_KEYS_INFO
         } else {
             olm_v1::MESSAGE_KEYS_INFO
@@ -550,6 +552,7 @@ fn message(profile: Profile) -> (PathBuf, String) {
     }
     let header_text = match profile {
         Profile::Modern => "modern: message = 0x01 || DH (32) || PN (u32 BE) || N (u32 BE) || ChaCha20-Poly1305(key, nonce, ad || first 41 bytes, plaintext) with (key, nonce) from the message key.",
+        Profile::SignalV4 => "signal-v4: as signal-v3 with version byte 0x44 (session version 4).",
         Profile::SignalV3 => "signal-v3: libsignal SignalMessage: 0x34 || protobuf {ratchetKey (0x05 || DH), counter, previousCounter, AES-256-CBC ciphertext} || HMAC-SHA256(macKey, ad || everything before)[..8]; ad = sender identity || receiver identity (0x05-prefixed).",
         Profile::OlmV1 => "olm-v1: 0x03 || protobuf {ratchet key, chain index, AES-256-CBC ciphertext} || HMAC-SHA256(macKey, everything before)[..8]; no associated data and no PN.",
     };
@@ -919,6 +922,7 @@ fn x3dh_parties(rng: &mut Rng, with_otk: bool) -> (X3dhParties, x3dh::Agreement)
         signed_prekey: spk.public,
         signed_prekey_signature: sig,
         one_time_prekey: otk.as_ref().map(|k| (1, k.public)),
+        kyber_prekey: None,
     };
     let agreement = x3dh::initiate(&ik_a, &bundle, &base.private).expect("x3dh");
     let parties = X3dhParties {
@@ -992,7 +996,8 @@ fn x3dh_file(profile: Profile) -> (PathBuf, String) {
             .into_iter()
             .map(|(id, otk)| {
                 let (parties, a) = x3dh_parties(&mut rng, otk);
-                let (rk, ck) = signal_v3::derive_initial_keys(&a.key_material).expect("keys");
+                let (rk, ck) = signal_v3::derive_initial_keys(&a.key_material, signal_v3::X3DH_INFO)
+                    .expect("keys");
                 X3dhSignalTest {
                     tc_id: id,
                     comment: comment(otk),
@@ -1079,16 +1084,7 @@ pub fn forge_low_order_signature(u: &[u8; 32], message: &[u8]) -> Option<[u8; 64
 
 /// A bundle for `profile` in wire form.
 pub fn wire_bundle(profile: Profile, b: &x3dh::PreKeyBundle, registration_id: u32) -> Bundle {
-    let signed = profile != Profile::OlmV1;
-    Bundle {
-        identity_key: h(&b.identity_key),
-        registration_id: (profile == Profile::SignalV3).then_some(registration_id),
-        signed_prekey_id: signed.then_some(b.signed_prekey_id),
-        signed_prekey: signed.then(|| h(&b.signed_prekey)),
-        signed_prekey_signature: signed.then(|| h(&b.signed_prekey_signature)),
-        one_time_prekey_id: b.one_time_prekey.map(|(id, _)| id),
-        one_time_prekey: b.one_time_prekey.map(|(_, k)| h(&k)),
-    }
+    crate::spec_iut::bundle_to_wire(profile, b, registration_id)
 }
 
 /// The invalid bundles of `profile`, built from Bob's genuine keys: (name, comment, flag,
@@ -1157,6 +1153,12 @@ pub fn bad_bundles(
                 }
                 None => comment.push_str(", which XEdDSA refuses to verify under"),
             }
+            // PQXDH: the KEM prekey's signature too, so that only the DH check is left.
+            if let Some(pq) = &mut b.kyber_prekey {
+                if let Some(sig) = forge_low_order_signature(&b.identity_key, &pq.public) {
+                    pq.signature = sig;
+                }
+            }
         }
         out.push((
             format!("low_order_identity_key.{i:03}"),
@@ -1186,6 +1188,109 @@ pub fn bad_bundles(
             b,
         ));
     }
+    if let Some(pq) = &genuine.kyber_prekey {
+        out.extend(bad_kem_prekeys(bob_identity, genuine, pq, rng));
+    }
+    out
+}
+
+/// A KEM prekey of the profile's KEM from `seed`, signed by `identity` (PQXDH §3.2).
+pub fn signed_kem_prekey(
+    identity: &KeyPair,
+    id: u32,
+    seed: &[u8; 64],
+    z: &[u8; 64],
+) -> pqxdh::SignedKemPrekey {
+    let pair = kem::generate(signal_v4::KEM, seed);
+    pqxdh::SignedKemPrekey {
+        id,
+        signature: pqxdh::sign_kem_prekey(identity, &pair.public, z),
+        public: pair.public,
+    }
+}
+
+/// The invalid KEM prekeys of a PQXDH bundle (PQXDH §3.3: Alice verifies the signature and
+/// uses the key as the profile's KEM's).
+fn bad_kem_prekeys(
+    bob_identity: &KeyPair,
+    genuine: &x3dh::PreKeyBundle,
+    pq: &pqxdh::SignedKemPrekey,
+    rng: &mut Rng,
+) -> Vec<(String, String, &'static str, x3dh::PreKeyBundle)> {
+    let mut out = Vec::new();
+    let with = |pq: pqxdh::SignedKemPrekey| x3dh::PreKeyBundle {
+        kyber_prekey: Some(pq),
+        ..genuine.clone()
+    };
+    let signed = |public: Vec<u8>, rng: &mut Rng| pqxdh::SignedKemPrekey {
+        id: pq.id,
+        signature: pqxdh::sign_kem_prekey(bob_identity, &public, &rng.bytes()),
+        public,
+    };
+    for (name, offset, xor) in [("r_bit", 0usize, 0x01u8), ("s_bit", 40, 0x10), ("sign_bit", 63, 0x80)] {
+        let mut k = pq.clone();
+        k.signature[offset] ^= xor;
+        out.push((
+            format!("bad_kyber_signature.{name}"),
+            format!("Kyber prekey signature byte {offset} XOR {xor:#04x}"),
+            "BadKyberPrekeySignature",
+            with(k),
+        ));
+    }
+    let mut k = pq.clone();
+    k.signature = pqxdh::sign_kem_prekey(bob_identity, &pq.public[1..], &rng.bytes());
+    out.push((
+        "bad_kyber_signature.raw_key".into(),
+        "the Kyber prekey signed without its type byte (the raw 1568 bytes)".into(),
+        "BadKyberPrekeySignature",
+        with(k),
+    ));
+    let mut k = pq.clone();
+    k.public[1 + rng.below(1568) as usize] ^= 0x01;
+    out.push((
+        "bad_kyber_signature.other_key".into(),
+        "a bit of the signed Kyber key flipped after signing".into(),
+        "BadKyberPrekeySignature",
+        with(k),
+    ));
+    let mut public = pq.public.clone();
+    public[0] = kem::Kem::MlKem1024.type_byte();
+    out.push((
+        "kem_type.ml_kem".into(),
+        "the Kyber1024 key bytes with ML-KEM-1024's type byte 0x0a, validly signed".into(),
+        "KemTypeConfusion",
+        with(signed(public, rng)),
+    ));
+    let seed: [u8; 64] = rng.bytes();
+    out.push((
+        "kem_type.genuine_ml_kem".into(),
+        "a genuine ML-KEM-1024 key (type byte 0x0a), validly signed".into(),
+        "KemTypeConfusion",
+        with(signed(kem::generate(kem::Kem::MlKem1024, &seed).public, rng)),
+    ));
+    let short = pq.public[..pq.public.len() - 1].to_vec();
+    out.push((
+        "kem_length.short".into(),
+        "the Kyber key one byte short (1568 bytes with its type byte), validly signed".into(),
+        "KemWrongLength",
+        with(signed(short, rng)),
+    ));
+    let long = [&pq.public[..], &[0u8]].concat();
+    out.push((
+        "kem_length.long".into(),
+        "the Kyber key with one byte more (1570 bytes), validly signed".into(),
+        "KemWrongLength",
+        with(signed(long, rng)),
+    ));
+    out.push((
+        "missing_kyber_prekey".into(),
+        "no Kyber prekey: X3DH's bundle".into(),
+        "MissingKyberPrekey",
+        x3dh::PreKeyBundle {
+            kyber_prekey: None,
+            ..genuine.clone()
+        },
+    ));
     out
 }
 
@@ -1196,18 +1301,34 @@ fn bundle(profile: Profile) -> (PathBuf, String) {
     let registration_id = 1 + rng.below(16000);
     let spk = KeyPair::from_private(&rng.bytes());
     let otk = KeyPair::from_private(&rng.bytes());
-    let genuine = x3dh::PreKeyBundle {
+    let mut genuine = x3dh::PreKeyBundle {
         identity_key: bob.public,
         signed_prekey_id: 1,
         signed_prekey: spk.public,
         signed_prekey_signature: x3dh::sign_prekey(&bob, &spk.public, &rng.bytes()),
         one_time_prekey: Some((7, otk.public)),
+        kyber_prekey: None,
     };
     let base: [u8; 32] = rng.bytes();
     let ratchet: [u8; 32] = rng.bytes();
+    // Drawn after the X3DH inputs, and only where used, so the other profiles' files keep
+    // their bytes.
+    let kem_m: Option<[u8; 32]> = profile.post_quantum().then(|| {
+        genuine.kyber_prekey = Some(signed_kem_prekey(&bob, 3, &rng.bytes(), &rng.bytes()));
+        rng.bytes()
+    });
     let mut tests = Vec::new();
     let mut push = |id: String, comment: String, f: &str, b: &x3dh::PreKeyBundle| {
-        let got = session::initiate(profile, false, &alice, 1, b, &base, &ratchet);
+        let got = session::initiate(
+            profile,
+            false,
+            &alice,
+            1,
+            b,
+            &base,
+            &ratchet,
+            &kem_m.unwrap_or([0; 32]),
+        );
         let (result, error) = match got {
             Ok(_) => (Verdict::Valid, None),
             Err(e) => (Verdict::Invalid, Some(e.class().to_string())),
@@ -1227,6 +1348,7 @@ fn bundle(profile: Profile) -> (PathBuf, String) {
             identity_private: h(&alice.private),
             base_key_private: h(&base),
             ratchet_private: h(&ratchet),
+            kem_randomness: kem_m.map(|m| h(&m)),
             bundle: wire_bundle(profile, b, registration_id),
             result,
             error,

@@ -145,10 +145,36 @@ impl Script {
         KeyPair::from_private(&private)
     }
 
+    /// `actor` publishes a bundle. In `signal-v4` it carries a last-resort KEM prekey with the
+    /// signed prekey's id, which (like the signed prekey) any number of sessions may use, so
+    /// that a script means the same in `signal-v3` and `signal-v4`; scripts about one-time KEM
+    /// prekeys use [`Script::publish_kyber`].
     pub fn publish(&mut self, actor: &str, signed_prekey_id: u32, one_time_prekey_id: Option<u32>) {
+        let kyber = self
+            .ctx
+            .profile
+            .post_quantum()
+            .then_some((signed_prekey_id, true));
+        self.publish_kyber(actor, signed_prekey_id, one_time_prekey_id, kyber);
+    }
+
+    /// `actor` publishes a bundle with KEM prekey `kyber` = (id, last resort) (PQXDH §3.2).
+    pub fn publish_kyber(
+        &mut self,
+        actor: &str,
+        signed_prekey_id: u32,
+        one_time_prekey_id: Option<u32>,
+        kyber: Option<(u32, bool)>,
+    ) {
         let spk: [u8; 32] = self.rng.bytes();
         let otk: [u8; 32] = self.rng.bytes();
         let z: [u8; 64] = self.rng.bytes();
+        // Drawn only when used, after the X3DH draws: the other profiles' scripts draw what
+        // they drew before PQXDH existed, so their vectors did not change.
+        let (kyber_seed, kyber_z): (Option<[u8; 64]>, Option<[u8; 64]>) = match kyber {
+            Some(_) => (Some(self.rng.bytes()), Some(self.rng.bytes())),
+            None => (None, None),
+        };
         self.step(
             Step::Publish {
                 actor: actor.into(),
@@ -157,6 +183,10 @@ impl Script {
                 one_time_prekey_id,
                 one_time_prekey_private: one_time_prekey_id.map(|_| hex::encode(otk)),
                 signature_randomness: hex::encode(z),
+                kyber_prekey_id: kyber.map(|(id, _)| id),
+                kyber_prekey_seed: kyber_seed.map(hex::encode),
+                kyber_signature_randomness: kyber_z.map(hex::encode),
+                kyber_last_resort: kyber.is_some_and(|(_, last_resort)| last_resort),
                 expect: Expect::default(),
             },
             Some(Want::Ok),
@@ -170,6 +200,7 @@ impl Script {
     pub fn initiate_with(&mut self, actor: &str, peer: &str, bundle: Option<Bundle>, want: Want) {
         let base: [u8; 32] = self.rng.bytes();
         let ratchet: [u8; 32] = self.rng.bytes();
+        let kem: Option<[u8; 32]> = self.ctx.profile.post_quantum().then(|| self.rng.bytes());
         self.step(
             Step::Initiate {
                 actor: actor.into(),
@@ -177,6 +208,7 @@ impl Script {
                 bundle,
                 base_key_private: hex::encode(base),
                 ratchet_private: hex::encode(ratchet),
+                kem_randomness: kem.map(hex::encode),
                 expect: Expect::default(),
             },
             Some(want),

@@ -1017,7 +1017,7 @@ fn forge_next<const N: usize>(
         n: state.n_s,
     };
     let keys = match s.ctx.profile {
-        Profile::SignalV3 => signal_v3::message_keys(&mk),
+        p if p.is_libsignal() => signal_v3::message_keys(&mk),
         _ => olm_v1::message_keys(&mk),
     };
     let (cipher_key, mac_key, iv) = keys;
@@ -1035,10 +1035,10 @@ fn forge_next<const N: usize>(
                 out.to_vec()
             }
         };
-        let inner = match profile {
-            Profile::SignalV3 => {
+        let inner = match profile.libsignal_version() {
+            Some(v) => {
                 let ad = session::direction_ad(session, true);
-                signal_v3::frame(&mac_key, &header, &ciphertext, &ad)
+                signal_v3::frame(v, &mac_key, &header, &ciphertext, &ad)
             }
             _ => olm_v1::frame(&mac_key, &header, &ciphertext),
         };
@@ -1144,21 +1144,7 @@ fn rollback(ctx: Ctx) -> Vec<TraceTest> {
 // ---- sessions -------------------------------------------------------------------------------
 
 fn parse_bundle(b: &Bundle) -> PreKeyBundle {
-    let key = |h: &str| -> [u8; 32] { hex::decode(h).expect("hex").try_into().expect("32 bytes") };
-    PreKeyBundle {
-        identity_key: key(&b.identity_key),
-        signed_prekey_id: b.signed_prekey_id.unwrap_or(0),
-        signed_prekey: b.signed_prekey.as_deref().map(key).unwrap_or([0; 32]),
-        signed_prekey_signature: b
-            .signed_prekey_signature
-            .as_deref()
-            .map(|h| hex::decode(h).expect("hex").try_into().expect("64 bytes"))
-            .unwrap_or([0; 64]),
-        one_time_prekey: b
-            .one_time_prekey
-            .as_deref()
-            .map(|k| (b.one_time_prekey_id.unwrap_or(0), key(k))),
-    }
+    crate::spec_iut::bundle_from_wire(b).expect("a bundle the spec published")
 }
 
 fn session(ctx: Ctx) -> Vec<TraceTest> {
@@ -1190,8 +1176,9 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
             s.party("bob");
             s.publish("bob", 1, Some(1));
             let want = match flag {
-                "BadSignedPrekeySignature" => BAD_SIGNATURE,
+                "BadSignedPrekeySignature" | "BadKyberPrekeySignature" => BAD_SIGNATURE,
                 "MissingOneTimePrekey" => UNKNOWN_PREKEY,
+                "KemTypeConfusion" | "KemWrongLength" | "MissingKyberPrekey" => DECODE,
                 // XEdDSA refuses these encodings before any DH (see the flag's note).
                 "LowOrderIdentityKey" if comment.contains("refuses") => BAD_SIGNATURE,
                 _ => INVALID_KEY,

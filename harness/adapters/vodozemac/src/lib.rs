@@ -136,6 +136,7 @@ impl VodozemacIut {
             signed_prekey_signature: None,
             one_time_prekey_id: Some(id),
             one_time_prekey: Some(hex_of(key.as_bytes())),
+            ..Bundle::default()
         }))
     }
 

@@ -389,6 +389,10 @@ fn malformed_requests_are_rejected() {
         one_time_prekey_id: None,
         one_time_prekey_private: otk.map(str::to_string),
         signature_randomness: Some("zz".into()),
+        kyber_prekey_id: None,
+        kyber_prekey_seed: None,
+        kyber_signature_randomness: None,
+        kyber_last_resort: false,
     };
     assert_eq!(class_of(b.iut.call(&bundle(Some("0011")))), "decode_error");
     assert!(
@@ -402,6 +406,7 @@ fn malformed_requests_are_rejected() {
         bundle,
         base_key_private: None,
         ratchet_private: None,
+        kem_randomness: None,
     };
     let mut short = good.clone();
     short.identity_key.truncate(62);

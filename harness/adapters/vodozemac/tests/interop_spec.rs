@@ -409,6 +409,7 @@ fn low_order_keys_are_invalid_keys() {
             bundle,
             base_key_private: None,
             ratchet_private: None,
+            kem_randomness: None,
         });
         assert_eq!(class_of(r), "invalid_key", "{}", carol.name);
 

@@ -79,6 +79,10 @@ impl Side {
             one_time_prekey_id: Some(one_time_prekey_id),
             one_time_prekey_private: one_time_prekey_private.map(hex::encode),
             signature_randomness: None,
+            kyber_prekey_id: None,
+            kyber_prekey_seed: None,
+            kyber_signature_randomness: None,
+            kyber_last_resort: false,
         };
         match ok(self.iut.as_mut(), request) {
             Reply::Bundle(b) => b,
@@ -93,6 +97,7 @@ impl Side {
             bundle: bundle.clone(),
             base_key_private: None,
             ratchet_private: None,
+            kem_randomness: None,
         };
         ok(self.iut.as_mut(), request);
     }
