@@ -151,7 +151,7 @@ fn envelope(name: &str, title: &str, group: Value, mut defs: Map<String, Value>)
             ("algorithm", string()),
             (
                 "profile",
-                json!({"enum": ["modern", "signal-v3", "olm-v1"]}),
+                json!({"enum": e2ee_spec::Profile::ALL.map(|p| p.name())}),
             ),
             ("schema", json!({"const": name})),
             ("numberOfTests", json!({"type": "integer", "minimum": 0})),
