@@ -22,7 +22,10 @@ struct CtrDrbg {
 impl CtrDrbg {
     /// §10.2.1.3.1 Instantiate: Key = 0, V = 0, then Update(entropy_input).
     fn new(entropy_input: &[u8; 48]) -> CtrDrbg {
-        let mut drbg = CtrDrbg { key: [0; 32], v: [0; 16] };
+        let mut drbg = CtrDrbg {
+            key: [0; 32],
+            v: [0; 16],
+        };
         drbg.update(Some(entropy_input));
         drbg
     }
@@ -67,15 +70,23 @@ impl CtrDrbg {
 }
 
 fn data(file: &str) -> String {
-    let path = format!("{}/tests/data/kyber1024_kat/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/data/kyber1024_kat/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// The entries of a `PQCgenKAT_kem` file: `name = value` lines, an entry per `count`.
 fn entries(text: &str) -> Vec<Vec<(String, String)>> {
     let mut entries: Vec<Vec<(String, String)>> = Vec::new();
-    for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let (name, value) = line.split_once(" =").unwrap_or_else(|| panic!("bad line {line}"));
+    for line in text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (name, value) = line
+            .split_once(" =")
+            .unwrap_or_else(|| panic!("bad line {line}"));
         if name == "count" {
             entries.push(Vec::new());
         }
@@ -86,7 +97,11 @@ fn entries(text: &str) -> Vec<Vec<(String, String)>> {
 }
 
 fn field<'a>(entry: &'a [(String, String)], name: &str) -> &'a str {
-    &entry.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no {name}")).1
+    &entry
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .1
 }
 
 fn hex_field(entry: &[(String, String)], name: &str) -> Vec<u8> {
@@ -111,7 +126,11 @@ fn drbg_reproduces_the_kat_seeds() {
     let mut master = CtrDrbg::new(&core::array::from_fn(|i| i as u8));
     for (count, entry) in entries.iter().enumerate() {
         assert_eq!(field(entry, "count"), count.to_string());
-        assert_eq!(master.randombytes::<48>().to_vec(), hex_field(entry, "seed"), "count {count}");
+        assert_eq!(
+            master.randombytes::<48>().to_vec(),
+            hex_field(entry, "seed"),
+            "count {count}"
+        );
     }
     println!("PQCkemKAT_3168.req: 100 seeds reproduced");
 }
@@ -128,7 +147,11 @@ fn kyber1024_round3_nist_kat() {
     );
     assert!(rsp.starts_with("# Kyber1024\n"));
     let entries = entries(&rsp);
-    assert_eq!(entries.len(), 25, "the committed prefix holds counts 0..=24");
+    assert_eq!(
+        entries.len(),
+        25,
+        "the committed prefix holds counts 0..=24"
+    );
     let mut passed = 0;
     for (count, entry) in entries.iter().enumerate() {
         assert_eq!(field(entry, "count"), count.to_string());
@@ -148,7 +171,11 @@ fn kyber1024_round3_nist_kat() {
 
         let ct = [&[0x08][..], &hex_field(entry, "ct")].concat();
         let ss: [u8; 32] = hex_field(entry, "ss").try_into().unwrap();
-        assert_eq!(kem::encapsulate(&pair.public, &m), Ok((ct.clone(), ss)), "count {count}: enc");
+        assert_eq!(
+            kem::encapsulate(&pair.public, &m),
+            Ok((ct.clone(), ss)),
+            "count {count}: enc"
+        );
         assert_eq!(kem::decapsulate(&pair, &ct), Ok(ss), "count {count}: dec");
         passed += 1;
     }
@@ -165,7 +192,8 @@ fn kyber1024_kat_is_not_mlkem() {
     let entries = entries(&data("PQCkemKAT_3168_first25.rsp"));
     let entry = &entries[0];
     let mut drbg = CtrDrbg::new(&hex_field(entry, "seed").try_into().unwrap());
-    let d_z: [u8; 64] = drbg.randombytes::<32>()
+    let d_z: [u8; 64] = drbg
+        .randombytes::<32>()
         .into_iter()
         .chain(drbg.randombytes::<32>())
         .collect::<Vec<_>>()

@@ -5,7 +5,9 @@
 //! serialization is libsignal's (type byte ‖ 1568 raw bytes), and FIPS 203 §7.2's modulus check
 //! is recomputed here from `ByteDecode_12` (§4.2.1) on the key's first 1536 bytes.
 
-use e2ee_spec::crypto::kem::{self, Kem, KemKeyPair, CIPHERTEXT_LEN, PUBLIC_KEY_LEN, SECRET_KEY_LEN};
+use e2ee_spec::crypto::kem::{
+    self, Kem, KemKeyPair, CIPHERTEXT_LEN, PUBLIC_KEY_LEN, SECRET_KEY_LEN,
+};
 use e2ee_spec::crypto::CryptoError;
 use proptest::prelude::*;
 
@@ -49,10 +51,16 @@ fn unknown_type_bytes_are_refused() {
         for byte in (0..=255u8).filter(|b| Kem::from_type_byte(*b).is_none()) {
             let mut public = pair.public.clone();
             public[0] = byte;
-            assert_eq!(kem::encapsulate(&public, &[1; 32]), Err(CryptoError::InvalidLength));
+            assert_eq!(
+                kem::encapsulate(&public, &[1; 32]),
+                Err(CryptoError::InvalidLength)
+            );
             let mut ct = ct.clone();
             ct[0] = byte;
-            assert_eq!(kem::decapsulate(&pair, &ct), Err(CryptoError::InvalidLength));
+            assert_eq!(
+                kem::decapsulate(&pair, &ct),
+                Err(CryptoError::InvalidLength)
+            );
         }
     }
 }
@@ -64,14 +72,37 @@ fn wrong_lengths_are_refused() {
     for kem_id in Kem::ALL {
         let pair = pair(kem_id);
         let (ct, _) = kem::encapsulate(&pair.public, &[2; 32]).unwrap();
-        for len in [0, 1, 2, 32, PUBLIC_KEY_LEN, SERIALIZED_LEN + 1, 2 * SERIALIZED_LEN, 4000] {
+        for len in [
+            0,
+            1,
+            2,
+            32,
+            PUBLIC_KEY_LEN,
+            SERIALIZED_LEN + 1,
+            2 * SERIALIZED_LEN,
+            4000,
+        ] {
             let key: Vec<u8> = pair.public.iter().copied().cycle().take(len).collect();
-            assert_eq!(kem::encapsulate(&key, &[2; 32]), Err(CryptoError::InvalidLength), "key {len}");
+            assert_eq!(
+                kem::encapsulate(&key, &[2; 32]),
+                Err(CryptoError::InvalidLength),
+                "key {len}"
+            );
             let c: Vec<u8> = ct.iter().copied().cycle().take(len).collect();
-            assert_eq!(kem::decapsulate(&pair, &c), Err(CryptoError::InvalidLength), "ct {len}");
+            assert_eq!(
+                kem::decapsulate(&pair, &c),
+                Err(CryptoError::InvalidLength),
+                "ct {len}"
+            );
         }
-        assert_eq!(kem::deserialize(&pair.public, PUBLIC_KEY_LEN).map(|(k, _)| k), Ok(kem_id));
-        assert_eq!(kem::deserialize(&pair.public[1..], PUBLIC_KEY_LEN), Err(CryptoError::InvalidLength));
+        assert_eq!(
+            kem::deserialize(&pair.public, PUBLIC_KEY_LEN).map(|(k, _)| k),
+            Ok(kem_id)
+        );
+        assert_eq!(
+            kem::deserialize(&pair.public[1..], PUBLIC_KEY_LEN),
+            Err(CryptoError::InvalidLength)
+        );
     }
 }
 
@@ -84,8 +115,14 @@ fn ciphertext_of_the_other_kem_is_refused() {
     let mlkem = pair(Kem::MlKem1024);
     let (k_ct, _) = kem::encapsulate(&kyber.public, &[3; 32]).unwrap();
     let (m_ct, _) = kem::encapsulate(&mlkem.public, &[3; 32]).unwrap();
-    assert_eq!(kem::decapsulate(&mlkem, &k_ct), Err(CryptoError::InvalidLength));
-    assert_eq!(kem::decapsulate(&kyber, &m_ct), Err(CryptoError::InvalidLength));
+    assert_eq!(
+        kem::decapsulate(&mlkem, &k_ct),
+        Err(CryptoError::InvalidLength)
+    );
+    assert_eq!(
+        kem::decapsulate(&kyber, &m_ct),
+        Err(CryptoError::InvalidLength)
+    );
     // The same raw bytes retagged as the pair's own KEM are accepted (implicit rejection:
     // a secret, just not the sender's), so the refusal above is the type byte's doing.
     let retagged = [&[0x0A][..], &k_ct[1..]].concat();
@@ -99,9 +136,24 @@ fn malformed_secret_key_is_refused() {
     for kem_id in Kem::ALL {
         let good = pair(kem_id);
         let (ct, _) = kem::encapsulate(&good.public, &[4; 32]).unwrap();
-        for len in [0, 1, 32, 64, SECRET_KEY_LEN - 1, SECRET_KEY_LEN + 1, 2 * SECRET_KEY_LEN] {
-            let bad = KemKeyPair { secret: vec![0x33; len], ..good.clone() };
-            assert_eq!(kem::decapsulate(&bad, &ct), Err(CryptoError::InvalidLength), "sk {len}");
+        for len in [
+            0,
+            1,
+            32,
+            64,
+            SECRET_KEY_LEN - 1,
+            SECRET_KEY_LEN + 1,
+            2 * SECRET_KEY_LEN,
+        ] {
+            let bad = KemKeyPair {
+                secret: vec![0x33; len],
+                ..good.clone()
+            };
+            assert_eq!(
+                kem::decapsulate(&bad, &ct),
+                Err(CryptoError::InvalidLength),
+                "sk {len}"
+            );
         }
     }
 }
@@ -114,7 +166,10 @@ fn garbage_secret_key_of_the_right_length_does_not_panic() {
         let good = pair(kem_id);
         let (ct, ss) = kem::encapsulate(&good.public, &[5; 32]).unwrap();
         for byte in [0x00, 0xff, 0x5a] {
-            let bad = KemKeyPair { secret: vec![byte; SECRET_KEY_LEN], ..good.clone() };
+            let bad = KemKeyPair {
+                secret: vec![byte; SECRET_KEY_LEN],
+                ..good.clone()
+            };
             let got = kem::decapsulate(&bad, &ct).unwrap();
             assert_ne!(got, ss);
         }
@@ -202,8 +257,12 @@ proptest! {
 /// just mirror the implementation.
 #[test]
 fn modulus_check_oracle_agrees_with_wycheproof() {
-    let path = format!("{}/tests/wycheproof/mlkem_1024_encaps_test.json", env!("CARGO_MANIFEST_DIR"));
-    let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let path = format!(
+        "{}/tests/wycheproof/mlkem_1024_encaps_test.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let (mut valid, mut invalid) = (0, 0);
     for group in file["testGroups"].as_array().unwrap() {
         for test in group["tests"].as_array().unwrap() {

@@ -7,7 +7,9 @@
 //! the round-3 reference draws in (keypair: 32 bytes `d`, then 32 bytes `z`; encapsulation:
 //! 32 bytes `m`) instead of assuming it.
 
-use e2ee_spec::crypto::kem::{self, Kem, KemKeyPair, CIPHERTEXT_LEN, PUBLIC_KEY_LEN, SECRET_KEY_LEN};
+use e2ee_spec::crypto::kem::{
+    self, Kem, KemKeyPair, CIPHERTEXT_LEN, PUBLIC_KEY_LEN, SECRET_KEY_LEN,
+};
 use e2ee_spec::crypto::CryptoError;
 use proptest::prelude::*;
 use rand_core::{CryptoRng, RngCore};
@@ -21,7 +23,11 @@ struct Script {
 
 impl Script {
     fn new(bytes: &[u8]) -> Script {
-        Script { bytes: bytes.to_vec(), pos: 0, draws: Vec::new() }
+        Script {
+            bytes: bytes.to_vec(),
+            pos: 0,
+            draws: Vec::new(),
+        }
     }
 
     /// Every scripted byte was drawn, in draws of these sizes.
@@ -51,7 +57,9 @@ impl RngCore for Script {
     fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
         let end = self.pos + dest.len();
         if end > self.bytes.len() {
-            return Err(rand_core::Error::from(core::num::NonZeroU32::new(rand_core::Error::CUSTOM_START).unwrap()));
+            return Err(rand_core::Error::from(
+                core::num::NonZeroU32::new(rand_core::Error::CUSTOM_START).unwrap(),
+            ));
         }
         dest.copy_from_slice(&self.bytes[self.pos..end]);
         self.pos = end;
@@ -94,7 +102,11 @@ fn agree(seed: &[u8; 64], m: &[u8; 32]) {
     let theirs = pqc_kyber::keypair(&mut rng).unwrap();
     rng.assert_drawn(&[32, 32]);
     let ours = kem::generate(Kem::Kyber1024, seed);
-    assert_eq!(ours.public, tagged(Kem::Kyber1024, &theirs.public), "public key");
+    assert_eq!(
+        ours.public,
+        tagged(Kem::Kyber1024, &theirs.public),
+        "public key"
+    );
     assert_eq!(ours.secret, theirs.secret.to_vec(), "secret key");
 
     let mut rng = Script::new(m);
@@ -105,7 +117,10 @@ fn agree(seed: &[u8; 64], m: &[u8; 32]) {
     assert_eq!(our_ss, their_ss, "shared secret");
 
     assert_eq!(kem::decapsulate(&ours, &our_ct), Ok(their_ss));
-    assert_eq!(pqc_kyber::decapsulate(&their_ct, &theirs.secret).unwrap(), our_ss);
+    assert_eq!(
+        pqc_kyber::decapsulate(&their_ct, &theirs.secret).unwrap(),
+        our_ss
+    );
 }
 
 #[test]
@@ -183,8 +198,12 @@ proptest! {
 /// type 0x08 the spec must encapsulate to them exactly as the reference port does.
 #[test]
 fn unreduced_keys_kyber_agrees_with_pqc_kyber() {
-    let path = format!("{}/tests/wycheproof/mlkem_1024_encaps_test.json", env!("CARGO_MANIFEST_DIR"));
-    let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let path = format!(
+        "{}/tests/wycheproof/mlkem_1024_encaps_test.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut checked = 0;
     for group in file["testGroups"].as_array().unwrap() {
         for test in group["tests"].as_array().unwrap() {
@@ -192,7 +211,10 @@ fn unreduced_keys_kyber_agrees_with_pqc_kyber() {
             if test["result"] != "invalid" || ek.len() != PUBLIC_KEY_LEN {
                 continue;
             }
-            let m: [u8; 32] = hex::decode(test["m"].as_str().unwrap()).unwrap().try_into().unwrap();
+            let m: [u8; 32] = hex::decode(test["m"].as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap();
             assert_eq!(
                 kem::encapsulate(&tagged(Kem::MlKem1024, &ek), &m),
                 Err(CryptoError::InvalidKey)
@@ -200,12 +222,20 @@ fn unreduced_keys_kyber_agrees_with_pqc_kyber() {
             let mut rng = Script::new(&m);
             let (their_ct, their_ss) = pqc_kyber::encapsulate(&ek, &mut rng).unwrap();
             let ours = kem::encapsulate(&tagged(Kem::Kyber1024, &ek), &m);
-            assert_eq!(ours, Ok((tagged(Kem::Kyber1024, &their_ct), their_ss)), "tcId {}", test["tcId"]);
+            assert_eq!(
+                ours,
+                Ok((tagged(Kem::Kyber1024, &their_ct), their_ss)),
+                "tcId {}",
+                test["tcId"]
+            );
             checked += 1;
         }
     }
     println!("unreduced keys: {checked} agree with pqc_kyber under Kyber1024");
-    assert_eq!(checked, 116, "100 FIPS 203 + 16 CCTV/modulus unreduced keys");
+    assert_eq!(
+        checked, 116,
+        "100 FIPS 203 + 16 CCTV/modulus unreduced keys"
+    );
 }
 
 /// A key pair assembled by hand from `pqc_kyber`'s bytes decapsulates in the spec: the secret
@@ -221,5 +251,8 @@ fn their_key_pair_works_in_the_spec() {
     };
     let mut rng = Script::new(&[9; 32]);
     let (ct, ss) = pqc_kyber::encapsulate(&theirs.public, &mut rng).unwrap();
-    assert_eq!(kem::decapsulate(&pair, &tagged(Kem::Kyber1024, &ct)), Ok(ss));
+    assert_eq!(
+        kem::decapsulate(&pair, &tagged(Kem::Kyber1024, &ct)),
+        Ok(ss)
+    );
 }

@@ -71,7 +71,11 @@ impl Tally {
         );
         let declared = file["numberOfTests"].as_u64().unwrap() as usize;
         assert_eq!(declared, expected_total, "{name}: numberOfTests changed");
-        assert_eq!(self.passed + na, declared, "{name}: cases handled != numberOfTests");
+        assert_eq!(
+            self.passed + na,
+            declared,
+            "{name}: cases handled != numberOfTests"
+        );
         assert_eq!(self.passed, expected_passed, "{name}: passed");
     }
 }
