@@ -114,6 +114,12 @@ pub fn encapsulate(
 /// (implicit rejection: a tampered ciphertext gives an unrelated secret, so the failure shows
 /// only later, as a MAC failure). A ciphertext of the other KEM, or of the wrong length, is
 /// refused before decapsulation.
+///
+/// Kyber1024's implicit-rejection secret is libcrux's (and so libsignal's), not the round-3
+/// reference's: `KDF(J(z ‖ c) ‖ H(c))` where pq-crystals/kyber v3.0 computes `KDF(z ‖ H(c))`
+/// (`tests/kem_pqc_kyber.rs` pins both). Only a rejected ciphertext is affected, and its
+/// secret is never sent, so the two interoperate; a KAT of a tampered Kyber ciphertext's
+/// secret would not.
 pub fn decapsulate(pair: &KemKeyPair, ciphertext: &[u8]) -> Result<[u8; SHARED_SECRET_LEN], CryptoError> {
     let (kem, raw) = deserialize(ciphertext, CIPHERTEXT_LEN)?;
     if kem != pair.kem {
