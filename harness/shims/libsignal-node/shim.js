@@ -492,8 +492,8 @@ class Shim {
     const id = u32Field(req, 'kyber_prekey_id');
     // kyber_prekey_seed (d || z) and kyber_signature_randomness: injected randomness
     // libsignal cannot take (KEMKeyPair.generate draws its own). Ignored, but must be hex.
-    hexField(req, 'kyber_prekey_seed', { optional: true });
-    hexField(req, 'kyber_signature_randomness', { optional: true });
+    hexField(req, 'kyber_prekey_seed', { optional: true, len: 64 });
+    hexField(req, 'kyber_signature_randomness', { optional: true, len: 64 });
     const lastResort = boolField(req, 'kyber_last_resort');
     const keyPair = S.KEMKeyPair.generate();
     const pub = Buffer.from(keyPair.getPublicKey().serialize());
@@ -523,7 +523,7 @@ class Shim {
     const opkId = opkRaw ? (opkIdGiven ?? 0) : null;
     const opk = opkRaw ? publicFromRaw(opkRaw) : null;
     // kem_randomness (signal-v4): injected randomness libsignal cannot take.
-    if (party.profile === 'signal-v4') hexField(req, 'kem_randomness', { optional: true });
+    if (party.profile === 'signal-v4') hexField(req, 'kem_randomness', { optional: true, len: 32 });
     const kyber =
       party.profile === 'signal-v4'
         ? [u32Field(b, 'kyber_prekey_id'), hexField(b, 'kyber_prekey'), hexField(b, 'kyber_prekey_signature', { len: 64 })]
