@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-// Shim protocol 1.1 (harness/SHIM.md) for @signalapp/libsignal-client 0.72.1, profile signal-v3.
+// Shim protocol 1.1 (harness/SHIM.md) for @signalapp/libsignal-client, profiles signal-v3
+// (X3DH) and signal-v4 (PQXDH without SPQR).
+//
+// Usage: node shim.js [VERSION]   VERSION is one of PACKAGES below (default 0.72.1, so that a
+// runner that starts `node shim.js` keeps getting the package it always got).
 //
 // stdin: one JSON request per line; stdout: exactly one JSON reply per request, in order;
 // stderr: logs. Requests are processed strictly one after another even though libsignal's
@@ -13,19 +17,38 @@ const readline = require('readline');
 const log = (...args) => process.stderr.write(`[libsignal-shim] ${args.join(' ')}\n`);
 console.log = console.info = console.debug = console.warn = (...a) => log(...a.map(String));
 
-const S = require('@signalapp/libsignal-client');
+// The packages package.json installs side by side (npm aliases), and what each can speak.
+// 0.72.1 still starts and accepts X3DH sessions and does PQXDH when the bundle has a Kyber
+// prekey; from 0.75 on X3DH bundles and X3DH prekey messages are refused, and 0.74-0.82 take
+// a `UsePQRatchet` flag (SPQR), which this shim always sets to `No`.
+const PACKAGES = {
+  '0.72.1': { profiles: ['signal-v3', 'signal-v4'], pqRatchetFlag: false },
+  '0.79.0': { profiles: ['signal-v4'], pqRatchetFlag: true },
+};
+const WANTED = process.argv[2] === undefined ? '0.72.1' : process.argv[2];
+if (!Object.prototype.hasOwnProperty.call(PACKAGES, WANTED)) {
+  log(`unknown libsignal-client version ${JSON.stringify(WANTED)}; known: ${Object.keys(PACKAGES).join(', ')}`);
+  process.exit(2);
+}
+const PKG = PACKAGES[WANTED];
+// Both versions are CommonJS (package.json has no "type": "module"), so `require` works.
+const S = require(`libsignal-client-${WANTED}`);
 
-// The version actually loaded (package.json pins exactly 0.72.1).
+// The version actually loaded, from the package's own package.json.
 const LIB_VERSION = (() => {
   try {
-    return require('@signalapp/libsignal-client/package.json').version;
+    return require(`libsignal-client-${WANTED}/package.json`).version;
   } catch (_) {
     return 'unknown';
   }
 })();
-if (LIB_VERSION !== '0.72.1') log(`warning: loaded @signalapp/libsignal-client ${LIB_VERSION}, this shim was written for 0.72.1`);
-const PROFILE = 'signal-v3';
+if (LIB_VERSION !== WANTED) log(`warning: loaded @signalapp/libsignal-client ${LIB_VERSION} for ${WANTED}`);
 const DEVICE_ID = 1;
+const PEER_PREFIX = 'e2ee-peer:';
+
+// 0.79.0 takes the SPQR switch as an argument of processPreKeyBundle and signalDecryptPreKey
+// (index.ts@v0.79.0:1422,1475); 0.72.1 has no SPQR and no such argument.
+const PQ_ARGS = PKG.pqRatchetFlag ? [S.UsePQRatchet.No] : [];
 
 // Markers our stores throw; libsignal wraps them as
 // "error in method call 'getPreKey': callback error Error: <marker> ...".
@@ -84,6 +107,13 @@ const MESSAGE_RULES = [
   [/^no key type identifier/, 'decode_error'],
   [/^bad key type/, 'decode_error'],
   [/^bad key length/, 'decode_error'],
+  // signal-v4: a Kyber key (bundle) or ciphertext (prekey message) with another type byte
+  // than 0x08 or the wrong length (kem.rs: BadKEMKeyType, BadKEMKeyLength,
+  // BadKEMCiphertextLength). kem.rs's WrongKEMKeyType ("unexpected KEM key type") needs a
+  // second KEM type, which neither package's bridge enables: 0x0a is "bad KEM key type" there.
+  [/^bad KEM key type/, 'decode_error'],
+  [/^bad KEM key length/, 'decode_error'],
+  [/^bad KEM ciphertext length/, 'decode_error'],
   [/^invalid signature detected/, 'bad_signature'],
   [new RegExp(UNKNOWN_PREKEY), 'unknown_prekey'],
   [/^invalid (Kyber )?(signed )?prekey identifier/, 'unknown_prekey'],
@@ -180,7 +210,8 @@ function emptyState(identityPriv, registrationId) {
     identities: new Map(), // "name.device" -> 33-byte public key
     preKeys: new Map(), // id -> PreKeyRecord bytes
     signedPreKeys: new Map(), // id -> SignedPreKeyRecord bytes
-    kyberPreKeys: new Map(), // always empty: signal-v3 is X3DH without Kyber
+    kyberPreKeys: new Map(), // id -> KyberPreKeyRecord bytes (signal-v4 only)
+    kyberLastResort: new Set(), // ids of kyberPreKeys that are last-resort keys
   };
 }
 
@@ -194,6 +225,7 @@ function copyState(st) {
     preKeys: copyMap(st.preKeys),
     signedPreKeys: copyMap(st.signedPreKeys),
     kyberPreKeys: copyMap(st.kyberPreKeys),
+    kyberLastResort: new Set(st.kyberLastResort),
   };
 }
 
@@ -296,12 +328,19 @@ class KyberPreKeyStoreImpl extends S.KyberPreKeyStore {
     if (!b) throw new Error(`${UNKNOWN_PREKEY} kyber prekey ${id}`);
     return S.KyberPreKeyRecord.deserialize(b);
   }
-  async markKyberPreKeyUsed(_id) {}
+  // PQXDH §3.3: a one-time PQ prekey is deleted once used, the last-resort one is kept.
+  // libsignal calls this only after the prekey message decrypted and its session was stored
+  // (session_cipher.rs message_decrypt_prekey, both versions), so a failed decrypt deletes
+  // nothing. Both versions pass only the id (index.ts@v0.72.1:1157, @v0.79.0:1175).
+  async markKyberPreKeyUsed(id) {
+    if (!this.party.state.kyberLastResort.has(id)) this.party.state.kyberPreKeys.delete(id);
+  }
 }
 
 class Party {
-  constructor(handle, state) {
+  constructor(handle, profile, state) {
     this.handle = handle;
+    this.profile = profile; // 'signal-v3' (X3DH) or 'signal-v4' (PQXDH)
     this.state = state;
     this.sessionStore = new SessionStoreImpl(this);
     this.identityStore = new IdentityStoreImpl(this);
@@ -342,8 +381,12 @@ class Shim {
     return p;
   }
 
+  // The runner's peer names go to libsignal with a prefix that no ServiceId string has (a
+  // bare UUID or "PNI:<uuid>"): libsignal 0.91 and later write SignalMessage field 6
+  // (addresses) into prekey messages only when both names parse as ServiceIds, and no
+  // profile of the suite has that field. 0.72.1 and 0.79.0 have no field 6 at all.
   address(req) {
-    return S.ProtocolAddress.new(strField(req, 'peer'), DEVICE_ID);
+    return S.ProtocolAddress.new(`${PEER_PREFIX}${strField(req, 'peer')}`, DEVICE_ID);
   }
 
   async call(req) {
@@ -382,7 +425,7 @@ class Shim {
       minor: this.minor,
       name: 'libsignal-client',
       version: LIB_VERSION,
-      profiles: [PROFILE],
+      profiles: PKG.profiles,
       // libsignal draws its own randomness (ephemeral, ratchet keys, XEdDSA nonces): no
       // `deterministic`. It has no header encryption.
       capabilities: ['import-keys', 'snapshot'],
@@ -392,14 +435,16 @@ class Shim {
 
   createParty(req) {
     const profile = strField(req, 'profile');
-    if (profile !== PROFILE) fail('unsupported', `profile ${profile}: libsignal only speaks ${PROFILE}`);
+    if (!PKG.profiles.includes(profile)) {
+      fail('unsupported', `profile ${profile}: libsignal-client ${LIB_VERSION} speaks ${PKG.profiles.join(', ')}`);
+    }
     if (boolField(req, 'header_encryption')) fail('unsupported', 'libsignal has no header encryption');
     const idRaw = hexField(req, 'identity_private', { optional: true, len: 32 });
     let registrationId = u32Field(req, 'registration_id', { optional: true });
     if (registrationId === null) registrationId = 1 + Math.floor(Math.random() * 16380);
     const identity = idRaw ? S.PrivateKey.deserialize(idRaw) : S.PrivateKey.generate();
     const handle = this.handle('p');
-    this.parties.set(handle, new Party(handle, emptyState(identity, registrationId)));
+    this.parties.set(handle, new Party(handle, profile, emptyState(identity, registrationId)));
     return { party: handle, identity_key: hex(rawPublic(identity.getPublicKey())) };
   }
 
@@ -437,7 +482,29 @@ class Shim {
       bundle.one_time_prekey_id = id;
       bundle.one_time_prekey = hex(rawPublic(opk.getPublicKey()));
     }
+    if (party.profile === 'signal-v4') Object.assign(bundle, await this.publishKyberPreKey(party, req, identity));
     return bundle;
+  }
+
+  // PQXDH §3.3: the PQ prekey PQPK_B, signed with the identity key over its libsignal
+  // serialization (type byte 0x08 || 1568 bytes), as process_prekey_bundle verifies it.
+  async publishKyberPreKey(party, req, identity) {
+    const id = u32Field(req, 'kyber_prekey_id');
+    // kyber_prekey_seed (d || z) and kyber_signature_randomness: injected randomness
+    // libsignal cannot take (KEMKeyPair.generate draws its own). Ignored, but must be hex.
+    hexField(req, 'kyber_prekey_seed', { optional: true, len: 64 });
+    hexField(req, 'kyber_signature_randomness', { optional: true, len: 64 });
+    const lastResort = boolField(req, 'kyber_last_resort');
+    const keyPair = S.KEMKeyPair.generate();
+    const pub = Buffer.from(keyPair.getPublicKey().serialize());
+    const signature = Buffer.from(identity.sign(pub));
+    await lib(() =>
+      party.kyberPreKeyStore.saveKyberPreKey(id, S.KyberPreKeyRecord.new(id, Date.now(), keyPair, signature)),
+    );
+    // A publish replaces a prekey with the same id, its kind included.
+    if (lastResort) party.state.kyberLastResort.add(id);
+    else party.state.kyberLastResort.delete(id);
+    return { kyber_prekey_id: id, kyber_prekey: hex(pub), kyber_prekey_signature: hex(signature) };
   }
 
   async initiate(req) {
@@ -455,10 +522,18 @@ class Shim {
     const opkIdGiven = u32Field(b, 'one_time_prekey_id', { optional: true });
     const opkId = opkRaw ? (opkIdGiven ?? 0) : null;
     const opk = opkRaw ? publicFromRaw(opkRaw) : null;
+    // kem_randomness (signal-v4): injected randomness libsignal cannot take.
+    if (party.profile === 'signal-v4') hexField(req, 'kem_randomness', { optional: true, len: 32 });
+    const kyber =
+      party.profile === 'signal-v4'
+        ? [u32Field(b, 'kyber_prekey_id'), hexField(b, 'kyber_prekey'), hexField(b, 'kyber_prekey_signature', { len: 64 })]
+        : null;
     await lib(async () => {
-      // No Kyber arguments: a version-3 (X3DH) session, as 0.72.1 still allows.
-      const bundle = S.PreKeyBundle.new(registrationId, DEVICE_ID, opkId, opk, spkId, spk, sig, identityKey);
-      await S.processPreKeyBundle(bundle, addr, party.sessionStore, party.identityStore);
+      // signal-v3: no Kyber arguments, a version-3 (X3DH) session, as 0.72.1 still allows.
+      // signal-v4: the bundle's Kyber prekey makes it PQXDH, session version 4.
+      const kyberArgs = kyber ? [kyber[0], S.KEMPublicKey.deserialize(kyber[1]), kyber[2]] : [];
+      const bundle = S.PreKeyBundle.new(registrationId, DEVICE_ID, opkId, opk, spkId, spk, sig, identityKey, ...kyberArgs);
+      await S.processPreKeyBundle(bundle, addr, party.sessionStore, party.identityStore, ...PQ_ARGS);
     });
     return {};
   }
@@ -496,6 +571,7 @@ class Shim {
           party.preKeyStore,
           party.signedPreKeyStore,
           party.kyberPreKeyStore,
+          ...PQ_ARGS,
         ),
       );
     } else {
