@@ -9,7 +9,13 @@ use std::process::Command;
 use std::time::Duration;
 
 /// Every bundled implementation, in the order `run` without `--impl` runs them.
-pub const BUNDLED: [&str; 4] = ["spec", "spec-shim", "libsignal", "vodozemac"];
+/// `libsignal` is @signalapp/libsignal-client 0.72.1 (X3DH and PQXDH), `libsignal-0.79` the
+/// 0.79.0 package (PQXDH only), both through the one Node shim.
+pub const BUNDLED: [&str; 5] = ["spec", "spec-shim", "libsignal", "libsignal-0.79", "vodozemac"];
+
+/// The libsignal packages the Node shim carries (npm aliases in its package.json): the
+/// bundled implementation's name and the version the shim loads for it.
+const LIBSIGNAL_PACKAGES: [(&str, &str); 2] = [("libsignal", "0.72.1"), ("libsignal-0.79", "0.79.0")];
 
 pub struct Implementation {
     pub name: String,
@@ -78,6 +84,10 @@ pub fn bundled_expectations(name: &str) -> Option<(&'static str, &'static str)> 
             "harness/shims/libsignal-node/expectations.json",
             include_str!("../shims/libsignal-node/expectations.json"),
         )),
+        "libsignal-0.79" => Some((
+            "harness/shims/libsignal-node/expectations-0.79.json",
+            include_str!("../shims/libsignal-node/expectations-0.79.json"),
+        )),
         "vodozemac" => Some((
             "harness/adapters/vodozemac/expectations.json",
             include_str!("../adapters/vodozemac/expectations.json"),
@@ -123,13 +133,25 @@ pub fn open(
                 ],
             )
         }
-        "libsignal" => {
+        "libsignal" | "libsignal-0.79" => {
+            let version = LIBSIGNAL_PACKAGES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| *v)
+                .unwrap_or_default();
             let dir = libsignal_dir()?;
             prepare_node(&dir)?;
-            eprintln!("libsignal: the shim runs from {}", dir.display());
+            eprintln!(
+                "{name}: the shim runs from {} with @signalapp/libsignal-client {version}",
+                dir.display()
+            );
             shim(
                 name,
-                vec!["node".into(), dir.join("shim.js").display().to_string()],
+                vec![
+                    "node".into(),
+                    dir.join("shim.js").display().to_string(),
+                    version.into(),
+                ],
             )
         }
         "vodozemac" => {
@@ -153,10 +175,12 @@ pub fn open(
     }
 }
 
-/// Whether the shim's pinned package is installed in `dir`.
+/// Whether the shim's pinned packages are all installed in `dir`.
 fn installed(dir: &Path) -> bool {
-    dir.join("node_modules/@signalapp/libsignal-client/package.json")
-        .exists()
+    LIBSIGNAL_PACKAGES.iter().all(|(_, version)| {
+        dir.join(format!("node_modules/libsignal-client-{version}/package.json"))
+            .exists()
+    })
 }
 
 /// Make sure Node.js is there and the shim's pinned packages are installed (`npm ci`).

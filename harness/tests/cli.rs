@@ -185,7 +185,7 @@ fn generate_writes_only_where_it_is_told() {
     assert_eq!(names(&root), ["out"]);
     assert!(names(&out)
         .iter()
-        .all(|n| ["modern", "olm-v1", "signal-v3"].contains(&n.as_str())));
+        .all(|n| ["modern", "olm-v1", "signal-v3", "signal-v4"].contains(&n.as_str())));
     let schemas = root.join("schemas");
     let o = conform_in(
         &root,

@@ -38,6 +38,7 @@ impl Iut for Ignoring {
             (
                 Request::CreateBundle {
                     signature_randomness,
+                    kyber_signature_randomness,
                     ..
                 },
                 Ignores::SignatureRandomness,
@@ -45,10 +46,15 @@ impl Iut for Ignoring {
             | (
                 Request::CreateBundle {
                     signature_randomness,
+                    kyber_signature_randomness,
                     ..
                 },
                 Ignores::SignatureRandomnessBadly,
-            ) => *signature_randomness = None,
+            ) => {
+                // Both XEdDSA nonces: the signed prekey's and (signal-v4) the Kyber prekey's.
+                *signature_randomness = None;
+                *kyber_signature_randomness = None;
+            }
             (
                 Request::Initiate {
                     ratchet_private, ..
@@ -153,7 +159,7 @@ fn ignoring(ignores: Ignores) -> Box<dyn Iut> {
 /// Ids of the kat tests with a publish step, in the profiles whose bundles are signed.
 fn with_signed_bundles(corpus: &Corpus) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for profile in [Profile::Modern, Profile::SignalV3] {
+    for profile in Profile::ALL.into_iter().filter(|p| *p != Profile::OlmV1) {
         for (_, file) in corpus.traces_of(profile) {
             for group in &file.test_groups {
                 for test in &group.tests {

@@ -144,7 +144,11 @@ fn randomness_table_rows_are_the_injected_fields_of_protocol_rs() {
     for request in full_requests() {
         let json = serde_json::to_value(&request).unwrap();
         for key in json.as_object().unwrap().keys() {
-            if key.ends_with("_private") || key.ends_with("_randomness") || key == "header_nonce" {
+            if key.ends_with("_private")
+                || key.ends_with("_randomness")
+                || key.ends_with("_seed")
+                || key == "header_nonce"
+            {
                 fields.push((request.op().to_string(), key.clone()));
             }
         }
@@ -154,8 +158,8 @@ fn randomness_table_rows_are_the_injected_fields_of_protocol_rs() {
     for row in &rows {
         assert_eq!(
             row.len(),
-            5,
-            "op | field | modern | signal-v3 | olm-v1: {row:?}"
+            6,
+            "op | field | modern | signal-v3 | signal-v4 | olm-v1: {row:?}"
         );
         assert!(
             row[2..].iter().all(|c| !c.is_empty()),
@@ -192,7 +196,7 @@ fn bundle_table_is_what_the_reference_shim_publishes() {
     listed.sort();
     fields.sort();
     assert_eq!(listed, fields);
-    for (column, profile) in ["modern", "signal-v3", "olm-v1"].iter().enumerate() {
+    for (column, profile) in ["modern", "signal-v3", "signal-v4", "olm-v1"].iter().enumerate() {
         let mut shim = SpecIut::new(1);
         let party = match shim.call(&Request::CreateParty {
             profile: profile.to_string(),

@@ -689,7 +689,17 @@ fn signature_verifies(b: &Bundle) -> Result<(), String> {
     )?;
     x3dh::verify_prekey_signature(&identity, &spk, &signature).map_err(|_| {
         "signed prekey signature does not verify (XEdDSA by the bundle's identity key over Encode(signed prekey))".to_string()
-    })
+    })?;
+    // PQXDH: the Kyber prekey's signature, over its serialized key (type byte included).
+    if let Some(kyber) = &b.kyber_prekey {
+        let public = e2ee_iut::hexbytes::bytes(kyber)
+            .map_err(|_| "bundle kyber_prekey is not hex".to_string())?;
+        let signature = field::<64>("kyber_prekey_signature", b.kyber_prekey_signature.as_ref())?;
+        e2ee_spec::crypto::xeddsa::verify(&identity, &public, &signature).map_err(|_| {
+            "kyber prekey signature does not verify (XEdDSA by the bundle's identity key over the serialized Kyber prekey)".to_string()
+        })?;
+    }
+    Ok(())
 }
 
 fn expect_of(step: &Step) -> &Expect {
@@ -968,6 +978,8 @@ fn compare(reply: &Reply, expect: &Expect, compared: Compared) -> Option<String>
                     x.signed_prekey.clone(),
                     x.one_time_prekey_id,
                     x.one_time_prekey.clone(),
+                    x.kyber_prekey_id,
+                    x.kyber_prekey.clone(),
                 )
             };
             if public(b) != public(want) {
@@ -982,6 +994,8 @@ fn compare(reply: &Reply, expect: &Expect, compared: Compared) -> Option<String>
                 signature_verifies(b).err()
             } else if deterministic && b.signed_prekey_signature != want.signed_prekey_signature {
                 Some("signed prekey signature differs".into())
+            } else if deterministic && b.kyber_prekey_signature != want.kyber_prekey_signature {
+                Some("kyber prekey signature differs".into())
             } else {
                 None
             }
