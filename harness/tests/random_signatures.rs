@@ -208,6 +208,7 @@ fn own_nonce_passes_every_full_kat_test_the_spec_passes() {
         signature_randomness: Some("33".repeat(64)),
         kyber_prekey_id: None,
         kyber_prekey_seed: None,
+        kyber_prekey_private: None,
         kyber_signature_randomness: None,
         kyber_last_resort: false,
     };

@@ -256,6 +256,7 @@ fn the_wrapper_writes_other_bytes_the_spec_accepts() {
                     signature_randomness: Some("55".repeat(64)),
                     kyber_prekey_id: None,
                     kyber_prekey_seed: None,
+                    kyber_prekey_private: None,
                     kyber_signature_randomness: None,
                     kyber_last_resort: false,
                 },

@@ -100,6 +100,7 @@ fn full_requests() -> Vec<Request> {
             signature_randomness: Some(hex(64)),
             kyber_prekey_id: Some(1),
             kyber_prekey_seed: Some(hex(64)),
+            kyber_prekey_private: Some(hex(3168)),
             kyber_signature_randomness: Some(hex(64)),
             kyber_last_resort: true,
         },
@@ -216,6 +217,7 @@ fn bundle_table_is_what_the_reference_shim_publishes() {
             signature_randomness: None,
             kyber_prekey_id: Some(3),
             kyber_prekey_seed: None,
+            kyber_prekey_private: None,
             kyber_signature_randomness: None,
             kyber_last_resort: false,
         }) {

@@ -235,6 +235,7 @@ fn other_ops() -> Vec<Request> {
             signature_randomness: Some("88".repeat(64)),
             kyber_prekey_id: Some(3),
             kyber_prekey_seed: Some("89".repeat(64)),
+            kyber_prekey_private: Some("8b".repeat(3168)),
             kyber_signature_randomness: Some("8a".repeat(64)),
             kyber_last_resort: true,
         },

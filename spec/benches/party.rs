@@ -9,12 +9,17 @@ use e2ee_spec::Profile;
 use std::hint::black_box;
 
 /// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
-const KYBER: Option<e2ee_spec::party::KemPrekeyInput<'static>> = Some(e2ee_spec::party::KemPrekeyInput {
-    id: 1,
-    seed: &[11; 64],
-    z: &[12; 64],
-    last_resort: true,
-});
+fn kyber() -> Option<e2ee_spec::party::KemPrekeyInput<'static>> {
+    static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> = std::sync::LazyLock::new(|| {
+        e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
+    });
+    Some(e2ee_spec::party::KemPrekeyInput {
+        id: 1,
+        pair: &PAIR,
+        z: &[12; 64],
+        last_resort: true,
+    })
+}
 
 const PROFILE: Profile = Profile::SignalV3;
 
@@ -38,7 +43,7 @@ fn send(from: Party, to: Party, tag: u8) -> (Party, Party) {
 /// every other one: the worst case for a list of sessions.
 fn established(others: u32) -> (Party, Party) {
     let bob = Party::new(PROFILE, false, &key(2, 0), 2);
-    let (update, bundle) = party::publish_bundle(&bob, (1, &key(3, 0)), None, &[5; 64], KYBER);
+    let (update, bundle) = party::publish_bundle(&bob, (1, &key(3, 0)), None, &[5; 64], kyber());
     let mut bob = bob.apply(update);
     for i in 0..others {
         let peer = Party::new(PROFILE, false, &key(20, i), 100 + i);

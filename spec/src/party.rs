@@ -1,7 +1,7 @@
 //! A party: long-term identity, prekeys and sessions — the state X3DH §3.4 talks about when
 //! it says Bob "deletes the one-time prekey", and what a prekey message is matched against.
 
-use crate::crypto::kem::{self, KemKeyPair};
+use crate::crypto::kem::KemKeyPair;
 use crate::double_ratchet::KeyPair;
 use crate::pqxdh::{self, SignedKemPrekey};
 use crate::error::Error;
@@ -35,12 +35,13 @@ pub struct KemPrekey {
     pub last_resort: bool,
 }
 
-/// The inputs of a new KEM prekey: its id, the KEM key generation seed `d ‖ z`, the XEdDSA
-/// randomness of its signature, and whether it is the last-resort key.
+/// The inputs of a new KEM prekey: its id, its key pair (generated from a seed with
+/// `kem::generate`, or imported with `kem::import`), the XEdDSA randomness of its signature,
+/// and whether it is the last-resort key.
 #[derive(Clone, Copy, Debug)]
 pub struct KemPrekeyInput<'a> {
     pub id: u32,
-    pub seed: &'a [u8; kem::KEYGEN_SEED_LEN],
+    pub pair: &'a KemKeyPair,
     pub z: &'a [u8; 64],
     pub last_resort: bool,
 }
@@ -165,15 +166,14 @@ pub fn publish_bundle(
     let spk = KeyPair::from_private(signed_prekey.1);
     let signature = x3dh::sign_prekey(&party.identity, &spk.public, z);
     let otk = one_time_prekey.map(|(id, private)| (id, KeyPair::from_private(private)));
-    let kyber = kyber_prekey.filter(|_| party.profile.post_quantum()).map(|input| {
-        let pair = kem::generate(crate::profiles::signal_v4::KEM, input.seed);
-        KemPrekey {
+    let kyber = kyber_prekey
+        .filter(|_| party.profile.post_quantum())
+        .map(|input| KemPrekey {
             id: input.id,
-            signature: pqxdh::sign_kem_prekey(&party.identity, &pair.public, input.z),
-            pair,
+            signature: pqxdh::sign_kem_prekey(&party.identity, &input.pair.public, input.z),
+            pair: input.pair.clone(),
             last_resort: input.last_resort,
-        }
-    });
+        });
     let bundle = PreKeyBundle {
         identity_key: party.identity.public,
         signed_prekey_id: signed_prekey.0,

@@ -9,12 +9,17 @@ use e2ee_spec::x3dh::{self, PreKeyBundle};
 use e2ee_spec::{Error, Profile};
 
 /// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
-const KYBER: Option<e2ee_spec::party::KemPrekeyInput<'static>> = Some(e2ee_spec::party::KemPrekeyInput {
-    id: 1,
-    seed: &[11; 64],
-    z: &[12; 64],
-    last_resort: true,
-});
+fn kyber() -> Option<e2ee_spec::party::KemPrekeyInput<'static>> {
+    static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> = std::sync::LazyLock::new(|| {
+        e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
+    });
+    Some(e2ee_spec::party::KemPrekeyInput {
+        id: 1,
+        pair: &PAIR,
+        z: &[12; 64],
+        last_resort: true,
+    })
+}
 
 fn key(tag: u8, i: u32) -> [u8; 32] {
     let mut k = [tag; 32];
@@ -36,7 +41,7 @@ fn bob(profile: Profile, one_time: u32) -> (Party, PreKeyBundle) {
         (7, &key(3, 0)),
         Some((one_time, &key(4, one_time))),
         &[5; 64],
-        KYBER,
+        kyber(),
     );
     (bob.apply(u), bundle)
 }

@@ -11,12 +11,17 @@ use e2ee_spec::Profile;
 use proptest::prelude::*;
 
 /// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
-const KYBER: Option<e2ee_spec::party::KemPrekeyInput<'static>> = Some(e2ee_spec::party::KemPrekeyInput {
-    id: 1,
-    seed: &[11; 64],
-    z: &[12; 64],
-    last_resort: true,
-});
+fn kyber() -> Option<e2ee_spec::party::KemPrekeyInput<'static>> {
+    static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> = std::sync::LazyLock::new(|| {
+        e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
+    });
+    Some(e2ee_spec::party::KemPrekeyInput {
+        id: 1,
+        pair: &PAIR,
+        z: &[12; 64],
+        last_resort: true,
+    })
+}
 
 fn profile() -> impl Strategy<Value = Profile> {
     prop_oneof![
@@ -36,7 +41,7 @@ fn party_with_session(profile: Profile, header: bool) -> (Party, [u8; 32], Vec<u
     let alice = Party::new(profile, he, &[1; 32], 1);
     let bob = Party::new(profile, he, &[2; 32], 2);
     let (update, bundle) =
-        party::publish_bundle(&bob, (1, &[3; 32]), Some((2, &[4; 32])), &[5; 64], KYBER);
+        party::publish_bundle(&bob, (1, &[3; 32]), Some((2, &[4; 32])), &[5; 64], kyber());
     let bob = bob.apply(update);
     let update = party::initiate(&alice, &bundle, &[6; 32], &[7; 32], &[13; 32]).unwrap();
     let alice = alice.apply(update);

@@ -22,6 +22,8 @@ use crate::trace::{Expect, Step, TraceGroup, TraceTest};
 use crate::witness;
 use e2ee_iut::hexbytes::arr;
 use e2ee_iut::protocol::{Bundle, Failure, Hello, Iut, MessageKind, Reply, Request};
+use e2ee_spec::crypto::kem;
+use e2ee_spec::profiles::signal_v4;
 use e2ee_spec::{x3dh, Profile};
 
 /// The capability of an IUT that takes every injected value except `signature_randomness`
@@ -752,6 +754,11 @@ fn request_for(step: &Step, handle: &str, world: &World) -> Result<Request, Stri
             signature_randomness: Some(signature_randomness.clone()),
             kyber_prekey_id: *kyber_prekey_id,
             kyber_prekey_seed: kyber_prekey_seed.clone(),
+            kyber_prekey_private: kyber_prekey_seed
+                .as_deref()
+                .map(|seed| arr::<64>(seed).map_err(|_| format!("kyberPrekeySeed {seed} is not 64 bytes")))
+                .transpose()?
+                .map(|seed| hex::encode(kem::generate(signal_v4::KEM, &seed).secret)),
             kyber_signature_randomness: kyber_signature_randomness.clone(),
             kyber_last_resort: *kyber_last_resort,
         },

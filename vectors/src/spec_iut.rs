@@ -11,7 +11,9 @@ use e2ee_iut::protocol::{
     PROTOCOL_VERSION,
 };
 use e2ee_spec::party::{self, KemPrekeyInput, Party, PartyUpdate};
+use e2ee_spec::crypto::kem;
 use e2ee_spec::pqxdh::SignedKemPrekey;
+use e2ee_spec::profiles::signal_v4;
 use e2ee_spec::session::MessageKind as Kind;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::{Error, Profile};
@@ -268,6 +270,7 @@ impl SpecIut {
                 signature_randomness,
                 kyber_prekey_id,
                 kyber_prekey_seed,
+                kyber_prekey_private,
                 kyber_signature_randomness,
                 kyber_last_resort,
             } => {
@@ -288,12 +291,18 @@ impl SpecIut {
                     (None, None) => None,
                     (id, given) => Some((id.unwrap_or(0), self.or_random::<32>(given)?)),
                 };
+                // The seed is the key's randomness; an imported key, when given, is the key.
+                let kyber_pair = match kyber_prekey_private {
+                    Some(h) => kem::import(signal_v4::KEM, &e2ee_iut::hexbytes::bytes(h)?)
+                        .map_err(|e| rejected(e.into(), "kyber_prekey_private is no Kyber1024 decapsulation key"))?,
+                    None => kem::generate(signal_v4::KEM, &kyber_seed),
+                };
                 let entry = self.entry(party)?;
                 let kyber = match (pq, kyber_prekey_id) {
                     (false, _) => None,
                     (true, Some(id)) => Some(KemPrekeyInput {
                         id: *id,
-                        seed: &kyber_seed,
+                        pair: &kyber_pair,
                         z: &kyber_z,
                         last_resort: *kyber_last_resort,
                     }),

@@ -59,6 +59,11 @@ pub enum Request {
         kyber_prekey_id: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         kyber_prekey_seed: Option<Hex>,
+        /// The same key as its raw 3168-byte decapsulation key (FIPS 203 `dk`), derived by
+        /// the runner from the seed, for implementations that import keys but take no
+        /// randomness (`import-keys`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kyber_prekey_private: Option<Hex>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         kyber_signature_randomness: Option<Hex>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -44,6 +44,42 @@ const LIB_VERSION = (() => {
 })();
 if (LIB_VERSION !== WANTED) log(`warning: loaded @signalapp/libsignal-client ${LIB_VERSION} for ${WANTED}`);
 const DEVICE_ID = 1;
+
+// Kyber1024 as libsignal serializes it (rust/protocol/src/kem.rs): type byte 0x08, then the
+// raw key. A FIPS 203 / round-3 decapsulation key dk = dk_PKE (1536) || ek (1568) || H(ek) || z.
+const KYBER_TYPE = 0x08;
+const KYBER_PUBLIC_LEN = 1568;
+const KYBER_SECRET_LEN = 3168;
+const KYBER_EK_OFFSET = 1536;
+
+// libsignal's storage form of a (Kyber) prekey record, proto/storage.proto
+// SignedPreKeyRecordStructure {1: id, 2: public_key, 3: private_key, 4: signature,
+// 5: timestamp (fixed64)}, encoded by hand (protobuf varints and length-delimited fields).
+function preKeyRecordStructure(id, publicKey, privateKey, signature) {
+  const varint = (n) => {
+    const out = [];
+    let v = BigInt(n);
+    do {
+      let byte = Number(v & 0x7fn);
+      v >>= 7n;
+      if (v > 0n) byte |= 0x80;
+      out.push(byte);
+    } while (v > 0n);
+    return Buffer.from(out);
+  };
+  const bytes = (field, b) => Buffer.concat([varint((field << 3) | 2), varint(b.length), b]);
+  const timestamp = Buffer.alloc(8);
+  timestamp.writeBigUInt64LE(BigInt(Date.now()));
+  return Buffer.concat([
+    varint((1 << 3) | 0),
+    varint(id),
+    bytes(2, publicKey),
+    bytes(3, privateKey),
+    bytes(4, signature),
+    varint((5 << 3) | 1),
+    timestamp,
+  ]);
+}
 const PEER_PREFIX = 'e2ee-peer:';
 
 // 0.79.0 takes the SPQR switch as an argument of processPreKeyBundle and signalDecryptPreKey
@@ -494,13 +530,25 @@ class Shim {
     // libsignal cannot take (KEMKeyPair.generate draws its own). Ignored, but must be hex.
     hexField(req, 'kyber_prekey_seed', { optional: true, len: 64 });
     hexField(req, 'kyber_signature_randomness', { optional: true, len: 64 });
+    // The same key as a raw decapsulation key (import-keys): libsignal has no KEMKeyPair
+    // constructor from keys, so the record is built in its storage form and deserialized.
+    const dk = hexField(req, 'kyber_prekey_private', { optional: true, len: KYBER_SECRET_LEN });
     const lastResort = boolField(req, 'kyber_last_resort');
-    const keyPair = S.KEMKeyPair.generate();
-    const pub = Buffer.from(keyPair.getPublicKey().serialize());
-    const signature = Buffer.from(identity.sign(pub));
-    await lib(() =>
-      party.kyberPreKeyStore.saveKyberPreKey(id, S.KyberPreKeyRecord.new(id, Date.now(), keyPair, signature)),
-    );
+    let record;
+    let pub;
+    let signature;
+    if (dk) {
+      pub = Buffer.concat([Buffer.from([KYBER_TYPE]), dk.subarray(KYBER_EK_OFFSET, KYBER_EK_OFFSET + KYBER_PUBLIC_LEN)]);
+      signature = Buffer.from(identity.sign(pub));
+      const secret = Buffer.concat([Buffer.from([KYBER_TYPE]), dk]);
+      record = await lib(() => S.KyberPreKeyRecord.deserialize(preKeyRecordStructure(id, pub, secret, signature)));
+    } else {
+      const keyPair = S.KEMKeyPair.generate();
+      pub = Buffer.from(keyPair.getPublicKey().serialize());
+      signature = Buffer.from(identity.sign(pub));
+      record = S.KyberPreKeyRecord.new(id, Date.now(), keyPair, signature);
+    }
+    await lib(() => party.kyberPreKeyStore.saveKyberPreKey(id, record));
     // A publish replaces a prekey with the same id, its kind included.
     if (lastResort) party.state.kyberLastResort.add(id);
     else party.state.kyberLastResort.delete(id);

@@ -89,6 +89,24 @@ pub fn generate(kem: Kem, seed: &[u8; KEYGEN_SEED_LEN]) -> KemKeyPair {
     }
 }
 
+/// A key pair from its raw decapsulation key `dk` (FIPS 203 §7.1: `dk = dk_PKE ‖ ek ‖ H(ek) ‖ z`;
+/// round-3 Kyber's secret key has the same layout): what an implementation that imports keys
+/// but not randomness is given. A `dk` of the wrong length, or whose stored `H(ek)` is not the
+/// hash of its `ek` (FIPS 203 §7.3 "hash check"), is refused.
+pub fn import(kem: Kem, secret: &[u8]) -> Result<KemKeyPair, CryptoError> {
+    let sk = mlkem1024::MlKem1024PrivateKey::try_from(secret).map_err(|_| CryptoError::InvalidLength)?;
+    if !mlkem1024::portable::validate_private_key_only(&sk) {
+        return Err(CryptoError::InvalidKey);
+    }
+    // ek sits after dk_PKE, which is 384·k = 1536 bytes.
+    let ek = &secret[1536..1536 + PUBLIC_KEY_LEN];
+    Ok(KemKeyPair {
+        kem,
+        public: serialize(kem, ek),
+        secret: secret.to_vec(),
+    })
+}
+
 /// FIPS 203 §7.2 `ML-KEM.Encaps` with message `m`, against a serialized public key. Returns
 /// the serialized ciphertext and the shared secret. A key that is not 1568 bytes of a known
 /// KEM is refused; so is an ML-KEM key that fails FIPS 203's modulus check (§7.2 "input

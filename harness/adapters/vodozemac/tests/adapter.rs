@@ -391,6 +391,7 @@ fn malformed_requests_are_rejected() {
         signature_randomness: Some("zz".into()),
         kyber_prekey_id: None,
         kyber_prekey_seed: None,
+        kyber_prekey_private: None,
         kyber_signature_randomness: None,
         kyber_last_resort: false,
     };

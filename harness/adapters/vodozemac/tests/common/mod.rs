@@ -81,6 +81,7 @@ impl Side {
             signature_randomness: None,
             kyber_prekey_id: None,
             kyber_prekey_seed: None,
+            kyber_prekey_private: None,
             kyber_signature_randomness: None,
             kyber_last_resort: false,
         };
