@@ -13,6 +13,7 @@ mod models;
 mod obligations;
 mod record;
 mod schedule;
+mod schedule_v4;
 mod term;
 
 pub use check::{
@@ -88,7 +89,7 @@ fn expected_json(models: &[Model]) -> String {
         .map(|m| {
             serde_json::json!({
                 "file": m.file,
-                "profile": m.profile.name(),
+                "profile": m.profile,
                 "weakened": m.weakened,
                 "summary": m.summary,
                 "sha256": sha256_hex(&m.text),

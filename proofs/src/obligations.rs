@@ -269,7 +269,7 @@ pub fn manifest_json(models: &[Model]) -> String {
     }));
     for m in models {
         for q in &m.queries {
-            obligations.push(serde_json::json!({
+            let mut o = serde_json::json!({
                 "id": format!("proofs/proverif/{}#{}", m.file, q.id),
                 "kind": "proverif-query",
                 "subject": m.summary,
@@ -279,7 +279,13 @@ pub fn manifest_json(models: &[Model]) -> String {
                 "verifier": format!("ProVerif {}", super::PROVERIF_VERSION),
                 "checked_by": ["e2ee-conform proofs check"],
                 "status": "see proofs/results.json for the recorded run",
-            }));
+            });
+            // Only models that name their spec functions get the key, so the entries of the
+            // others stay as they were.
+            if !m.functions.is_empty() {
+                o["functions"] = serde_json::json!(m.functions);
+            }
+            obligations.push(o);
         }
     }
     // The test's path here is from before the crate move (now proofs/tests/proofs.rs); it

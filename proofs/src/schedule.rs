@@ -16,6 +16,7 @@ pub const ONE_TIME_PREKEY_ID: u32 = 2;
 pub const REGISTRATION_ID: u32 = 7;
 
 /// A ProVerif `letfun`.
+#[derive(Clone)]
 pub struct LetFun {
     pub name: &'static str,
     pub params: Vec<(&'static str, Ty)>,
@@ -23,7 +24,7 @@ pub struct LetFun {
     pub doc: &'static str,
 }
 
-fn lf(name: &'static str, params: &[(&'static str, Ty)], body: Term, doc: &'static str) -> LetFun {
+pub(crate) fn lf(name: &'static str, params: &[(&'static str, Ty)], body: Term, doc: &'static str) -> LetFun {
     LetFun {
         name,
         params: params.to_vec(),
@@ -34,7 +35,7 @@ fn lf(name: &'static str, params: &[(&'static str, Ty)], body: Term, doc: &'stat
 
 /// HKDF's "salt not provided" (RFC 5869 §2.2): HashLen zero bytes. The spec passes either an
 /// empty salt or 32 zero bytes; both are this same HMAC key, so both are this one constant.
-fn zero_salt() -> Term {
+pub(crate) fn zero_salt() -> Term {
     cnst(
         &[0u8; 32],
         "HKDF salt not provided (RFC 5869 §2.2: HashLen zeros)",
@@ -92,11 +93,11 @@ pub fn prefix(profile: Profile) -> &'static str {
     }
 }
 
-fn u32_be(value: u32, what: &str) -> Term {
+pub(crate) fn u32_be(value: u32, what: &str) -> Term {
     cnst(&value.to_be_bytes(), what)
 }
 
-fn pb_uint(field: u32, value: u32, what: &str) -> Term {
+pub(crate) fn pb_uint(field: u32, value: u32, what: &str) -> Term {
     let mut out = Vec::new();
     protobuf::put_uint(&mut out, field, u64::from(value));
     cnst(&out, &format!("protobuf field {field} ({what}) = {value}"))
@@ -129,7 +130,7 @@ fn modern_type_message() -> Term {
     )
 }
 
-fn signal_version() -> Term {
+pub(crate) fn signal_version() -> Term {
     cnst(
         &[signal_v3::VERSION_BYTE],
         "e2ee_spec::profiles::signal_v3::VERSION_BYTE",
@@ -142,9 +143,10 @@ fn modern_header(dh: Term, pn: Term, n: Term) -> Term {
 }
 
 /// `signal-v3` SignalMessage without its MAC: version || protobuf fields in libsignal's order.
-fn signal_body(dh: Term, n: Term, pn: Term, ciphertext: Term) -> Term {
+/// (signal-v4's is the same with its own version byte.)
+pub(crate) fn signal_body(version: Term, dh: Term, n: Term, pn: Term, ciphertext: Term) -> Term {
     cat(vec![
-        signal_version(),
+        version,
         Term::PbBytes {
             field: signal_v3::FIELD_RATCHET_KEY,
             value: Box::new(call("encode", vec![dh])),
@@ -175,7 +177,7 @@ pub fn message_layout(
             modern_header(dh, pn, n),
             ciphertext,
         ]),
-        _ => cat(vec![signal_body(dh, n, pn, ciphertext), mac]),
+        _ => cat(vec![signal_body(signal_version(), dh, n, pn, ciphertext), mac]),
     }
 }
 
@@ -383,7 +385,7 @@ pub fn letfuns(profile: Profile) -> Vec<LetFun> {
             lf(
                 "body",
                 &[("dh", Ty::G), ("n", Ty::Bits), ("pn", Ty::Bits), ("ct", Ty::Bits)],
-                signal_body(v("dh"), v("n"), v("pn"), v("ct")),
+                signal_body(signal_version(), v("dh"), v("n"), v("pn"), v("ct")),
                 "signal_v3::seal: version || protobuf {ratchetKey, counter, previousCounter, ciphertext}",
             ),
             lf(

@@ -19,6 +19,7 @@
 mod dr;
 mod handshake;
 mod pcs;
+mod pqxdh;
 mod process;
 mod ratchet;
 mod session;
@@ -26,7 +27,6 @@ mod text;
 mod x3dh;
 
 use crate::schedule;
-use e2ee_spec::Profile;
 
 /// A query's expected ProVerif result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,10 +63,14 @@ pub struct Query {
 #[derive(Clone, Debug)]
 pub struct Model {
     pub file: String,
-    pub profile: Profile,
+    /// The profile's name (`Profile::name`, or `signal-v4`, which has no variant yet).
+    pub profile: &'static str,
     /// Whether this is a deliberately weakened variant (its attack queries must be found).
     pub weakened: bool,
     pub summary: String,
+    /// The spec functions the model's queries are about, when the manifest names them
+    /// (`path::function` from the repository root).
+    pub functions: &'static [&'static str],
     pub queries: Vec<Query>,
     pub text: String,
 }
@@ -103,7 +107,7 @@ impl FixedQuery {
 }
 
 /// All models, in a fixed order: per profile the X3DH variants, the Double Ratchet ones,
-/// post-compromise security, then the session.
+/// post-compromise security, then the session; then signal-v4's PQXDH models.
 pub fn all() -> Vec<Model> {
     let mut out = Vec::new();
     for profile in schedule::PROFILES {
@@ -112,6 +116,7 @@ pub fn all() -> Vec<Model> {
         out.extend(pcs::VARIANTS.iter().map(|v| pcs::model(profile, v)));
         out.extend(session::VARIANTS.iter().map(|v| session::model(profile, v)));
     }
+    out.extend(pqxdh::VARIANTS.iter().map(pqxdh::model));
     out
 }
 

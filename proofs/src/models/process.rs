@@ -1,7 +1,8 @@
 //! Writing ProVerif processes: a process definition under construction (`Proc`) and the
 //! printing context that collects the declarations its terms need (`Ctx`).
 
-use crate::schedule::{self, counter, LetFun};
+use crate::schedule::{self, counter, message_layout, LetFun};
+use crate::schedule_v4;
 use crate::term::{Decls, Term, Ty};
 use e2ee_spec::Profile;
 
@@ -47,7 +48,11 @@ impl Proc {
 
 /// Printing context: the declarations a model needs and its profile's letfuns.
 pub(super) struct Ctx {
+    /// The profile whose Double Ratchet the model runs (signal-v4 runs signal-v3's).
     pub(super) p: Profile,
+    /// signal-v4 (PQXDH), which has no `Profile` variant yet: names and layouts are
+    /// `schedule_v4`'s.
+    pub(super) v4: bool,
     pub(super) d: Decls,
     funs: Vec<LetFun>,
 }
@@ -56,8 +61,46 @@ impl Ctx {
     pub(super) fn new(p: Profile) -> Ctx {
         Ctx {
             p,
+            v4: false,
             d: Decls::default(),
             funs: schedule::letfuns(p),
+        }
+    }
+
+    /// A signal-v4 model: PQXDH, then signal-v3's Double Ratchet under signal-v4's version.
+    pub(super) fn signal_v4() -> Ctx {
+        Ctx {
+            p: Profile::SignalV3,
+            v4: true,
+            d: Decls::default(),
+            funs: schedule_v4::letfuns(),
+        }
+    }
+
+    /// The profile's name (model header, expected.json).
+    pub(super) fn profile_name(&self) -> &'static str {
+        if self.v4 {
+            schedule_v4::NAME
+        } else {
+            self.p.name()
+        }
+    }
+
+    /// The model-file prefix.
+    pub(super) fn prefix(&self) -> &'static str {
+        if self.v4 {
+            schedule_v4::PREFIX
+        } else {
+            schedule::prefix(self.p)
+        }
+    }
+
+    /// A Double Ratchet message as it travels (`schedule::message_layout`).
+    pub(super) fn message_layout(&self, dh: Term, pn: Term, n: Term, ct: Term, mac: Term) -> Term {
+        if self.v4 {
+            schedule_v4::message_layout(dh, pn, n, ct, mac)
+        } else {
+            message_layout(self.p, dh, pn, n, ct, mac)
         }
     }
 

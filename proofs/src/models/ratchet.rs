@@ -2,7 +2,7 @@
 //! does (§3.3-3.5), each step emitting its `let`s into the party's process.
 
 use super::process::{Ctx, Proc};
-use crate::schedule::{counter, message_layout};
+use crate::schedule::counter;
 use crate::term::{var, Ty};
 use e2ee_spec::Profile;
 
@@ -135,7 +135,7 @@ impl Ratchet {
             self.name("mac"),
         );
         let n0 = counter(cx.p, "n", 0);
-        let layout = message_layout(cx.p, var(&peer), var(&pnv), n0.clone(), var(&ct), var(&mac));
+        let layout = cx.message_layout(var(&peer), var(&pnv), n0.clone(), var(&ct), var(&mac));
         let pat = cx.pattern(
             &layout,
             &[

@@ -4,7 +4,6 @@
 
 use super::process::{Ctx, Proc};
 use super::{About, Model, Query};
-use crate::schedule::prefix;
 use e2ee_spec::Profile;
 
 /// The model's header comment: `{title}`, `{description}`, `{profile}`.
@@ -53,7 +52,7 @@ pub(super) fn assemble(mut cx: Ctx, about: &About, queries: Vec<Query>, rest: &s
         &[
             ("title", about.title),
             ("description", about.description),
-            ("profile", cx.p.name()),
+            ("profile", cx.profile_name()),
         ],
     );
     text.push_str(PRELUDE);
@@ -65,10 +64,11 @@ pub(super) fn assemble(mut cx: Ctx, about: &About, queries: Vec<Query>, rest: &s
     text.push('\n');
     text.push_str(rest);
     Model {
-        file: format!("{}_{}.pv", prefix(cx.p), about.name),
-        profile: cx.p,
+        file: format!("{}_{}.pv", cx.prefix(), about.name),
+        profile: cx.profile_name(),
         weakened: about.weakened,
         summary: about.title.to_string(),
+        functions: &[],
         queries,
         text,
     }
