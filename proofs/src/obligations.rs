@@ -31,6 +31,20 @@ const CRYPTO_CONTRACTS: &str = "spec/tests/crypto_rfc.rs::contracts_hold";
 /// Every contract and opaque function in `spec/src`.
 pub const SOURCE: &[SourceItem] = &[
     SourceItem {
+        file: "spec/src/pqxdh.rs",
+        function: "initiate",
+        attribute: "ensures",
+        states: "on success AD is 66 bytes and the KDF input is F || DH1..DH3 || SS (160 bytes) or F || DH1..DH4 || SS (192 bytes)",
+        tests: &["spec/tests/contracts.rs::pqxdh_ensures"],
+    },
+    SourceItem {
+        file: "spec/src/pqxdh.rs",
+        function: "respond",
+        attribute: "ensures",
+        states: "the same lengths on Bob's side",
+        tests: &["spec/tests/contracts.rs::pqxdh_ensures"],
+    },
+    SourceItem {
         file: "spec/src/double_ratchet.rs",
         function: "ratchet_encrypt",
         attribute: "ensures",

@@ -227,9 +227,25 @@ mod tests {
                 signed_prekey: spk.public,
                 signed_prekey_signature: x3dh::sign_prekey(&ik_b, &spk.public, &[9; 64]),
                 one_time_prekey: one_time.then_some((schedule::ONE_TIME_PREKEY_ID, opk.public)),
+                kyber_prekey: Some(e2ee_spec::pqxdh::SignedKemPrekey {
+                    id: 1,
+                    public: pq.public.clone(),
+                    signature: sig,
+                }),
             };
             let agreement = x3dh::initiate(&ik_a, &bundle, &ek).unwrap();
             let expected_km = [agreement.key_material.clone(), ss.to_vec()].concat();
+            // The spec's PQXDH gives exactly that key material and ciphertext.
+            let (pqxdh, payload) = e2ee_spec::pqxdh::initiate(
+                signal_v4::KEM,
+                &ik_a,
+                &bundle,
+                &ek,
+                &[7; kem::ENCAPS_RANDOMNESS_LEN],
+            )
+            .unwrap();
+            assert_eq!(pqxdh.key_material, expected_km);
+            assert_eq!(payload.ciphertext, ct);
             let env = [
                 ("ika", ik_a.private.to_vec()),
                 ("ikb", ik_b.private.to_vec()),
@@ -250,8 +266,14 @@ mod tests {
             let km = call(if one_time { "pqxdh_km4" } else { "pqxdh_km3" }, args);
             assert_eq!(eval(km.clone(), &env), expected_km, "KM, one-time {one_time}");
             let okm = kdf::hkdf_sha256(&[], &expected_km, signal_v4::PQXDH_INFO, 64).unwrap();
-            assert_eq!(eval(call("pqxdh_rk", vec![km.clone()]), &env), okm[..32]);
-            assert_eq!(eval(call("pqxdh_ck", vec![km]), &env), okm[32..]);
+            let (rk, ck) = e2ee_spec::profiles::signal_v3::derive_initial_keys(
+                &expected_km,
+                signal_v4::PQXDH_INFO,
+            )
+            .unwrap();
+            assert_eq!((&rk[..], &ck[..]), (&okm[..32], &okm[32..]));
+            assert_eq!(eval(call("pqxdh_rk", vec![km.clone()]), &env), rk);
+            assert_eq!(eval(call("pqxdh_ck", vec![km]), &env), ck);
         }
     }
 
