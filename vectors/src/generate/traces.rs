@@ -11,7 +11,8 @@ use crate::layout;
 use crate::trace::{TraceGroup, TraceTest};
 use e2ee_iut::protocol::{Bundle, MessageKind};
 use e2ee_spec::double_ratchet as dr;
-use e2ee_spec::profiles::{olm_v1, signal_v3};
+use e2ee_spec::party::{self, Party};
+use e2ee_spec::profiles::{olm_v1, signal_v3, signal_v4};
 use e2ee_spec::session;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::Profile;
@@ -1314,6 +1315,121 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
         s.deliver("alice", "bob", "b0");
         s.exchange("alice", "bob", "a1");
         v.push(s.finish());
+    }
+    if p.post_quantum() {
+        v.extend(pqxdh(ctx));
+    }
+    v
+}
+
+/// Alice's first prekey message `a0` to Bob, decoded, re-encoded by `change` as a
+/// session-version-`version` prekey message.
+fn reencoded(s: &Script, version: u8, change: impl FnOnce(&mut session::PreKeyMessage)) -> Vec<u8> {
+    let (_, m) = s.message("a0");
+    let mut prekey = session::decode_prekey_message(s.ctx.profile, &m).expect("the spec's prekey message");
+    change(&mut prekey);
+    signal_v3::encode_prekey_message(version, &prekey)
+}
+
+/// PQXDH (signal-v4): what the KEM adds to the session's start. Every rejected prekey message
+/// is followed by the genuine one, which must still start the session (nothing was consumed).
+fn pqxdh(ctx: Ctx) -> Vec<TraceTest> {
+    let mut v = Vec::new();
+    let v4 = signal_v4::SESSION_VERSION;
+    // A forged first message to Bob, then the genuine one.
+    let rejected_then_genuine = |name: &str, comment: &str, flags: &[&str], want: Want, forge: &dyn Fn(&Script) -> Vec<u8>| {
+        let mut s = Script::pair(ctx, format!("x3dh.pqxdh.{name}"), comment, flags);
+        s.flag("FailedPrekeyMessageKeepsPrekey");
+        s.send("alice", "bob", "a0");
+        let forged = forge(&s);
+        s.inject("a0x", MessageKind::Prekey, &forged);
+        s.deliver_want("bob", "alice", "a0x", want);
+        s.deliver("bob", "alice", "a0");
+        s.exchange("alice", "bob", "a1");
+        one_way(s)
+    };
+    // Tamper steps name the field, so they are located in the IUT's own bytes when the IUT
+    // is Alice (interop), and the rejection is checked on either side.
+    for (name, comment, field, offset, xor, flags, want) in [
+        ("kyber_ciphertext_tampered.000", "a bit in the middle of Alice's Kyber ciphertext flipped: Bob decapsulates another secret (implicit rejection), so the first message fails authentication", "kyber_ciphertext", 800i64, 0x01u8, &["KyberCiphertextTampered", "KemSecretIgnored"][..], AUTH),
+        ("kyber_ciphertext_tampered.001", "the last byte of Alice's Kyber ciphertext flipped", "kyber_ciphertext", -1, 0x80, &["KyberCiphertextTampered", "KemSecretIgnored"][..], AUTH),
+        ("kyber_ciphertext_type.000", "the type byte of Alice's Kyber ciphertext changed from Kyber1024's 0x08 to ML-KEM-1024's 0x0a", "kyber_ciphertext", 0, 0x08 ^ 0x0a, &["KemTypeConfusion"][..], DECODE),
+        ("kyber_prekey_id.000", "the Kyber prekey id in Alice's prekey message changed (1 to 0): Bob has no such KEM prekey", "kyber_prekey_id", 0, 0x01, &["TamperedPrekeyField"][..], UNKNOWN_PREKEY),
+    ] {
+        let mut s = Script::pair(ctx, format!("x3dh.pqxdh.{name}"), comment, flags);
+        s.flag("FailedPrekeyMessageKeepsPrekey");
+        s.send("alice", "bob", "a0");
+        s.tamper("a0", "a0x", field, offset, xor);
+        s.deliver_want("bob", "alice", "a0x", want);
+        s.deliver("bob", "alice", "a0");
+        s.exchange("alice", "bob", "a1");
+        v.push(one_way(s));
+    }
+    v.push(rejected_then_genuine(
+        "kyber_ciphertext_length.000",
+        "Alice's Kyber ciphertext one byte short",
+        &["KemWrongLength"],
+        DECODE,
+        &|s| reencoded(s, v4, |m| {
+            m.header.kyber.as_mut().expect("a PQXDH prekey message").ciphertext.pop();
+        }),
+    ));
+    v.push(rejected_then_genuine(
+        "kyber_ciphertext_length.001",
+        "Alice's Kyber ciphertext with one byte more",
+        &["KemWrongLength"],
+        DECODE,
+        &|s| reencoded(s, v4, |m| {
+            m.header.kyber.as_mut().expect("a PQXDH prekey message").ciphertext.push(0);
+        }),
+    ));
+    v.push(rejected_then_genuine(
+        "downgrade.missing_kyber_fields",
+        "Alice's version-4 prekey message without its Kyber prekey id and ciphertext (fields 7 and 8)",
+        &["PqxdhDowngrade"],
+        DECODE,
+        &|s| reencoded(s, v4, |m| m.header.kyber = None),
+    ));
+    v.push(rejected_then_genuine(
+        "downgrade.x3dh_prekey_message",
+        "an X3DH prekey message (version byte 0x34, signal-v3's key agreement) from Alice's identity to Bob's bundle, before Alice's genuine PQXDH one",
+        &["PqxdhDowngrade"],
+        DECODE,
+        &|s| {
+            // What a peer that still speaks X3DH would send: a signal-v3 party with Alice's
+            // identity, from Bob's bundle (its Kyber prekey ignored).
+            let alice = s.identity("alice");
+            let mut rng = super::Rng::new(&[ctx.profile.name(), "x3dh.pqxdh.downgrade"]);
+            let x3dh_alice = Party::new(Profile::SignalV3, false, &alice.private, 1);
+            let bundle = parse_bundle(&s.bundle("bob"));
+            let u = party::initiate(&x3dh_alice, &bundle, &rng.bytes(), &rng.bytes(), &[0; 32])
+                .expect("X3DH from the genuine bundle");
+            let x3dh_alice = x3dh_alice.apply(u);
+            let (_, kind, m) = party::encrypt(&x3dh_alice, &bundle.identity_key, b"an X3DH first message", &rng.bytes(), &[0; 12])
+                .expect("X3DH first message");
+            assert_eq!(kind, session::MessageKind::PreKey);
+            assert_eq!(m[0], signal_v3::VERSION_BYTE);
+            m
+        },
+    ));
+    // One-time and last-resort KEM prekeys (PQXDH §3.3, §3.4): Bob publishes no one-time EC
+    // prekey, so only the KEM prekey can be used up.
+    for (last_resort, name, comment, flag, want) in [
+        (false, "one_time_kyber_prekey_reuse.000", "Alice and then Carol start sessions from the one bundle of Bob, whose Kyber prekey is a one-time key: Alice's session uses it up, so Carol's first message names a deleted KEM prekey", "OneTimeKyberPrekeyReuse", UNKNOWN_PREKEY),
+        (true, "last_resort_kyber_prekey_reuse.000", "Alice and then Carol start sessions from the one bundle of Bob, whose Kyber prekey is the last-resort key: both sessions start", "LastResortKyberPrekeyReuse", Want::Ok),
+    ] {
+        let mut s = Script::new(ctx, format!("x3dh.pqxdh.{name}"), comment, &[flag]);
+        for party in ["alice", "bob", "carol"] {
+            s.party(party);
+        }
+        s.publish_kyber("bob", 1, None, Some((7, last_resort)));
+        s.initiate("alice", "bob");
+        s.initiate("carol", "bob");
+        s.exchange("alice", "bob", "a0");
+        s.send("carol", "bob", "c0");
+        s.deliver_want("bob", "carol", "c0", want);
+        s.exchange("alice", "bob", "a1");
+        v.push(one_way(s));
     }
     v
 }
