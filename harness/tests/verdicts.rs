@@ -42,7 +42,7 @@ fn missing_vectors_exit_2_naming_the_directory() {
 #[test]
 fn an_unparsable_vector_file_exits_2_naming_it() {
     let dir = scratch("corrupt");
-    for profile in ["modern", "signal-v3", "olm-v1"] {
+    for profile in ["modern", "signal-v3", "signal-v4", "olm-v1"] {
         std::fs::create_dir_all(dir.join(profile)).unwrap();
         let src = published().join(profile).join("trace_skip.json");
         std::fs::copy(src, dir.join(profile).join("trace_skip.json")).unwrap();
@@ -187,7 +187,7 @@ fn a_suite_error_exits_2_and_blames_nobody() {
     use e2ee_spec::Profile;
     use e2ee_vectors::layout;
     let dir = scratch("suite-error");
-    for profile in ["modern", "olm-v1"] {
+    for profile in ["modern", "signal-v4", "olm-v1"] {
         std::fs::create_dir_all(dir.join(profile)).unwrap();
         let src = published().join(profile).join("trace_skip.json");
         std::fs::copy(src, dir.join(profile).join("trace_skip.json")).unwrap();

@@ -5,9 +5,10 @@
 use crate::envelope::{VectorFile, Verdict};
 use crate::trace::TraceGroup;
 use e2ee_iut::protocol::Bundle;
-use e2ee_spec::crypto::xeddsa;
+use e2ee_spec::crypto::{kem, xeddsa};
 use e2ee_spec::double_ratchet::{self as dr, Header, KeyPair};
-use e2ee_spec::profiles::{self, modern, olm_v1, signal_v3};
+use e2ee_spec::profiles::{self, modern, olm_v1, signal_v3, signal_v4};
+use e2ee_spec::pqxdh;
 use e2ee_spec::{header_encryption as he, session, x3dh, Error, Profile};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -211,6 +212,47 @@ pub struct X3dhSignalTest {
     pub result: Verdict,
 }
 
+/// `signal-v4`: PQXDH (PQXDH §3.3, §3.4): X3DH's parties, Bob's KEM prekey from its seed and
+/// its signature, Alice's encapsulation with `m`, the key material F ‖ DH1..DH3 [‖ DH4] ‖ SS,
+/// and the root and first chain key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PqxdhTest {
+    pub tc_id: String,
+    pub comment: String,
+    pub flags: Vec<String>,
+    #[serde(flatten)]
+    pub parties: X3dhParties,
+    pub kyber_prekey_seed: Hex,
+    pub kyber_prekey: Hex,
+    pub kyber_prekey_signature: Hex,
+    pub kem_randomness: Hex,
+    pub kyber_ciphertext: Hex,
+    pub kem_shared_secret: Hex,
+    pub key_material: Hex,
+    pub ad: Hex,
+    pub root_key: Hex,
+    pub chain_key: Hex,
+    pub result: Verdict,
+}
+
+/// A KEM known answer: key generation from `seed` (d ‖ z), encapsulation with `m`; keys and
+/// ciphertexts serialized with libsignal's type byte.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KemTest {
+    pub tc_id: String,
+    pub comment: String,
+    pub flags: Vec<String>,
+    pub kem: String,
+    pub seed: Hex,
+    pub public_key: Hex,
+    pub m: Hex,
+    pub ciphertext: Hex,
+    pub shared_secret: Hex,
+    pub result: Verdict,
+}
+
 /// `olm-v1`: Olm's triple DH and the root and first chain key.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -302,6 +344,8 @@ pub fn check_bytes(name: &str, bytes: &[u8]) -> Result<Counts, String> {
         "x3dh.schema.json" => check(value, check_x3dh).map_err(at),
         "x3dh_signal.schema.json" => check(value, check_x3dh_signal).map_err(at),
         "olm_triple_dh.schema.json" => check(value, check_olm_triple_dh).map_err(at),
+        "pqxdh.schema.json" => check(value, check_pqxdh).map_err(at),
+        "kem.schema.json" => check(value, check_kem).map_err(at),
         "bundle.schema.json" => check(value, check_bundle).map_err(at),
         other => Err(at(format!("unknown schema {other:?}"))),
     }
@@ -339,6 +383,8 @@ tc!(
     X3dhTest,
     X3dhSignalTest,
     OlmTripleDhTest,
+    PqxdhTest,
+    KemTest,
     BundleTest
 );
 
@@ -631,6 +677,73 @@ fn check_x3dh_signal(_: Profile, t: &X3dhSignalTest) -> Result<(), String> {
         .map_err(|e| e.class().to_string())?;
     eq("rootKey", &rk, &t.root_key)?;
     eq("chainKey", &ck, &t.chain_key)
+}
+
+fn check_pqxdh(_: Profile, t: &PqxdhTest) -> Result<(), String> {
+    let p = &t.parties;
+    let (x3dh_alice, _) = agreement(p)?;
+    let ik_a = KeyPair::from_private(&arr(&p.identity_private_a)?);
+    let ik_b = KeyPair::from_private(&arr(&p.identity_private_b)?);
+    let spk = KeyPair::from_private(&arr(&p.signed_prekey_private)?);
+    let opk = p
+        .one_time_prekey_private
+        .as_deref()
+        .map(arr::<32>)
+        .transpose()?
+        .map(|k| KeyPair::from_private(&k));
+    let pair = kem::generate(signal_v4::KEM, &arr(&t.kyber_prekey_seed)?);
+    eq("kyberPrekey", &pair.public, &t.kyber_prekey)?;
+    let bundle = x3dh::PreKeyBundle {
+        identity_key: ik_b.public,
+        signed_prekey_id: 1,
+        signed_prekey: spk.public,
+        signed_prekey_signature: arr(&p.signed_prekey_signature)?,
+        one_time_prekey: opk.as_ref().map(|k| (1, k.public)),
+        kyber_prekey: Some(pqxdh::SignedKemPrekey {
+            id: 1,
+            public: pair.public.clone(),
+            signature: arr(&t.kyber_prekey_signature)?,
+        }),
+    };
+    let base = arr(&p.base_key_private)?;
+    let (alice, payload) = pqxdh::initiate(signal_v4::KEM, &ik_a, &bundle, &base, &arr(&t.kem_randomness)?)
+        .map_err(|e| format!("initiate: {}", e.class()))?;
+    eq("kyberCiphertext", &payload.ciphertext, &t.kyber_ciphertext)?;
+    let bob = pqxdh::respond(&ik_b, &spk, opk.as_ref(), &pair, &ik_a.public, &bundle_base(&base), &payload.ciphertext)
+        .map_err(|e| format!("respond: {}", e.class()))?;
+    let ss = kem::decapsulate(&pair, &payload.ciphertext).map_err(|e| format!("{e:?}"))?;
+    eq("kemSharedSecret", &ss, &t.kem_shared_secret)?;
+    // KM is X3DH's key material followed by the KEM secret, on both sides.
+    eq("keyMaterial (X3DH part ‖ SS)", &[&x3dh_alice.key_material[..], &ss[..]].concat(), &t.key_material)?;
+    eq("keyMaterial (Alice)", &alice.key_material, &t.key_material)?;
+    eq("keyMaterial (Bob)", &bob.key_material, &t.key_material)?;
+    eq("ad", &alice.ad, &t.ad)?;
+    let (rk, ck) = signal_v3::derive_initial_keys(&alice.key_material, signal_v4::PQXDH_INFO)
+        .map_err(|e| e.class().to_string())?;
+    eq("rootKey", &rk, &t.root_key)?;
+    eq("chainKey", &ck, &t.chain_key)
+}
+
+fn check_kem(_: Profile, t: &KemTest) -> Result<(), String> {
+    let which = kem::Kem::ALL
+        .into_iter()
+        .find(|k| kem_name(*k) == t.kem)
+        .ok_or_else(|| format!("unknown KEM {}", t.kem))?;
+    let pair = kem::generate(which, &arr(&t.seed)?);
+    eq("publicKey", &pair.public, &t.public_key)?;
+    let (ct, ss) = kem::encapsulate(&pair.public, &arr(&t.m)?).map_err(|e| format!("{e:?}"))?;
+    eq("ciphertext", &ct, &t.ciphertext)?;
+    eq("sharedSecret", &ss, &t.shared_secret)?;
+    let back = kem::decapsulate(&pair, &ct).map_err(|e| format!("{e:?}"))?;
+    eq("sharedSecret (decapsulated)", &back, &t.shared_secret)
+}
+
+/// The KEM's name in vector files.
+pub fn kem_name(k: kem::Kem) -> &'static str {
+    match k {
+        kem::Kem::Kyber1024 => "Kyber1024",
+        kem::Kem::MlKem1024 => "ML-KEM-1024",
+    }
 }
 
 fn check_olm_triple_dh(_: Profile, t: &OlmTripleDhTest) -> Result<(), String> {

@@ -400,8 +400,43 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
         ]);
         kat_test(&r, &x3dh_optional())
     };
+    let pqxdh = {
+        let mut r = x3dh_parties();
+        r.extend([
+            ("kyberPrekeySeed", hex_len(64)),
+            ("kyberPrekey", hex_len(1569)),
+            ("kyberPrekeySignature", hex_len(64)),
+            ("kemRandomness", hex_len(32)),
+            ("kyberCiphertext", hex_len(1569)),
+            ("kemSharedSecret", hex_len(32)),
+            ("keyMaterial", hex()),
+            ("ad", hex_len(66)),
+            ("rootKey", hex_len(32)),
+            ("chainKey", hex_len(32)),
+        ]);
+        kat_test(&r, &x3dh_optional())
+    };
+    let kem = kat_test(
+        &[
+            ("kem", json!({"enum": ["Kyber1024", "ML-KEM-1024"]})),
+            ("seed", hex_len(64)),
+            ("publicKey", hex_len(1569)),
+            ("m", hex_len(32)),
+            ("ciphertext", hex_len(1569)),
+            ("sharedSecret", hex_len(32)),
+        ],
+        &[],
+    );
     vec![
         ("trace.schema.json", trace_schema()),
+        (
+            "pqxdh.schema.json",
+            kat_file("pqxdh.schema.json", "PQXDH key agreement (signal-v4)", "PqxdhTest", true, pqxdh),
+        ),
+        (
+            "kem.schema.json",
+            kat_file("kem.schema.json", "KEM known answers (Kyber1024, ML-KEM-1024)", "KemTest", false, kem),
+        ),
         (
             "kdf_rk.schema.json",
             kat_file(

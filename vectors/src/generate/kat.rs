@@ -140,6 +140,11 @@ pub fn files() -> Vec<(PathBuf, String)> {
         out.push(bundle(profile));
         match profile {
             Profile::OlmV1 => out.push(olm_triple_dh()),
+            Profile::SignalV4 => {
+                out.push(xeddsa_file(profile));
+                out.push(pqxdh_file());
+                out.push(kem_file());
+            }
             _ => {
                 out.push(xeddsa_file(profile));
                 out.push(x3dh_file(profile));
@@ -1020,6 +1025,94 @@ fn x3dh_file(profile: Profile) -> (PathBuf, String) {
         ))
     };
     (path(profile, "kat_x3dh"), text)
+}
+
+/// PQXDH §3.3/§3.4 known answers, with and without a one-time prekey.
+fn pqxdh_file() -> (PathBuf, String) {
+    let profile = Profile::SignalV4;
+    let mut rng = Rng::new(&[profile.name(), "kat", "pqxdh"]);
+    let mut tests = Vec::new();
+    for (i, otk) in (0..8).map(|i| (i, i < 4)) {
+        let (parties, x3dh_part) = x3dh_parties(&mut rng, otk);
+        let seed: [u8; 64] = rng.bytes();
+        let z: [u8; 64] = rng.bytes();
+        let m: [u8; 32] = rng.bytes();
+        let ik_b = KeyPair::from_private(&hex::decode(&parties.identity_private_b).expect("hex").try_into().expect("32"));
+        let pq = signed_kem_prekey(&ik_b, 1, &seed, &z);
+        let (ct, ss) = kem::encapsulate(&pq.public, &m).expect("a genuine key");
+        let km = [&x3dh_part.key_material[..], &ss[..]].concat();
+        let (rk, ck) = signal_v3::derive_initial_keys(&km, signal_v4::PQXDH_INFO).expect("keys");
+        let n = if otk { i } else { i - 4 };
+        tests.push(PqxdhTest {
+            tc_id: format!("pqxdh.{}.{n:03}", if otk { "with_otk" } else { "without_otk" }),
+            comment: if otk { "DH1..DH4, then the Kyber1024 shared secret" } else { "DH1..DH3, no one-time prekey, then the Kyber1024 shared secret" }.into(),
+            flags: flags(&[if otk { "WithOneTimePrekey" } else { "WithoutOneTimePrekey" }]),
+            parties,
+            kyber_prekey_seed: h(&seed),
+            kyber_prekey: h(&pq.public),
+            kyber_prekey_signature: h(&pq.signature),
+            kem_randomness: h(&m),
+            kyber_ciphertext: h(&ct),
+            kem_shared_secret: h(&ss),
+            key_material: h(&km),
+            ad: h(&x3dh_part.ad),
+            root_key: h(&rk),
+            chain_key: h(&ck),
+            result: Verdict::Valid,
+        });
+    }
+    let file = vector_file(
+        "PQXDH",
+        profile.name(),
+        "pqxdh.schema.json",
+        &[
+            HEADER,
+            "PQXDH §3.3/§3.4 (revision 3): keyMaterial = F (32 x 0xff) || DH(IK_A, SPK_B) || DH(EK_A, IK_B) || DH(EK_A, SPK_B) [|| DH(EK_A, OPK_B)] || SS, where (kyberCiphertext, SS) = Kyber1024.Encaps(kyberPrekey, kemRandomness); kyberPrekey = 0x08 || Kyber1024.KeyGen(kyberPrekeySeed = d || z); kyberPrekeySignature = XEdDSA(IK_B, kyberPrekey).",
+            "signal-v4: rootKey || chainKey = HKDF-SHA256(salt = none, keyMaterial, \"WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024\", 64) (libsignal derive_keys; libsignal 0.79 asks for 96 bytes, of which these are the first 64).",
+        ],
+        group("PqxdhTest", info(signal_v4::PQXDH_INFO), tests),
+    );
+    (path(profile, "kat_pqxdh"), render(&file))
+}
+
+/// KEM known answers for both KEMs, from seeds: what the type byte names.
+fn kem_file() -> (PathBuf, String) {
+    let profile = Profile::SignalV4;
+    let mut tests = Vec::new();
+    for which in kem::Kem::ALL {
+        let mut rng = Rng::new(&[profile.name(), "kat", "kem", crate::kat::kem_name(which)]);
+        for i in 0..4 {
+            let seed: [u8; 64] = rng.bytes();
+            let m: [u8; 32] = rng.bytes();
+            let pair = kem::generate(which, &seed);
+            let (ct, ss) = kem::encapsulate(&pair.public, &m).expect("a genuine key");
+            let short = if which == kem::Kem::Kyber1024 { "kyber1024" } else { "ml_kem_1024" };
+            tests.push(KemTest {
+                tc_id: format!("kem.{short}.{i:03}"),
+                comment: format!("{} key generation from seed d || z, encapsulation with m", crate::kat::kem_name(which)),
+                flags: flags(&["Normal"]),
+                kem: crate::kat::kem_name(which).into(),
+                seed: h(&seed),
+                public_key: h(&pair.public),
+                m: h(&m),
+                ciphertext: h(&ct),
+                shared_secret: h(&ss),
+                result: Verdict::Valid,
+            });
+        }
+    }
+    let file = vector_file(
+        "KEM",
+        profile.name(),
+        "kem.schema.json",
+        &[
+            HEADER,
+            "Kyber1024 (round-3 Kyber, libsignal's type byte 0x08; what signal-v4 sends) and ML-KEM-1024 (FIPS 203, type byte 0x0a), through libcrux-ml-kem. publicKey and ciphertext are type byte || raw bytes (1569 bytes); seed is d || z (FIPS 203 §7.1), m the encapsulation randomness (§7.2). The two KEMs give different ciphertexts and secrets for the same inputs (round-3 Kyber hashes m and the ciphertext into the secret).",
+            "Independent anchors: ML-KEM-1024 against Wycheproof mlkem_1024_*; Kyber1024 against the NIST round-3 known answers and pqc_kyber (spec/tests/kem_*.rs).",
+        ],
+        group("KemTest", None, tests),
+    );
+    (path(profile, "kat_kem"), render(&file))
 }
 
 fn olm_triple_dh() -> (PathBuf, String) {
