@@ -615,7 +615,9 @@ fn skip(ctx: Ctx) -> Vec<TraceTest> {
         s.deliver_want("bob", "alice", "a1", DUPLICATE);
         s.delivers("bob", "alice", &["a2", "a41"]);
         v.push(one_way(s));
-    } else if modern {
+    } else {
+        // modern keeps 2000 skipped keys in all, libsignal 2000 per chain: on one chain the
+        // same bound. Three jumps that each stay far below MAX_SKIP add up past it.
         let mut s = Script::pair(ctx, id(ctx, "skip.evicted_keys.000"), "three skips of 1000 keys each: the store keeps 2000, so the oldest 1000 (a1's among them) are evicted; a key of the second skip still works", &["SkippedKeyEvicted", "SkipAtLimit"]);
         s.exchange("alice", "bob", "a0");
         let mut off = s.offline("alice");
@@ -630,6 +632,24 @@ fn skip(ctx: Ctx) -> Vec<TraceTest> {
         s.inject("kept", m[1].1, &m[1].2);
         s.deliver("bob", "alice", "kept");
         v.push(one_way(s));
+    }
+    {
+        // Ordinary reordering across a DH step: 29 keys skipped on Alice's first chain, 30 on
+        // her second, then the first chain's late messages. 59 keys in all: a store bounded per
+        // session at Olm's 40 would lose some; every profile keeps them (per chain, or 2000).
+        let mut s = Script::pair(ctx, id(ctx, "skip.two_chains.000"), "29 keys skipped on Alice's first chain and 30 on her next, then the first chain's 29 late messages: all decrypt (59 stored keys; the profile's bound is per chain or 2000)", &["OutOfOrderAcrossRatchet", "SkippedKeysPerChain"]);
+        acknowledged(&mut s);
+        let first = labels("a", 31);
+        s.sends("alice", "bob", &refs(&first[1..]));
+        s.deliver("bob", "alice", "a30");
+        s.exchange("bob", "alice", "b1");
+        let second = labels("c", 32);
+        s.sends("alice", "bob", &refs(&second[1..]));
+        s.deliver("bob", "alice", "c31");
+        s.delivers("bob", "alice", &refs(&first[1..30]));
+        s.delivers("bob", "alice", &refs(&second[1..31]));
+        s.exchange("bob", "alice", "b2");
+        v.push(s.finish());
     }
     for (i, rounds) in [4usize, 5].into_iter().enumerate() {
         let evicted = rounds == 5 && !modern;
@@ -1263,6 +1283,63 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
             s.exchange("bob", "alice", "b0");
             // Bob initiates, so there is no receiver-only role.
             v.push(s.finish());
+        }
+    }
+    if !ctx.he {
+        // A failed prekey message in another identity's name changes no pin: Carol's genuine
+        // one in Alice's name is refused after it as before, and Alice's messages go on.
+        let mut s = Script::new(ctx, "x3dh.prekey.identity_mismatch.002".into(), "Carol's first prekey message with a flipped MAC byte, delivered to Bob as if from Alice: rejected, and the pin on Alice's identity stays (Carol's genuine message in Alice's name is refused after it too; Alice's next message decrypts)", &["IdentityMismatch", "FailedDecryptKeepsState"]);
+        for name in ["alice", "bob", "carol"] {
+            s.party(name);
+        }
+        s.publish("bob", 1, Some(1));
+        s.initiate("alice", "bob");
+        s.publish("bob", 2, Some(2));
+        s.initiate("carol", "bob");
+        s.exchange("alice", "bob", "a0");
+        s.send("carol", "bob", "c0");
+        s.tamper("c0", "c0x", "message.mac", 0, 0x01);
+        s.deliver_want("bob", "alice", "c0x", UNTRUSTED_IDENTITY);
+        s.deliver_want("bob", "alice", "c0", UNTRUSTED_IDENTITY);
+        s.exchange("alice", "bob", "a1");
+        s.deliver("bob", "carol", "c0");
+        v.push(one_way(s));
+    }
+    if !ctx.he && p != Profile::OlmV1 {
+        // Absent versus zero: one-time prekey id 0 is an id like any other, and a prekey message
+        // without the field names no one-time prekey (protobuf's default 0 is not "absent").
+        {
+            let mut s = Script::new(ctx, "x3dh.prekey.one_time_prekey_id_zero.000".into(), "Bob's one-time prekey has id 0: Alice's prekey message names it (the field present, value 0) and the session starts", &["AbsentVersusZero"]);
+            s.party("alice");
+            s.party("bob");
+            s.publish("bob", 1, Some(0));
+            s.initiate("alice", "bob");
+            s.exchange("alice", "bob", "a0");
+            s.exchange("alice", "bob", "a1");
+            v.push(one_way(s));
+        }
+        for (i, bob_otk, comment, want) in [
+            (1, Some(0), "Bob's one-time prekey has id 0; Alice's first message re-encoded without the one-time prekey field: Bob must run X3DH without DH4 (no one-time prekey named), so the keys differ and the message fails authentication; the genuine one then starts the session", AUTH),
+            (2, None, "Bob published no one-time prekey; Alice's first message re-encoded with one-time prekey id 0 present: Bob has no such prekey (unknown_prekey); the genuine one then starts the session", UNKNOWN_PREKEY),
+        ] {
+            let mut s = Script::new(ctx, format!("x3dh.prekey.one_time_prekey_id_zero.{i:03}"), comment, &["AbsentVersusZero", "FailedPrekeyMessageKeepsPrekey"]);
+            s.party("alice");
+            s.party("bob");
+            s.publish("bob", 1, bob_otk);
+            s.initiate("alice", "bob");
+            s.send("alice", "bob", "a0");
+            let (_, m) = s.message("a0");
+            let mut prekey = session::decode_prekey_message(p, &m).expect("the spec's prekey message");
+            prekey.header.one_time_prekey = match bob_otk {
+                Some(_) => None,
+                None => Some(session::OneTimePrekeyRef::Id(0)),
+            };
+            let forged = session::encode_prekey_message(p, &prekey);
+            s.inject("a0x", MessageKind::Prekey, &forged);
+            s.deliver_want("bob", "alice", "a0x", want);
+            s.deliver("bob", "alice", "a0");
+            s.exchange("alice", "bob", "a1");
+            v.push(one_way(s));
         }
     }
     {
