@@ -10,7 +10,7 @@ use super::{render, vector_file};
 use crate::layout;
 use crate::trace::{TraceGroup, TraceTest};
 use e2ee_iut::protocol::{Bundle, MessageKind};
-use e2ee_spec::double_ratchet as dr;
+use e2ee_spec::double_ratchet::{self as dr, KeyPair};
 use e2ee_spec::party::{self, Party};
 use e2ee_spec::profiles::{olm_v1, signal_v3, signal_v4};
 use e2ee_spec::session;
@@ -920,6 +920,60 @@ fn tamper(ctx: Ctx) -> Vec<TraceTest> {
             s.deliver("bob", "alice", "a1");
             v.push(if two_way { s.finish() } else { one_way(s) });
         }
+        v.extend(authenticated_low_order_ratchet_keys(ctx));
+    }
+    v
+}
+
+/// Low-order ratchet keys whose message is authenticated under the keys the all-zero DH output
+/// gives: the MAC then passes, so only the check of the DH output (RFC 7748 §6.1) can reject
+/// the message. (The vectors above keep the genuine MAC: an implementation without the check
+/// still fails them at the MAC.) Each forged message is Alice's first of a new chain after
+/// Bob's reply; the genuine one must decrypt afterwards.
+fn authenticated_low_order_ratchet_keys(ctx: Ctx) -> Vec<TraceTest> {
+    let p = ctx.profile;
+    let mut v = Vec::new();
+    for (i, name) in LOW_ORDER_NAMES.iter().enumerate() {
+        let mut s = Script::pair(
+            ctx,
+            id(ctx, &format!("tamper.low_order_ratchet_key_authenticated.{i:03}")),
+            &format!("Alice's next message carries the ratchet key {name} and a MAC computed with the chain the all-zero DH output gives: only the low-order check rejects it; then the genuine message decrypts"),
+            &["LowOrderRatchetKeyAuthenticated", "FailedDecryptKeepsState"],
+        );
+        // Two-way on purpose: the forged chain's keys come from Bob's root key after his own
+        // DH ratchet step, i.e. from his injected ratchet randomness, so the test means
+        // nothing to an implementation that draws its own (a receiver-side replay would see
+        // only a MAC failure). It runs against implementations that take injected randomness.
+        acknowledged(&mut s);
+        s.send("alice", "bob", "a1");
+        let (kind, _) = s.message("a1");
+        let bob = s.offline("bob");
+        let alice = s.identity("alice").public;
+        let session = bob.party.session(&alice).expect("Bob's session with Alice");
+        let session::Ratchet::Plain(state) = &session.ratchet else {
+            panic!("plain ratchet");
+        };
+        let ad = session::direction_ad(session, false);
+        // A message of a new chain of Alice's (after Bob's b0), her previous chain having had
+        // one message (a0).
+        let seal = |ratchet_key: &[u8; 32], dh_out: &[u8; 32], plaintext: &[u8]| {
+            let (_, ck_r) = dr::kdf_rk(p, &state.rk, dh_out);
+            let (_, mk) = dr::kdf_ck(&ck_r);
+            let header = dr::Header { dh: *ratchet_key, pn: p.previous_counter(1), n: 0 };
+            e2ee_spec::profiles::seal(p, &mk, &header, plaintext, &ad).expect("seal")
+        };
+        // The forging path, with a genuine ratchet key, gives a message Bob accepts: so the
+        // forged one's keys are the ones Bob derives.
+        let mut check = s.offline("bob");
+        let genuine = KeyPair::from_private(&super::Rng::new(&[p.name(), s.tc_id(), "check"]).bytes());
+        let my = state.dh_s.as_ref().expect("Bob's ratchet key");
+        let dh_out = e2ee_spec::crypto::x25519::dh(&my.private, &genuine.public).expect("a genuine key");
+        check.decrypt("alice", kind, &seal(&genuine.public, &dh_out, b"check"));
+        let forged = seal(&low_order(i), &[0; 32], b"a message under a known chain key");
+        s.inject("a1z", kind, &forged);
+        s.deliver_want("bob", "alice", "a1z", INVALID_KEY);
+        s.deliver("bob", "alice", "a1");
+        v.push(s.finish());
     }
     v
 }
