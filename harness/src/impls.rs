@@ -11,11 +11,18 @@ use std::time::Duration;
 /// Every bundled implementation, in the order `run` without `--impl` runs them.
 /// `libsignal` is @signalapp/libsignal-client 0.72.1 (X3DH and PQXDH), `libsignal-0.79` the
 /// 0.79.0 package (PQXDH only), both through the one Node shim.
-pub const BUNDLED: [&str; 5] = ["spec", "spec-shim", "libsignal", "libsignal-0.79", "vodozemac"];
+pub const BUNDLED: [&str; 5] = [
+    "spec",
+    "spec-shim",
+    "libsignal",
+    "libsignal-0.79",
+    "vodozemac",
+];
 
 /// The libsignal packages the Node shim carries (npm aliases in its package.json): the
 /// bundled implementation's name and the version the shim loads for it.
-const LIBSIGNAL_PACKAGES: [(&str, &str); 2] = [("libsignal", "0.72.1"), ("libsignal-0.79", "0.79.0")];
+const LIBSIGNAL_PACKAGES: [(&str, &str); 2] =
+    [("libsignal", "0.72.1"), ("libsignal-0.79", "0.79.0")];
 
 pub struct Implementation {
     pub name: String,
@@ -178,8 +185,10 @@ pub fn open(
 /// Whether the shim's pinned packages are all installed in `dir`.
 fn installed(dir: &Path) -> bool {
     LIBSIGNAL_PACKAGES.iter().all(|(_, version)| {
-        dir.join(format!("node_modules/libsignal-client-{version}/package.json"))
-            .exists()
+        dir.join(format!(
+            "node_modules/libsignal-client-{version}/package.json"
+        ))
+        .exists()
     })
 }
 

@@ -197,7 +197,10 @@ fn bundle_table_is_what_the_reference_shim_publishes() {
     listed.sort();
     fields.sort();
     assert_eq!(listed, fields);
-    for (column, profile) in ["modern", "signal-v3", "signal-v4", "olm-v1"].iter().enumerate() {
+    for (column, profile) in ["modern", "signal-v3", "signal-v4", "olm-v1"]
+        .iter()
+        .enumerate()
+    {
         let mut shim = SpecIut::new(1);
         let party = match shim.call(&Request::CreateParty {
             profile: profile.to_string(),

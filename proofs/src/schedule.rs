@@ -24,7 +24,12 @@ pub struct LetFun {
     pub doc: &'static str,
 }
 
-pub(crate) fn lf(name: &'static str, params: &[(&'static str, Ty)], body: Term, doc: &'static str) -> LetFun {
+pub(crate) fn lf(
+    name: &'static str,
+    params: &[(&'static str, Ty)],
+    body: Term,
+    doc: &'static str,
+) -> LetFun {
     LetFun {
         name,
         params: params.to_vec(),
@@ -177,7 +182,10 @@ pub fn message_layout(
             modern_header(dh, pn, n),
             ciphertext,
         ]),
-        _ => cat(vec![signal_body(signal_version(), dh, n, pn, ciphertext), mac]),
+        _ => cat(vec![
+            signal_body(signal_version(), dh, n, pn, ciphertext),
+            mac,
+        ]),
     }
 }
 
@@ -527,9 +535,11 @@ mod tests {
                         assert_eq!(rk, modern::shared_secret(&agreement.key_material).unwrap())
                     }
                     _ => {
-                        let (rk0, ck0) =
-                            signal_v3::derive_initial_keys(&agreement.key_material, signal_v3::X3DH_INFO)
-                                .unwrap();
+                        let (rk0, ck0) = signal_v3::derive_initial_keys(
+                            &agreement.key_material,
+                            signal_v3::X3DH_INFO,
+                        )
+                        .unwrap();
                         assert_eq!(rk, rk0);
                         assert_eq!(eval(profile, call("x3dh_ck", vec![km]), &env), ck0);
                     }

@@ -185,8 +185,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn eval(t: Term, env: &[(&str, Vec<u8>)]) -> Vec<u8> {
-        let env: BTreeMap<String, Vec<u8>> =
-            env.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let env: BTreeMap<String, Vec<u8>> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         let funs = letfuns();
         let f = |name: &str, args: &[Term]| schedule::expand(&funs, name, args);
         t.eval(&env, &f).expect("a model term failed to evaluate")
@@ -212,7 +214,11 @@ mod tests {
         let ek = key(5);
         let pq = kem::generate(signal_v4::KEM, &[6; kem::KEYGEN_SEED_LEN]);
         let (ct, ss) = kem::encapsulate(&pq.public, &[7; kem::ENCAPS_RANDOMNESS_LEN]).unwrap();
-        assert_eq!(kem::decapsulate(&pq, &ct).unwrap(), ss, "decaps(sk, encaps(pk)) = ss");
+        assert_eq!(
+            kem::decapsulate(&pq, &ct).unwrap(),
+            ss,
+            "decaps(sk, encaps(pk)) = ss"
+        );
 
         let raw = pq.public[1..].to_vec();
         let encoded = eval(call("kem_encode", vec![var("raw")]), &[("raw", raw)]);
@@ -264,7 +270,11 @@ mod tests {
             }
             args.push(var("ss"));
             let km = call(if one_time { "pqxdh_km4" } else { "pqxdh_km3" }, args);
-            assert_eq!(eval(km.clone(), &env), expected_km, "KM, one-time {one_time}");
+            assert_eq!(
+                eval(km.clone(), &env),
+                expected_km,
+                "KM, one-time {one_time}"
+            );
             let okm = kdf::hkdf_sha256(&[], &expected_km, signal_v4::PQXDH_INFO, 64).unwrap();
             let (rk, ck) = e2ee_spec::profiles::signal_v3::derive_initial_keys(
                 &expected_km,
@@ -288,11 +298,23 @@ mod tests {
         let v4: Vec<String> = letfuns().iter().map(|f| f.name.to_string()).collect();
         for name in &v3 {
             let replaced = ["x3dh_rk", "x3dh_ck", "prekey_msg", "prekey_msg_opk"];
-            assert_eq!(v4.contains(name), !replaced.contains(&name.as_str()), "{name}");
+            assert_eq!(
+                v4.contains(name),
+                !replaced.contains(&name.as_str()),
+                "{name}"
+            );
         }
         let body = letfuns().into_iter().find(|f| f.name == "body").unwrap();
-        let env = [("x", key(9).to_vec()), ("n", vec![]), ("pn", vec![]), ("ct", vec![])];
-        let b = eval(body.body.subst(&[("dh".to_string(), pk(var("x")))].into()), &env);
+        let env = [
+            ("x", key(9).to_vec()),
+            ("n", vec![]),
+            ("pn", vec![]),
+            ("ct", vec![]),
+        ];
+        let b = eval(
+            body.body.subst(&[("dh".to_string(), pk(var("x")))].into()),
+            &env,
+        );
         assert_eq!(b[0], 0x44);
         assert_eq!(b[0], signal_v4::VERSION_BYTE);
     }

@@ -3,8 +3,8 @@
 
 use crate::crypto::kem::KemKeyPair;
 use crate::double_ratchet::KeyPair;
-use crate::pqxdh::{self, SignedKemPrekey};
 use crate::error::Error;
+use crate::pqxdh::{self, SignedKemPrekey};
 use crate::profile::Profile;
 use crate::session::{self, MessageKind, OneTimePrekeyRef, ResponderKeys, Session};
 use crate::x3dh::{self, PreKeyBundle};

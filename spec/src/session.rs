@@ -5,12 +5,12 @@
 //! responder needs to run the key agreement, until she has received a message from the
 //! responder (X3DH §3.3, libsignal's unacknowledged prekey state, Olm's pre-key messages).
 
+use crate::crypto::kem::KemKeyPair;
 use crate::double_ratchet::{self as dr, KeyPair, ReceiverChain};
 use crate::error::Error;
 use crate::header_encryption as he;
-use crate::profile::Profile;
-use crate::crypto::kem::KemKeyPair;
 use crate::pqxdh::{self, KemPayload};
+use crate::profile::Profile;
 use crate::profiles::{modern, olm_v1, session_version, signal_v3, signal_v4};
 use crate::x3dh::{self, Agreement, PreKeyBundle};
 

@@ -3,9 +3,9 @@
 //! proofs/obligations.json for the mapping). `dr_properties.rs::dr_contracts_hold` covers
 //! `double_ratchet::ratchet_encrypt` / `ratchet_decrypt`.
 
+use e2ee_spec::crypto::kem;
 use e2ee_spec::double_ratchet::{self as dr, KeyPair};
 use e2ee_spec::header_encryption as he;
-use e2ee_spec::crypto::kem;
 use e2ee_spec::pqxdh;
 use e2ee_spec::profiles::signal_v4;
 use e2ee_spec::x3dh::{self, PreKeyBundle};

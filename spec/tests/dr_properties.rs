@@ -12,9 +12,10 @@ use proptest::prelude::*;
 
 /// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
 fn kyber() -> Option<e2ee_spec::party::KemPrekeyInput<'static>> {
-    static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> = std::sync::LazyLock::new(|| {
-        e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
-    });
+    static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> =
+        std::sync::LazyLock::new(|| {
+            e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
+        });
     Some(e2ee_spec::party::KemPrekeyInput {
         id: 1,
         pair: &PAIR,
@@ -34,8 +35,13 @@ fn key(tag: u8, i: u64) -> [u8; 32] {
 fn established(profile: Profile, he: bool) -> (Session, Session) {
     let alice = Party::new(profile, he, &key(1, 0), 1);
     let bob = Party::new(profile, he, &key(2, 0), 2);
-    let (update, bundle) =
-        party::publish_bundle(&bob, (1, &key(3, 0)), Some((2, &key(4, 0))), &[9; 64], kyber());
+    let (update, bundle) = party::publish_bundle(
+        &bob,
+        (1, &key(3, 0)),
+        Some((2, &key(4, 0))),
+        &[9; 64],
+        kyber(),
+    );
     let bob = bob.apply(update);
     let update = party::initiate(&alice, &bundle, &key(5, 0), &key(6, 0), &[13; 32]).unwrap();
     let alice = alice.apply(update);

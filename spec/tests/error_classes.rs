@@ -10,9 +10,10 @@ use e2ee_spec::{Error, Profile};
 
 /// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
 fn kyber() -> Option<e2ee_spec::party::KemPrekeyInput<'static>> {
-    static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> = std::sync::LazyLock::new(|| {
-        e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
-    });
+    static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> =
+        std::sync::LazyLock::new(|| {
+            e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
+        });
     Some(e2ee_spec::party::KemPrekeyInput {
         id: 1,
         pair: &PAIR,
@@ -122,7 +123,8 @@ fn low_order_keys_are_invalid_keys() {
             let mut bundle = genuine.clone();
             bundle.signed_prekey = LOW_ORDER;
             bundle.signed_prekey_signature = x3dh::sign_prekey(&bob.identity, &LOW_ORDER, &[5; 64]);
-            let e = party::initiate(&alice, &bundle, &key(1, 1), &key(1, 2), &[13; 32]).unwrap_err();
+            let e =
+                party::initiate(&alice, &bundle, &key(1, 1), &key(1, 2), &[13; 32]).unwrap_err();
             assert_eq!(
                 e,
                 Error::InvalidKey,

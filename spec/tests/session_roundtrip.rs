@@ -6,9 +6,10 @@ use e2ee_spec::{Error, Profile};
 
 /// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
 fn kyber() -> Option<e2ee_spec::party::KemPrekeyInput<'static>> {
-    static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> = std::sync::LazyLock::new(|| {
-        e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
-    });
+    static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> =
+        std::sync::LazyLock::new(|| {
+            e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
+        });
     Some(e2ee_spec::party::KemPrekeyInput {
         id: 1,
         pair: &PAIR,
@@ -26,8 +27,13 @@ fn key(tag: u8, i: u32) -> [u8; 32] {
 fn conversation(profile: Profile, he: bool) {
     let alice = Party::new(profile, he, &key(1, 0), 11);
     let bob = Party::new(profile, he, &key(2, 0), 22);
-    let (update, bundle) =
-        party::publish_bundle(&bob, (7, &key(3, 0)), Some((9, &key(4, 0))), &[5; 64], kyber());
+    let (update, bundle) = party::publish_bundle(
+        &bob,
+        (7, &key(3, 0)),
+        Some((9, &key(4, 0))),
+        &[5; 64],
+        kyber(),
+    );
     let mut bob = bob.apply(update);
     let update = party::initiate(&alice, &bundle, &key(6, 0), &key(7, 0), &[13; 32]).unwrap();
     let mut alice = alice.apply(update);
@@ -98,7 +104,13 @@ fn olm_v1() {
 fn update_changes_one_session() {
     let profile = Profile::SignalV3;
     let bob = Party::new(profile, false, &key(2, 0), 22);
-    let (u, bundle) = party::publish_bundle(&bob, (7, &key(3, 0)), Some((9, &key(4, 0))), &[5; 64], kyber());
+    let (u, bundle) = party::publish_bundle(
+        &bob,
+        (7, &key(3, 0)),
+        Some((9, &key(4, 0))),
+        &[5; 64],
+        kyber(),
+    );
     let bob = bob.apply(u);
     let (u, plain_bundle) = party::publish_bundle(&bob, (7, &key(3, 0)), None, &[5; 64], kyber());
     let mut bob = bob.apply(u);

@@ -13,7 +13,6 @@ use e2ee_spec::party::Party;
 use e2ee_spec::session::{OneTimePrekeyRef, PreKeyHeader, Ratchet, Session};
 use sha2::{Digest, Sha256};
 
-
 /// The first field of every encoding: names the encoding and its version.
 pub const DOMAIN: &[u8] = b"e2ee-conform state digest v1";
 
@@ -210,9 +209,10 @@ mod tests {
 
     /// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
     fn kyber() -> Option<e2ee_spec::party::KemPrekeyInput<'static>> {
-        static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> = std::sync::LazyLock::new(|| {
-            e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
-        });
+        static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> =
+            std::sync::LazyLock::new(|| {
+                e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
+            });
         Some(e2ee_spec::party::KemPrekeyInput {
             id: 1,
             pair: &PAIR,
@@ -244,8 +244,10 @@ mod tests {
         let mut p = Party::new(Profile::Modern, false, &[1; 32], 0);
         let bob = Party::new(Profile::Modern, false, &[2; 32], 0);
         let carol = Party::new(Profile::Modern, false, &[3; 32], 0);
-        let (_, b1) = e2ee_spec::party::publish_bundle(&bob, (1, &[4; 32]), None, &[0; 64], kyber());
-        let (_, b2) = e2ee_spec::party::publish_bundle(&carol, (1, &[5; 32]), None, &[0; 64], kyber());
+        let (_, b1) =
+            e2ee_spec::party::publish_bundle(&bob, (1, &[4; 32]), None, &[0; 64], kyber());
+        let (_, b2) =
+            e2ee_spec::party::publish_bundle(&carol, (1, &[5; 32]), None, &[0; 64], kyber());
         let u1 = e2ee_spec::party::initiate(&p, &b1, &[6; 32], &[7; 32], &[13; 32]).unwrap();
         p = p.apply(u1);
         let u2 = e2ee_spec::party::initiate(&p, &b2, &[8; 32], &[9; 32], &[13; 32]).unwrap();

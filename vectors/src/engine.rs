@@ -756,7 +756,9 @@ fn request_for(step: &Step, handle: &str, world: &World) -> Result<Request, Stri
             kyber_prekey_seed: kyber_prekey_seed.clone(),
             kyber_prekey_private: kyber_prekey_seed
                 .as_deref()
-                .map(|seed| arr::<64>(seed).map_err(|_| format!("kyberPrekeySeed {seed} is not 64 bytes")))
+                .map(|seed| {
+                    arr::<64>(seed).map_err(|_| format!("kyberPrekeySeed {seed} is not 64 bytes"))
+                })
                 .transpose()?
                 .map(|seed| hex::encode(kem::generate(signal_v4::KEM, &seed).secret)),
             kyber_signature_randomness: kyber_signature_randomness.clone(),

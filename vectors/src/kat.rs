@@ -7,8 +7,8 @@ use crate::trace::TraceGroup;
 use e2ee_iut::protocol::Bundle;
 use e2ee_spec::crypto::{kem, xeddsa};
 use e2ee_spec::double_ratchet::{self as dr, Header, KeyPair};
-use e2ee_spec::profiles::{self, modern, olm_v1, signal_v3, signal_v4};
 use e2ee_spec::pqxdh;
+use e2ee_spec::profiles::{self, modern, olm_v1, signal_v3, signal_v4};
 use e2ee_spec::{header_encryption as he, session, x3dh, Error, Profile};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -706,15 +706,33 @@ fn check_pqxdh(_: Profile, t: &PqxdhTest) -> Result<(), String> {
         }),
     };
     let base = arr(&p.base_key_private)?;
-    let (alice, payload) = pqxdh::initiate(signal_v4::KEM, &ik_a, &bundle, &base, &arr(&t.kem_randomness)?)
-        .map_err(|e| format!("initiate: {}", e.class()))?;
+    let (alice, payload) = pqxdh::initiate(
+        signal_v4::KEM,
+        &ik_a,
+        &bundle,
+        &base,
+        &arr(&t.kem_randomness)?,
+    )
+    .map_err(|e| format!("initiate: {}", e.class()))?;
     eq("kyberCiphertext", &payload.ciphertext, &t.kyber_ciphertext)?;
-    let bob = pqxdh::respond(&ik_b, &spk, opk.as_ref(), &pair, &ik_a.public, &bundle_base(&base), &payload.ciphertext)
-        .map_err(|e| format!("respond: {}", e.class()))?;
+    let bob = pqxdh::respond(
+        &ik_b,
+        &spk,
+        opk.as_ref(),
+        &pair,
+        &ik_a.public,
+        &bundle_base(&base),
+        &payload.ciphertext,
+    )
+    .map_err(|e| format!("respond: {}", e.class()))?;
     let ss = kem::decapsulate(&pair, &payload.ciphertext).map_err(|e| format!("{e:?}"))?;
     eq("kemSharedSecret", &ss, &t.kem_shared_secret)?;
     // KM is X3DH's key material followed by the KEM secret, on both sides.
-    eq("keyMaterial (X3DH part ‖ SS)", &[&x3dh_alice.key_material[..], &ss[..]].concat(), &t.key_material)?;
+    eq(
+        "keyMaterial (X3DH part ‖ SS)",
+        &[&x3dh_alice.key_material[..], &ss[..]].concat(),
+        &t.key_material,
+    )?;
     eq("keyMaterial (Alice)", &alice.key_material, &t.key_material)?;
     eq("keyMaterial (Bob)", &bob.key_material, &t.key_material)?;
     eq("ad", &alice.ad, &t.ad)?;

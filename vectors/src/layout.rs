@@ -478,7 +478,12 @@ pub fn prekey(profile: Profile, he: bool, m: &[u8]) -> Result<PrekeyLayout, Layo
                 registration_id: signal_only(signal_v3::FIELD_REGISTRATION_ID, "registration_id")?,
                 kyber_prekey_id: signal_only(signal_v4::FIELD_KYBER_PRE_KEY_ID, "kyber_prekey_id")?,
                 kyber_ciphertext: if signal {
-                    field(&fields, signal_v4::FIELD_KYBER_CIPHERTEXT, bytes, "kyber_ciphertext")?
+                    field(
+                        &fields,
+                        signal_v4::FIELD_KYBER_CIPHERTEXT,
+                        bytes,
+                        "kyber_ciphertext",
+                    )?
                 } else {
                     None
                 },

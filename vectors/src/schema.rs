@@ -431,11 +431,23 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
         ("trace.schema.json", trace_schema()),
         (
             "pqxdh.schema.json",
-            kat_file("pqxdh.schema.json", "PQXDH key agreement (signal-v4)", "PqxdhTest", true, pqxdh),
+            kat_file(
+                "pqxdh.schema.json",
+                "PQXDH key agreement (signal-v4)",
+                "PqxdhTest",
+                true,
+                pqxdh,
+            ),
         ),
         (
             "kem.schema.json",
-            kat_file("kem.schema.json", "KEM known answers (Kyber1024, ML-KEM-1024)", "KemTest", false, kem),
+            kat_file(
+                "kem.schema.json",
+                "KEM known answers (Kyber1024, ML-KEM-1024)",
+                "KemTest",
+                false,
+                kem,
+            ),
         ),
         (
             "kdf_rk.schema.json",

@@ -10,8 +10,8 @@ use e2ee_iut::protocol::{
     class_in_minor, Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_MINOR,
     PROTOCOL_VERSION,
 };
-use e2ee_spec::party::{self, KemPrekeyInput, Party, PartyUpdate};
 use e2ee_spec::crypto::kem;
+use e2ee_spec::party::{self, KemPrekeyInput, Party, PartyUpdate};
 use e2ee_spec::pqxdh::SignedKemPrekey;
 use e2ee_spec::profiles::signal_v4;
 use e2ee_spec::session::MessageKind as Kind;
@@ -294,7 +294,12 @@ impl SpecIut {
                 // The seed is the key's randomness; an imported key, when given, is the key.
                 let kyber_pair = match kyber_prekey_private {
                     Some(h) => kem::import(signal_v4::KEM, &e2ee_iut::hexbytes::bytes(h)?)
-                        .map_err(|e| rejected(e.into(), "kyber_prekey_private is no Kyber1024 decapsulation key"))?,
+                        .map_err(|e| {
+                            rejected(
+                                e.into(),
+                                "kyber_prekey_private is no Kyber1024 decapsulation key",
+                            )
+                        })?,
                     None => kem::generate(signal_v4::KEM, &kyber_seed),
                 };
                 let entry = self.entry(party)?;

@@ -69,9 +69,10 @@ fn serialize(kem: Kem, raw: &[u8]) -> Vec<u8> {
 /// An unknown type byte or a wrong length is not an encoding of anything.
 pub fn deserialize(bytes: &[u8], raw_len: usize) -> Result<(Kem, &[u8]), CryptoError> {
     match bytes.split_first() {
-        Some((byte, raw)) if raw.len() == raw_len => {
-            Ok((Kem::from_type_byte(*byte).ok_or(CryptoError::InvalidLength)?, raw))
-        }
+        Some((byte, raw)) if raw.len() == raw_len => Ok((
+            Kem::from_type_byte(*byte).ok_or(CryptoError::InvalidLength)?,
+            raw,
+        )),
         _ => Err(CryptoError::InvalidLength),
     }
 }
@@ -94,7 +95,8 @@ pub fn generate(kem: Kem, seed: &[u8; KEYGEN_SEED_LEN]) -> KemKeyPair {
 /// but not randomness is given. A `dk` of the wrong length, or whose stored `H(ek)` is not the
 /// hash of its `ek` (FIPS 203 §7.3 "hash check"), is refused.
 pub fn import(kem: Kem, secret: &[u8]) -> Result<KemKeyPair, CryptoError> {
-    let sk = mlkem1024::MlKem1024PrivateKey::try_from(secret).map_err(|_| CryptoError::InvalidLength)?;
+    let sk =
+        mlkem1024::MlKem1024PrivateKey::try_from(secret).map_err(|_| CryptoError::InvalidLength)?;
     if !mlkem1024::portable::validate_private_key_only(&sk) {
         return Err(CryptoError::InvalidKey);
     }
@@ -117,7 +119,8 @@ pub fn encapsulate(
     m: &[u8; ENCAPS_RANDOMNESS_LEN],
 ) -> Result<(Vec<u8>, [u8; SHARED_SECRET_LEN]), CryptoError> {
     let (kem, raw) = deserialize(public, PUBLIC_KEY_LEN)?;
-    let key = mlkem1024::MlKem1024PublicKey::try_from(raw).map_err(|_| CryptoError::InvalidLength)?;
+    let key =
+        mlkem1024::MlKem1024PublicKey::try_from(raw).map_err(|_| CryptoError::InvalidLength)?;
     if kem == Kem::MlKem1024 && !mlkem1024::validate_public_key(&key) {
         return Err(CryptoError::InvalidKey);
     }
@@ -138,14 +141,18 @@ pub fn encapsulate(
 /// (`tests/kem_pqc_kyber.rs` pins both). Only a rejected ciphertext is affected, and its
 /// secret is never sent, so the two interoperate; a KAT of a tampered Kyber ciphertext's
 /// secret would not.
-pub fn decapsulate(pair: &KemKeyPair, ciphertext: &[u8]) -> Result<[u8; SHARED_SECRET_LEN], CryptoError> {
+pub fn decapsulate(
+    pair: &KemKeyPair,
+    ciphertext: &[u8],
+) -> Result<[u8; SHARED_SECRET_LEN], CryptoError> {
     let (kem, raw) = deserialize(ciphertext, CIPHERTEXT_LEN)?;
     if kem != pair.kem {
         return Err(CryptoError::InvalidLength);
     }
     let sk = mlkem1024::MlKem1024PrivateKey::try_from(pair.secret.as_slice())
         .map_err(|_| CryptoError::InvalidLength)?;
-    let ct = mlkem1024::MlKem1024Ciphertext::try_from(raw).map_err(|_| CryptoError::InvalidLength)?;
+    let ct =
+        mlkem1024::MlKem1024Ciphertext::try_from(raw).map_err(|_| CryptoError::InvalidLength)?;
     Ok(match kem {
         Kem::Kyber1024 => kyber1024::decapsulate(&sk, &ct),
         Kem::MlKem1024 => mlkem1024::decapsulate(&sk, &ct),

@@ -12,7 +12,9 @@ use crate::profile::Profile;
 
 /// The session version of a libsignal profile (the version byte's high nibble).
 pub(crate) fn session_version(profile: Profile) -> u8 {
-    profile.libsignal_version().unwrap_or(signal_v3::SESSION_VERSION)
+    profile
+        .libsignal_version()
+        .unwrap_or(signal_v3::SESSION_VERSION)
 }
 
 /// Encrypt `plaintext` under message key `mk` and encode the message with `header`.
@@ -25,7 +27,13 @@ pub fn seal(
 ) -> Result<Vec<u8>, Error> {
     match profile {
         Profile::Modern => Ok(modern::seal(mk, header, plaintext, ad)),
-        Profile::SignalV3 | Profile::SignalV4 => Ok(signal_v3::seal(session_version(profile), mk, header, plaintext, ad)),
+        Profile::SignalV3 | Profile::SignalV4 => Ok(signal_v3::seal(
+            session_version(profile),
+            mk,
+            header,
+            plaintext,
+            ad,
+        )),
         Profile::OlmV1 => Ok(olm_v1::seal(mk, header, plaintext)),
     }
 }
@@ -35,7 +43,9 @@ pub fn seal(
 pub fn parse_header(profile: Profile, message: &[u8]) -> Result<Header, Error> {
     match profile {
         Profile::Modern => modern::parse_header(message),
-        Profile::SignalV3 | Profile::SignalV4 => signal_v3::parse_header(session_version(profile), message),
+        Profile::SignalV3 | Profile::SignalV4 => {
+            signal_v3::parse_header(session_version(profile), message)
+        }
         Profile::OlmV1 => olm_v1::parse_header(message),
     }
 }
@@ -44,7 +54,9 @@ pub fn parse_header(profile: Profile, message: &[u8]) -> Result<Header, Error> {
 pub fn open(profile: Profile, mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Result<Vec<u8>, Error> {
     match profile {
         Profile::Modern => modern::open(mk, message, ad),
-        Profile::SignalV3 | Profile::SignalV4 => signal_v3::open(session_version(profile), mk, message, ad),
+        Profile::SignalV3 | Profile::SignalV4 => {
+            signal_v3::open(session_version(profile), mk, message, ad)
+        }
         Profile::OlmV1 => olm_v1::open(mk, message),
     }
 }

@@ -9,10 +9,10 @@
 use crate::crypto::{aes_cbc, kdf};
 use crate::double_ratchet::Header;
 use crate::error::Error;
-use crate::profile::{Limits, SkippedKeyStore};
-use crate::profiles::split_cbc_keys;
 use crate::pqxdh::KemPayload;
+use crate::profile::{Limits, SkippedKeyStore};
 use crate::profiles::signal_v4;
+use crate::profiles::split_cbc_keys;
 use crate::session::{OneTimePrekeyRef, PreKeyHeader, PreKeyMessage};
 use crate::wire::protobuf;
 
@@ -150,7 +150,10 @@ pub fn open(v: u8, mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Result<Vec<u8>, 
 /// key, chain key. `info` is "WhisperText" after X3DH, `signal_v4::PQXDH_INFO` after PQXDH
 /// (where libsignal v0.79 asks for 96 bytes, the third 32 for SPQR; HKDF's output is a prefix
 /// of a longer one, so the first 64 are the same).
-pub fn derive_initial_keys(key_material: &[u8], info: &[u8]) -> Result<([u8; 32], [u8; 32]), Error> {
+pub fn derive_initial_keys(
+    key_material: &[u8],
+    info: &[u8],
+) -> Result<([u8; 32], [u8; 32]), Error> {
     let okm = crate::x3dh::kdf(key_material, info, 64)?;
     let mut rk = [0u8; 32];
     let mut ck = [0u8; 32];
@@ -199,7 +202,11 @@ pub fn encode_prekey_message(v: u8, prekey: &PreKeyMessage) -> Vec<u8> {
             signal_v4::FIELD_KYBER_PRE_KEY_ID,
             u64::from(kyber.prekey_id),
         );
-        protobuf::put_bytes(&mut out, signal_v4::FIELD_KYBER_CIPHERTEXT, &kyber.ciphertext);
+        protobuf::put_bytes(
+            &mut out,
+            signal_v4::FIELD_KYBER_CIPHERTEXT,
+            &kyber.ciphertext,
+        );
     }
     out
 }

@@ -5,11 +5,11 @@ use crate::envelope::Verdict;
 use crate::kat::*;
 use crate::layout;
 use e2ee_iut::protocol::Bundle;
+use e2ee_spec::crypto::kem;
 use e2ee_spec::crypto::xeddsa;
 use e2ee_spec::double_ratchet::{self as dr, Header, KeyPair};
-use e2ee_spec::crypto::kem;
-use e2ee_spec::profiles::{self, modern, olm_v1, signal_v3, signal_v4};
 use e2ee_spec::pqxdh;
+use e2ee_spec::profiles::{self, modern, olm_v1, signal_v3, signal_v4};
 use e2ee_spec::{header_encryption as he, session, x3dh, Error, Profile};
 use std::path::PathBuf;
 
@@ -1001,8 +1001,9 @@ fn x3dh_file(profile: Profile) -> (PathBuf, String) {
             .into_iter()
             .map(|(id, otk)| {
                 let (parties, a) = x3dh_parties(&mut rng, otk);
-                let (rk, ck) = signal_v3::derive_initial_keys(&a.key_material, signal_v3::X3DH_INFO)
-                    .expect("keys");
+                let (rk, ck) =
+                    signal_v3::derive_initial_keys(&a.key_material, signal_v3::X3DH_INFO)
+                        .expect("keys");
                 X3dhSignalTest {
                     tc_id: id,
                     comment: comment(otk),
@@ -1037,16 +1038,33 @@ fn pqxdh_file() -> (PathBuf, String) {
         let seed: [u8; 64] = rng.bytes();
         let z: [u8; 64] = rng.bytes();
         let m: [u8; 32] = rng.bytes();
-        let ik_b = KeyPair::from_private(&hex::decode(&parties.identity_private_b).expect("hex").try_into().expect("32"));
+        let ik_b = KeyPair::from_private(
+            &hex::decode(&parties.identity_private_b)
+                .expect("hex")
+                .try_into()
+                .expect("32"),
+        );
         let pq = signed_kem_prekey(&ik_b, 1, &seed, &z);
         let (ct, ss) = kem::encapsulate(&pq.public, &m).expect("a genuine key");
         let km = [&x3dh_part.key_material[..], &ss[..]].concat();
         let (rk, ck) = signal_v3::derive_initial_keys(&km, signal_v4::PQXDH_INFO).expect("keys");
         let n = if otk { i } else { i - 4 };
         tests.push(PqxdhTest {
-            tc_id: format!("pqxdh.{}.{n:03}", if otk { "with_otk" } else { "without_otk" }),
-            comment: if otk { "DH1..DH4, then the Kyber1024 shared secret" } else { "DH1..DH3, no one-time prekey, then the Kyber1024 shared secret" }.into(),
-            flags: flags(&[if otk { "WithOneTimePrekey" } else { "WithoutOneTimePrekey" }]),
+            tc_id: format!(
+                "pqxdh.{}.{n:03}",
+                if otk { "with_otk" } else { "without_otk" }
+            ),
+            comment: if otk {
+                "DH1..DH4, then the Kyber1024 shared secret"
+            } else {
+                "DH1..DH3, no one-time prekey, then the Kyber1024 shared secret"
+            }
+            .into(),
+            flags: flags(&[if otk {
+                "WithOneTimePrekey"
+            } else {
+                "WithoutOneTimePrekey"
+            }]),
             parties,
             kyber_prekey_seed: h(&seed),
             kyber_prekey: h(&pq.public),
@@ -1086,10 +1104,17 @@ fn kem_file() -> (PathBuf, String) {
             let m: [u8; 32] = rng.bytes();
             let pair = kem::generate(which, &seed);
             let (ct, ss) = kem::encapsulate(&pair.public, &m).expect("a genuine key");
-            let short = if which == kem::Kem::Kyber1024 { "kyber1024" } else { "ml_kem_1024" };
+            let short = if which == kem::Kem::Kyber1024 {
+                "kyber1024"
+            } else {
+                "ml_kem_1024"
+            };
             tests.push(KemTest {
                 tc_id: format!("kem.{short}.{i:03}"),
-                comment: format!("{} key generation from seed d || z, encapsulation with m", crate::kat::kem_name(which)),
+                comment: format!(
+                    "{} key generation from seed d || z, encapsulation with m",
+                    crate::kat::kem_name(which)
+                ),
                 flags: flags(&["Normal"]),
                 kem: crate::kat::kem_name(which).into(),
                 seed: h(&seed),
@@ -1320,7 +1345,11 @@ fn bad_kem_prekeys(
         signature: pqxdh::sign_kem_prekey(bob_identity, &public, &rng.bytes()),
         public,
     };
-    for (name, offset, xor) in [("r_bit", 0usize, 0x01u8), ("s_bit", 40, 0x10), ("sign_bit", 63, 0x80)] {
+    for (name, offset, xor) in [
+        ("r_bit", 0usize, 0x01u8),
+        ("s_bit", 40, 0x10),
+        ("sign_bit", 63, 0x80),
+    ] {
         let mut k = pq.clone();
         k.signature[offset] ^= xor;
         out.push((
@@ -1359,7 +1388,10 @@ fn bad_kem_prekeys(
         "kem_type.genuine_ml_kem".into(),
         "a genuine ML-KEM-1024 key (type byte 0x0a), validly signed".into(),
         "KemTypeConfusion",
-        with(signed(kem::generate(kem::Kem::MlKem1024, &seed).public, rng)),
+        with(signed(
+            kem::generate(kem::Kem::MlKem1024, &seed).public,
+            rng,
+        )),
     ));
     let short = pq.public[..pq.public.len() - 1].to_vec();
     out.push((

@@ -959,17 +959,27 @@ fn authenticated_low_order_ratchet_keys(ctx: Ctx) -> Vec<TraceTest> {
         let seal = |ratchet_key: &[u8; 32], dh_out: &[u8; 32], plaintext: &[u8]| {
             let (_, ck_r) = dr::kdf_rk(p, &state.rk, dh_out);
             let (_, mk) = dr::kdf_ck(&ck_r);
-            let header = dr::Header { dh: *ratchet_key, pn: p.previous_counter(1), n: 0 };
+            let header = dr::Header {
+                dh: *ratchet_key,
+                pn: p.previous_counter(1),
+                n: 0,
+            };
             e2ee_spec::profiles::seal(p, &mk, &header, plaintext, &ad).expect("seal")
         };
         // The forging path, with a genuine ratchet key, gives a message Bob accepts: so the
         // forged one's keys are the ones Bob derives.
         let mut check = s.offline("bob");
-        let genuine = KeyPair::from_private(&super::Rng::new(&[p.name(), s.tc_id(), "check"]).bytes());
+        let genuine =
+            KeyPair::from_private(&super::Rng::new(&[p.name(), s.tc_id(), "check"]).bytes());
         let my = state.dh_s.as_ref().expect("Bob's ratchet key");
-        let dh_out = e2ee_spec::crypto::x25519::dh(&my.private, &genuine.public).expect("a genuine key");
+        let dh_out =
+            e2ee_spec::crypto::x25519::dh(&my.private, &genuine.public).expect("a genuine key");
         check.decrypt("alice", kind, &seal(&genuine.public, &dh_out, b"check"));
-        let forged = seal(&low_order(i), &[0; 32], b"a message under a known chain key");
+        let forged = seal(
+            &low_order(i),
+            &[0; 32],
+            b"a message under a known chain key",
+        );
         s.inject("a1z", kind, &forged);
         s.deliver_want("bob", "alice", "a1z", INVALID_KEY);
         s.deliver("bob", "alice", "a1");
@@ -1457,7 +1467,8 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
 /// session-version-`version` prekey message.
 fn reencoded(s: &Script, version: u8, change: impl FnOnce(&mut session::PreKeyMessage)) -> Vec<u8> {
     let (_, m) = s.message("a0");
-    let mut prekey = session::decode_prekey_message(s.ctx.profile, &m).expect("the spec's prekey message");
+    let mut prekey =
+        session::decode_prekey_message(s.ctx.profile, &m).expect("the spec's prekey message");
     change(&mut prekey);
     signal_v3::encode_prekey_message(version, &prekey)
 }
@@ -1468,17 +1479,22 @@ fn pqxdh(ctx: Ctx) -> Vec<TraceTest> {
     let mut v = Vec::new();
     let v4 = signal_v4::SESSION_VERSION;
     // A forged first message to Bob, then the genuine one.
-    let rejected_then_genuine = |name: &str, comment: &str, flags: &[&str], want: Want, forge: &dyn Fn(&Script) -> Vec<u8>| {
-        let mut s = Script::pair(ctx, format!("x3dh.pqxdh.{name}"), comment, flags);
-        s.flag("FailedPrekeyMessageKeepsPrekey");
-        s.send("alice", "bob", "a0");
-        let forged = forge(&s);
-        s.inject("a0x", MessageKind::Prekey, &forged);
-        s.deliver_want("bob", "alice", "a0x", want);
-        s.deliver("bob", "alice", "a0");
-        s.exchange("alice", "bob", "a1");
-        one_way(s)
-    };
+    let rejected_then_genuine =
+        |name: &str,
+         comment: &str,
+         flags: &[&str],
+         want: Want,
+         forge: &dyn Fn(&Script) -> Vec<u8>| {
+            let mut s = Script::pair(ctx, format!("x3dh.pqxdh.{name}"), comment, flags);
+            s.flag("FailedPrekeyMessageKeepsPrekey");
+            s.send("alice", "bob", "a0");
+            let forged = forge(&s);
+            s.inject("a0x", MessageKind::Prekey, &forged);
+            s.deliver_want("bob", "alice", "a0x", want);
+            s.deliver("bob", "alice", "a0");
+            s.exchange("alice", "bob", "a1");
+            one_way(s)
+        };
     // Tamper steps name the field, so they are located in the IUT's own bytes when the IUT
     // is Alice (interop), and the rejection is checked on either side.
     for (name, comment, field, offset, xor, flags, want) in [
@@ -1501,18 +1517,32 @@ fn pqxdh(ctx: Ctx) -> Vec<TraceTest> {
         "Alice's Kyber ciphertext one byte short",
         &["KemWrongLength"],
         DECODE,
-        &|s| reencoded(s, v4, |m| {
-            m.header.kyber.as_mut().expect("a PQXDH prekey message").ciphertext.pop();
-        }),
+        &|s| {
+            reencoded(s, v4, |m| {
+                m.header
+                    .kyber
+                    .as_mut()
+                    .expect("a PQXDH prekey message")
+                    .ciphertext
+                    .pop();
+            })
+        },
     ));
     v.push(rejected_then_genuine(
         "kyber_ciphertext_length.001",
         "Alice's Kyber ciphertext with one byte more",
         &["KemWrongLength"],
         DECODE,
-        &|s| reencoded(s, v4, |m| {
-            m.header.kyber.as_mut().expect("a PQXDH prekey message").ciphertext.push(0);
-        }),
+        &|s| {
+            reencoded(s, v4, |m| {
+                m.header
+                    .kyber
+                    .as_mut()
+                    .expect("a PQXDH prekey message")
+                    .ciphertext
+                    .push(0);
+            })
+        },
     ));
     v.push(rejected_then_genuine(
         "downgrade.missing_kyber_fields",
