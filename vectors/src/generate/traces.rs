@@ -12,7 +12,7 @@ use crate::trace::{TraceGroup, TraceTest};
 use e2ee_iut::protocol::{Bundle, MessageKind};
 use e2ee_spec::double_ratchet::{self as dr, KeyPair};
 use e2ee_spec::party::{self, Party};
-use e2ee_spec::profiles::{olm_v1, signal_v3, signal_v4};
+use e2ee_spec::profiles::{olm_v1, signal_v3};
 use e2ee_spec::session;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::Profile;
@@ -1391,19 +1391,15 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
             s.party("bob");
             s.publish("bob", 1, bob_otk);
             s.initiate("alice", "bob");
-            s.send("alice", "bob", "a0");
-            let (_, m) = s.message("a0");
-            let mut prekey = session::decode_prekey_message(p, &m).expect("the spec's prekey message");
-            prekey.header.one_time_prekey = match bob_otk {
-                Some(_) => None,
-                None => Some(session::OneTimePrekeyRef::Id(0)),
-            };
-            let forged = session::encode_prekey_message(p, &prekey);
-            s.inject("a0x", MessageKind::Prekey, &forged);
-            s.deliver_want("bob", "alice", "a0x", want);
-            s.deliver("bob", "alice", "a0");
-            s.exchange("alice", "bob", "a1");
-            v.push(one_way(s));
+            v.push(refused_then_genuine(s, want, |s| {
+                let forged = reencoded(s, |m| {
+                    m.header.one_time_prekey = match bob_otk {
+                        Some(_) => None,
+                        None => Some(session::OneTimePrekeyRef::Id(0)),
+                    };
+                });
+                s.inject("a0x", MessageKind::Prekey, &forged);
+            }));
         }
     }
     {
@@ -1463,38 +1459,44 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
     v
 }
 
-/// Alice's first prekey message `a0` to Bob, decoded, re-encoded by `change` as a
-/// session-version-`version` prekey message.
-fn reencoded(s: &Script, version: u8, change: impl FnOnce(&mut session::PreKeyMessage)) -> Vec<u8> {
+/// Alice's first prekey message `a0` to Bob, decoded, changed by `change` and encoded again.
+fn reencoded(s: &Script, change: impl FnOnce(&mut session::PreKeyMessage)) -> Vec<u8> {
+    let p = s.ctx.profile;
     let (_, m) = s.message("a0");
-    let mut prekey =
-        session::decode_prekey_message(s.ctx.profile, &m).expect("the spec's prekey message");
+    let mut prekey = session::decode_prekey_message(p, &m).expect("the spec's prekey message");
     change(&mut prekey);
-    signal_v3::encode_prekey_message(version, &prekey)
+    session::encode_prekey_message(p, &prekey)
+}
+
+/// Alice sends her first message `a0`; `forge` adds `a0x`, a forged or tampered copy, which Bob
+/// must refuse with `want`; then the genuine `a0` must still start the session (nothing was
+/// consumed) and the conversation go on. One way: Bob only receives.
+fn refused_then_genuine(mut s: Script, want: Want, forge: impl FnOnce(&mut Script)) -> TraceTest {
+    s.flag("FailedPrekeyMessageKeepsPrekey");
+    s.send("alice", "bob", "a0");
+    forge(&mut s);
+    s.deliver_want("bob", "alice", "a0x", want);
+    s.deliver("bob", "alice", "a0");
+    s.exchange("alice", "bob", "a1");
+    one_way(s)
 }
 
 /// PQXDH (signal-v4): what the KEM adds to the session's start. Every rejected prekey message
 /// is followed by the genuine one, which must still start the session (nothing was consumed).
 fn pqxdh(ctx: Ctx) -> Vec<TraceTest> {
     let mut v = Vec::new();
-    let v4 = signal_v4::SESSION_VERSION;
     // A forged first message to Bob, then the genuine one.
-    let rejected_then_genuine =
-        |name: &str,
-         comment: &str,
-         flags: &[&str],
-         want: Want,
-         forge: &dyn Fn(&Script) -> Vec<u8>| {
-            let mut s = Script::pair(ctx, format!("x3dh.pqxdh.{name}"), comment, flags);
-            s.flag("FailedPrekeyMessageKeepsPrekey");
-            s.send("alice", "bob", "a0");
-            let forged = forge(&s);
+    let injected = |name: &str,
+                    comment: &str,
+                    flags: &[&str],
+                    want: Want,
+                    forge: &dyn Fn(&Script) -> Vec<u8>| {
+        let s = Script::pair(ctx, format!("x3dh.pqxdh.{name}"), comment, flags);
+        refused_then_genuine(s, want, |s| {
+            let forged = forge(s);
             s.inject("a0x", MessageKind::Prekey, &forged);
-            s.deliver_want("bob", "alice", "a0x", want);
-            s.deliver("bob", "alice", "a0");
-            s.exchange("alice", "bob", "a1");
-            one_way(s)
-        };
+        })
+    };
     // Tamper steps name the field, so they are located in the IUT's own bytes when the IUT
     // is Alice (interop), and the rejection is checked on either side.
     for (name, comment, field, offset, xor, flags, want) in [
@@ -1503,22 +1505,18 @@ fn pqxdh(ctx: Ctx) -> Vec<TraceTest> {
         ("kyber_ciphertext_type.000", "the type byte of Alice's Kyber ciphertext changed from Kyber1024's 0x08 to ML-KEM-1024's 0x0a", "kyber_ciphertext", 0, 0x08 ^ 0x0a, &["KemTypeConfusion"][..], DECODE),
         ("kyber_prekey_id.000", "the Kyber prekey id in Alice's prekey message changed (1 to 0): Bob has no such KEM prekey", "kyber_prekey_id", 0, 0x01, &["TamperedPrekeyField"][..], UNKNOWN_PREKEY),
     ] {
-        let mut s = Script::pair(ctx, format!("x3dh.pqxdh.{name}"), comment, flags);
-        s.flag("FailedPrekeyMessageKeepsPrekey");
-        s.send("alice", "bob", "a0");
-        s.tamper("a0", "a0x", field, offset, xor);
-        s.deliver_want("bob", "alice", "a0x", want);
-        s.deliver("bob", "alice", "a0");
-        s.exchange("alice", "bob", "a1");
-        v.push(one_way(s));
+        let s = Script::pair(ctx, format!("x3dh.pqxdh.{name}"), comment, flags);
+        v.push(refused_then_genuine(s, want, |s| {
+            s.tamper("a0", "a0x", field, offset, xor)
+        }));
     }
-    v.push(rejected_then_genuine(
+    v.push(injected(
         "kyber_ciphertext_length.000",
         "Alice's Kyber ciphertext one byte short",
         &["KemWrongLength"],
         DECODE,
         &|s| {
-            reencoded(s, v4, |m| {
+            reencoded(s, |m| {
                 m.header
                     .kyber
                     .as_mut()
@@ -1528,13 +1526,13 @@ fn pqxdh(ctx: Ctx) -> Vec<TraceTest> {
             })
         },
     ));
-    v.push(rejected_then_genuine(
+    v.push(injected(
         "kyber_ciphertext_length.001",
         "Alice's Kyber ciphertext with one byte more",
         &["KemWrongLength"],
         DECODE,
         &|s| {
-            reencoded(s, v4, |m| {
+            reencoded(s, |m| {
                 m.header
                     .kyber
                     .as_mut()
@@ -1544,14 +1542,14 @@ fn pqxdh(ctx: Ctx) -> Vec<TraceTest> {
             })
         },
     ));
-    v.push(rejected_then_genuine(
+    v.push(injected(
         "downgrade.missing_kyber_fields",
         "Alice's version-4 prekey message without its Kyber prekey id and ciphertext (fields 7 and 8)",
         &["PqxdhDowngrade"],
         DECODE,
-        &|s| reencoded(s, v4, |m| m.header.kyber = None),
+        &|s| reencoded(s, |m| m.header.kyber = None),
     ));
-    v.push(rejected_then_genuine(
+    v.push(injected(
         "downgrade.x3dh_prekey_message",
         "an X3DH prekey message (version byte 0x34, signal-v3's key agreement) from Alice's identity to Bob's bundle, before Alice's genuine PQXDH one",
         &["PqxdhDowngrade"],
