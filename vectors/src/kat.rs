@@ -612,7 +612,18 @@ fn check_xeddsa(_: Profile, t: &XeddsaTest) -> Result<(), String> {
     }
 }
 
-fn agreement(p: &X3dhParties) -> Result<(x3dh::Agreement, x3dh::Agreement), String> {
+/// The key pairs of an X3DH test's parties, each checked against the public key the test
+/// gives, and Bob's bundle (without a KEM prekey).
+struct X3dhKeys {
+    ik_a: KeyPair,
+    ik_b: KeyPair,
+    spk: KeyPair,
+    opk: Option<KeyPair>,
+    base: [u8; 32],
+    bundle: x3dh::PreKeyBundle,
+}
+
+fn x3dh_keys(p: &X3dhParties) -> Result<X3dhKeys, String> {
     let ik_a = KeyPair::from_private(&arr(&p.identity_private_a)?);
     let ik_b = KeyPair::from_private(&arr(&p.identity_private_b)?);
     let spk = KeyPair::from_private(&arr(&p.signed_prekey_private)?);
@@ -642,10 +653,28 @@ fn agreement(p: &X3dhParties) -> Result<(x3dh::Agreement, x3dh::Agreement), Stri
         one_time_prekey: opk.as_ref().map(|k| (1, k.public)),
         kyber_prekey: None,
     };
-    let alice =
-        x3dh::initiate(&ik_a, &bundle, &base).map_err(|e| format!("initiate: {}", e.class()))?;
-    let bob = x3dh::respond(&ik_b, &spk, opk.as_ref(), &ik_a.public, &bundle_base(&base))
-        .map_err(|e| format!("respond: {}", e.class()))?;
+    Ok(X3dhKeys {
+        ik_a,
+        ik_b,
+        spk,
+        opk,
+        base,
+        bundle,
+    })
+}
+
+fn agreement(p: &X3dhParties) -> Result<(x3dh::Agreement, x3dh::Agreement), String> {
+    let k = x3dh_keys(p)?;
+    let alice = x3dh::initiate(&k.ik_a, &k.bundle, &k.base)
+        .map_err(|e| format!("initiate: {}", e.class()))?;
+    let bob = x3dh::respond(
+        &k.ik_b,
+        &k.spk,
+        k.opk.as_ref(),
+        &k.ik_a.public,
+        &bundle_base(&k.base),
+    )
+    .map_err(|e| format!("respond: {}", e.class()))?;
     Ok((alice, bob))
 }
 
@@ -682,30 +711,21 @@ fn check_x3dh_signal(_: Profile, t: &X3dhSignalTest) -> Result<(), String> {
 fn check_pqxdh(_: Profile, t: &PqxdhTest) -> Result<(), String> {
     let p = &t.parties;
     let (x3dh_alice, _) = agreement(p)?;
-    let ik_a = KeyPair::from_private(&arr(&p.identity_private_a)?);
-    let ik_b = KeyPair::from_private(&arr(&p.identity_private_b)?);
-    let spk = KeyPair::from_private(&arr(&p.signed_prekey_private)?);
-    let opk = p
-        .one_time_prekey_private
-        .as_deref()
-        .map(arr::<32>)
-        .transpose()?
-        .map(|k| KeyPair::from_private(&k));
+    let X3dhKeys {
+        ik_a,
+        ik_b,
+        spk,
+        opk,
+        base,
+        mut bundle,
+    } = x3dh_keys(p)?;
     let pair = kem::generate(signal_v4::KEM, &arr(&t.kyber_prekey_seed)?);
     eq("kyberPrekey", &pair.public, &t.kyber_prekey)?;
-    let bundle = x3dh::PreKeyBundle {
-        identity_key: ik_b.public,
-        signed_prekey_id: 1,
-        signed_prekey: spk.public,
-        signed_prekey_signature: arr(&p.signed_prekey_signature)?,
-        one_time_prekey: opk.as_ref().map(|k| (1, k.public)),
-        kyber_prekey: Some(pqxdh::SignedKemPrekey {
-            id: 1,
-            public: pair.public.clone(),
-            signature: arr(&t.kyber_prekey_signature)?,
-        }),
-    };
-    let base = arr(&p.base_key_private)?;
+    bundle.kyber_prekey = Some(pqxdh::SignedKemPrekey {
+        id: 1,
+        public: pair.public.clone(),
+        signature: arr(&t.kyber_prekey_signature)?,
+    });
     let (alice, payload) = pqxdh::initiate(
         signal_v4::KEM,
         &ik_a,

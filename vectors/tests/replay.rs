@@ -134,3 +134,50 @@ fn a_wrong_answer_is_caught() {
     assert_eq!(counts.failed, 1, "{counts:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn every_output_of_the_pqxdh_and_kem_answers_is_checked() {
+    // Each output field of the signal-v4 PQXDH and KEM known answers, flipped in the first
+    // test, makes exactly that test fail.
+    let dir = std::env::temp_dir().join(format!("e2ee-vectors-pq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cases: [(&str, &[&str]); 2] = [
+        (
+            "signal-v4/kat_pqxdh.json",
+            &[
+                "kyberPrekey",
+                "kyberCiphertext",
+                "kemSharedSecret",
+                "keyMaterial",
+                "rootKey",
+                "chainKey",
+            ],
+        ),
+        (
+            "signal-v4/kat_kem.json",
+            &["publicKey", "ciphertext", "sharedSecret"],
+        ),
+    ];
+    for (file, fields) in cases {
+        let text = std::fs::read_to_string(data_dir().join(file)).expect("kat");
+        for field in fields {
+            let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+            let value = v["testGroups"][0]["tests"][0][field]
+                .as_str()
+                .unwrap_or_else(|| panic!("{file}: {field}"))
+                .to_string();
+            let last = value.len() - 1;
+            let flipped = format!(
+                "{}{}",
+                &value[..last],
+                if value.ends_with('0') { "1" } else { "0" }
+            );
+            v["testGroups"][0]["tests"][0][field] = flipped.into();
+            let path = dir.join("kat.json");
+            std::fs::write(&path, serde_json::to_string(&v).expect("json")).expect("write");
+            let counts = e2ee_vectors::check_file(&path).expect("checks");
+            assert_eq!(counts.failed, 1, "{file}: {field}: {counts:?}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
