@@ -130,6 +130,41 @@ fn rerun(r: &TestResult) -> String {
     )
 }
 
+/// The results of `status`, under `heading`: the first 50, each as `label`, id, what
+/// `meaning` adds, the detail and its rerun command, then how many more there are.
+fn list(
+    out: &mut String,
+    results: &[TestResult],
+    status: Status,
+    heading: &str,
+    label: &str,
+    meaning: impl Fn(&TestResult) -> String,
+) {
+    let chosen: Vec<&TestResult> = results.iter().filter(|r| r.status == status).collect();
+    if chosen.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{heading}");
+    for r in chosen.iter().take(50) {
+        let _ = writeln!(
+            out,
+            "  {label} {} {}{}: {}\n       rerun: {}",
+            r.implementation,
+            r.id,
+            meaning(r),
+            r.detail,
+            rerun(r)
+        );
+    }
+    if chosen.len() > 50 {
+        let _ = writeln!(
+            out,
+            "  ... and {} more (see the JSON report)",
+            chosen.len() - 50
+        );
+    }
+}
+
 /// The text summary: the corpus, one line per implementation and mode, the failures (with
 /// what they mean and how to rerun them), the notes, the expectations that did not hold.
 pub fn summary(
@@ -170,62 +205,26 @@ pub fn summary(
         };
         let _ = writeln!(out, "{imp:>12} {mode:<8} {}{expected}", c.line());
     }
-    let failures: Vec<&TestResult> = results
-        .iter()
-        .filter(|r| r.status == Status::Fail)
-        .collect();
-    if !failures.is_empty() {
-        let _ = writeln!(out, "\nFailures:");
-        for r in failures.iter().take(50) {
-            let meaning = if r.bug_types.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", r.bug_types.join(", "))
-            };
-            let _ = writeln!(
-                out,
-                "  FAIL {} {}{meaning}: {}\n       rerun: {}",
-                r.implementation,
-                r.id,
-                r.detail,
-                rerun(r)
-            );
-        }
-        if failures.len() > 50 {
-            let _ = writeln!(
-                out,
-                "  ... and {} more (see the JSON report)",
-                failures.len() - 50
-            );
-        }
-    }
-    let suite_errors: Vec<&TestResult> = results
-        .iter()
-        .filter(|r| r.status == Status::SuiteError)
-        .collect();
-    if !suite_errors.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nSuite errors (the suite could not judge these; not the implementation's failures):"
-        );
-        for r in suite_errors.iter().take(50) {
-            let _ = writeln!(
-                out,
-                "  SUITE ERROR {} {}: {}\n       rerun: {}",
-                r.implementation,
-                r.id,
-                r.detail,
-                rerun(r)
-            );
-        }
-        if suite_errors.len() > 50 {
-            let _ = writeln!(
-                out,
-                "  ... and {} more (see the JSON report)",
-                suite_errors.len() - 50
-            );
-        }
-    }
+    // The first 50 failures, then the first 50 suite errors, each with its rerun command.
+    list(
+        &mut out,
+        results,
+        Status::Fail,
+        "Failures:",
+        "FAIL",
+        |r| match r.bug_types.is_empty() {
+            true => String::new(),
+            false => format!(" [{}]", r.bug_types.join(", ")),
+        },
+    );
+    list(
+        &mut out,
+        results,
+        Status::SuiteError,
+        "Suite errors (the suite could not judge these; not the implementation's failures):",
+        "SUITE ERROR",
+        |_| String::new(),
+    );
     let skipped_reasons = skip_reasons(results);
     if !skipped_reasons.is_empty() {
         let _ = writeln!(out, "\nSkipped:");
