@@ -4,19 +4,8 @@ use e2ee_spec::party::{self, Party};
 use e2ee_spec::session::MessageKind;
 use e2ee_spec::{Error, Profile};
 
-/// A last-resort KEM prekey for the bundles of `signal-v4` parties (ignored by the others).
-fn kyber() -> Option<e2ee_spec::party::KemPrekeyInput<'static>> {
-    static PAIR: std::sync::LazyLock<e2ee_spec::crypto::kem::KemKeyPair> =
-        std::sync::LazyLock::new(|| {
-            e2ee_spec::crypto::kem::generate(e2ee_spec::profiles::signal_v4::KEM, &[11; 64])
-        });
-    Some(e2ee_spec::party::KemPrekeyInput {
-        id: 1,
-        pair: &PAIR,
-        z: &[12; 64],
-        last_resort: true,
-    })
-}
+mod common;
+use common::kyber;
 
 fn key(tag: u8, i: u32) -> [u8; 32] {
     let mut k = [tag; 32];
