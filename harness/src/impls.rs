@@ -122,6 +122,22 @@ pub fn open(
             hello,
         })
     };
+    if let Some((_, version)) = LIBSIGNAL_PACKAGES.iter().find(|(n, _)| *n == name) {
+        let dir = libsignal_dir()?;
+        prepare_node(&dir)?;
+        eprintln!(
+            "{name}: the shim runs from {} with @signalapp/libsignal-client {version}",
+            dir.display()
+        );
+        return shim(
+            name,
+            vec![
+                "node".into(),
+                dir.join("shim.js").display().to_string(),
+                version.to_string(),
+            ],
+        );
+    }
     match name {
         "spec" => Ok(Implementation {
             name: name.into(),
@@ -137,27 +153,6 @@ pub fn open(
                     "shim".into(),
                     "--seed".into(),
                     seed.to_string(),
-                ],
-            )
-        }
-        "libsignal" | "libsignal-0.79" => {
-            let version = LIBSIGNAL_PACKAGES
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| *v)
-                .unwrap_or_default();
-            let dir = libsignal_dir()?;
-            prepare_node(&dir)?;
-            eprintln!(
-                "{name}: the shim runs from {} with @signalapp/libsignal-client {version}",
-                dir.display()
-            );
-            shim(
-                name,
-                vec![
-                    "node".into(),
-                    dir.join("shim.js").display().to_string(),
-                    version.into(),
                 ],
             )
         }
