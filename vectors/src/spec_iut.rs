@@ -102,6 +102,16 @@ impl SpecIut {
             .map(|e| &e.party)
     }
 
+    /// The party behind `handle`, to change in place: for the suite's single-bug variants of
+    /// this implementation (`harness/tests/mutants.rs`), each of which makes one realistic
+    /// mistake by editing the state the spec keeps.
+    pub fn party_mut(&mut self, handle: &str) -> Option<&mut Party> {
+        self.parties
+            .iter_mut()
+            .find(|e| e.handle == handle)
+            .map(|e| &mut e.party)
+    }
+
     /// The party whose identity public key is `identity`: how a script finds the state of
     /// a party it named, since handles are the IUT's choice.
     pub fn party_with_identity(&self, identity: &[u8; 32]) -> Option<&Party> {

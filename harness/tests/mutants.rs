@@ -1,0 +1,769 @@
+//! The suite's test of itself: single-bug variants of the reference implementation.
+//!
+//! Each variant is the spec with one realistic mistake that implementations ship (a check left
+//! out, a key kept too long, state changed by a message that was refused). A variant is
+//! *caught* when at least one test fails whose flags name the variant's bug class; the correct
+//! variants (the spec itself, and one that writes its protobuf fields in another valid order)
+//! must pass everything. The score is printed:
+//!
+//! ```sh
+//! cargo test -p e2ee-harness --test mutants -- --nocapture
+//! ```
+
+#[path = "support/reordered.rs"]
+mod reordered;
+
+use e2ee_harness::corpus::Corpus;
+use e2ee_harness::expectations::Expectations;
+use e2ee_harness::impls::Implementation;
+use e2ee_harness::report::Status;
+use e2ee_harness::suite::{self, Job, Options, RunMode};
+use e2ee_iut::hexbytes::{arr, bytes, hex_of};
+use e2ee_iut::protocol::{Failure, Iut, MessageKind, Reply, Request};
+use e2ee_spec::crypto::kdf;
+use e2ee_spec::double_ratchet as dr;
+use e2ee_spec::party::{self, Party};
+use e2ee_spec::profiles::{olm_v1, signal_v3};
+use e2ee_spec::session::{self, MessageKind as Kind, OneTimePrekeyRef, Ratchet, Session};
+use e2ee_spec::{x3dh, Profile};
+use e2ee_vectors::spec_iut::{bundle_from_wire, SpecIut};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One mistake, as implementations make it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bug {
+    /// Message keys are never deleted: a message delivered again decrypts again.
+    ReplayAccepted,
+    /// A skipped message key is kept after it was used.
+    SkippedKeyKeptAfterUse,
+    /// No bound on how far ahead a message may be (MAX_SKIP).
+    SkipLimitUnenforced,
+    /// Skipped keys are never evicted.
+    SkippedStoreUnbounded,
+    /// Old receiving chains are never evicted.
+    ReceiverChainsUnbounded,
+    /// The message MAC (or AEAD tag) is not checked.
+    MacUnchecked,
+    /// Header encryption: a header that fails to authenticate is read anyway.
+    HeaderMacUnchecked,
+    /// A normal message is tried with every session the party holds, whoever it came from.
+    AnySessionDecrypts,
+    /// AES-CBC: the PKCS#7 padding of an authenticated ciphertext is not checked.
+    PaddingUnchecked,
+    /// The version byte is not checked.
+    VersionIgnored,
+    /// A low-order ratchet key (all-zero DH output) is used.
+    LowOrderRatchetKeyUnchecked,
+    /// A low-order key in a bundle is used.
+    LowOrderBundleKeyUnchecked,
+    /// The signed prekey's signature is not verified.
+    SignatureUnchecked,
+    /// PQXDH: the Kyber prekey's signature is not verified.
+    KyberSignatureUnchecked,
+    /// PQXDH: a bundle without a Kyber prekey falls back to X3DH.
+    KyberPrekeyOptional,
+    /// PQXDH: an X3DH prekey message is accepted by a PQXDH party.
+    PqxdhDowngradeAccepted,
+    /// A changed identity key is accepted: the pin is overwritten.
+    IdentityUnpinned,
+    /// A prekey message in a known peer's name with another identity key re-pins the peer
+    /// before it is refused.
+    RefusedPrekeyRepins,
+    /// The one-time prekey is not deleted when a prekey message uses it.
+    OneTimePrekeyKept,
+    /// PQXDH: a one-time Kyber prekey is not deleted when used.
+    OneTimeKyberPrekeyKept,
+    /// A refused prekey message still deletes the one-time prekey it names.
+    RefusedPrekeyConsumesPrekey,
+    /// A prekey message without a one-time prekey id is read as naming id 0.
+    AbsentReadAsZero,
+    /// The signed prekey id of a prekey message is ignored: the latest signed prekey is used.
+    SignedPrekeyIdIgnored,
+    /// A failed decrypt deletes the session (a "reset on error" policy).
+    FailedDecryptResetsSession,
+    /// DR §3.5: the previous chain's skipped keys (up to PN) are not stored at a DH step.
+    PnIgnored,
+    /// Snapshots leave out the one-time prekeys (kept in another store).
+    SnapshotMissesPrekeys,
+    /// Olm: a bundle without a one-time key is used anyway.
+    MissingOneTimeKeyAccepted,
+}
+
+use Bug::*;
+
+/// Every variant, the flags of which at least one must catch it, and the class it is filed under.
+const BUGS: &[(Bug, &[&str])] = &[
+    (
+        ReplayAccepted,
+        &["DuplicateMessage", "DuplicatePrekeyMessage"],
+    ),
+    (SkippedKeyKeptAfterUse, &["SkippedKeyReplay"]),
+    (
+        SkipLimitUnenforced,
+        &[
+            "SkipOverLimit",
+            "FirstMessageOverLimit",
+            "PreviousCounterOverLimit",
+        ],
+    ),
+    (SkippedStoreUnbounded, &["SkippedKeyEvicted"]),
+    (ReceiverChainsUnbounded, &["ReceiverChainEvicted"]),
+    (MacUnchecked, &["TamperedCiphertext", "TamperedMac"]),
+    (
+        HeaderMacUnchecked,
+        &[
+            "TamperedEncryptedHeader",
+            "TamperedHeaderNonce",
+            "WrongHeaderKey",
+        ],
+    ),
+    (AnySessionDecrypts, &["WrongSession"]),
+    (PaddingUnchecked, &["AuthenticatedBadPadding"]),
+    (VersionIgnored, &["TamperedVersion"]),
+    (
+        LowOrderRatchetKeyUnchecked,
+        &["LowOrderRatchetKey", "LowOrderRatchetKeyAuthenticated"],
+    ),
+    (
+        LowOrderBundleKeyUnchecked,
+        &[
+            "LowOrderSignedPrekey",
+            "LowOrderIdentityKey",
+            "LowOrderOneTimePrekey",
+        ],
+    ),
+    (SignatureUnchecked, &["BadSignedPrekeySignature"]),
+    (KyberSignatureUnchecked, &["BadKyberPrekeySignature"]),
+    (KyberPrekeyOptional, &["MissingKyberPrekey"]),
+    (PqxdhDowngradeAccepted, &["PqxdhDowngrade"]),
+    (IdentityUnpinned, &["IdentityMismatch"]),
+    (RefusedPrekeyRepins, &["FailedDecryptKeepsState"]),
+    (OneTimePrekeyKept, &["OneTimePrekeyReuse"]),
+    (OneTimeKyberPrekeyKept, &["OneTimeKyberPrekeyReuse"]),
+    (
+        RefusedPrekeyConsumesPrekey,
+        &["FailedPrekeyMessageKeepsPrekey"],
+    ),
+    (AbsentReadAsZero, &["AbsentVersusZero"]),
+    (SignedPrekeyIdIgnored, &["TamperedPrekeyField"]),
+    (FailedDecryptResetsSession, &["FailedDecryptKeepsState"]),
+    (PnIgnored, &["OutOfOrderAcrossRatchet"]),
+    (SnapshotMissesPrekeys, &["StateRollback"]),
+    (MissingOneTimeKeyAccepted, &["MissingOneTimePrekey"]),
+];
+
+/// How many earlier states a variant that "keeps everything" remembers per party.
+const HISTORY: usize = 64;
+
+/// The spec with `bug`.
+struct Mutant {
+    spec: SpecIut,
+    bug: Bug,
+    /// Every message a party decrypted, with its plaintext: (party, message) → plaintext.
+    decrypted: BTreeMap<(String, String), String>,
+    /// The messages whose decryption used a skipped key.
+    from_skipped: BTreeSet<(String, String)>,
+    /// A party's states before each of its decrypts, newest last.
+    history: BTreeMap<String, Vec<Party>>,
+    /// Peer names the variant re-pinned: (party, peer) → the name it now uses with the spec.
+    aliases: BTreeMap<(String, String), String>,
+    /// (party, peer) pairs whose session the variant deleted.
+    reset: BTreeSet<(String, String)>,
+    /// The version byte of the last message each party decrypted.
+    version_byte: BTreeMap<String, u8>,
+}
+
+impl Mutant {
+    fn new(bug: Bug) -> Mutant {
+        Mutant {
+            spec: SpecIut::new(0),
+            bug,
+            decrypted: BTreeMap::new(),
+            from_skipped: BTreeSet::new(),
+            history: BTreeMap::new(),
+            aliases: BTreeMap::new(),
+            reset: BTreeSet::new(),
+            version_byte: BTreeMap::new(),
+        }
+    }
+
+    fn party(&self, handle: &str) -> Option<&Party> {
+        self.spec.party(handle)
+    }
+
+    /// The peer name the spec knows this peer by.
+    fn peer(&self, party: &str, peer: &str) -> String {
+        self.aliases
+            .get(&(party.to_string(), peer.to_string()))
+            .cloned()
+            .unwrap_or_else(|| peer.to_string())
+    }
+
+    fn repin(&mut self, party: &str, peer: &str) -> String {
+        let alias = format!("{}'", self.peer(party, peer));
+        self.aliases
+            .insert((party.to_string(), peer.to_string()), alias.clone());
+        alias
+    }
+}
+
+fn accepted() -> Result<Reply, Failure> {
+    Ok(Reply::Decrypted {
+        plaintext: String::new(),
+    })
+}
+
+fn class_of(r: &Result<Reply, Failure>) -> Option<&str> {
+    match r {
+        Err(Failure::Rejected { class, .. }) => Some(class),
+        _ => None,
+    }
+}
+
+fn skipped_count(p: &Party) -> usize {
+    p.sessions
+        .iter()
+        .map(|s| match &s.ratchet {
+            Ratchet::Plain(st) => st.skipped.len(),
+            Ratchet::HeaderEncrypted(st) => st.skipped.len(),
+        })
+        .sum()
+}
+
+impl Iut for Mutant {
+    fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        match request {
+            Request::Reset {} => {
+                let bug = self.bug;
+                *self = Mutant::new(bug);
+                self.spec.call(request)
+            }
+            Request::Decrypt {
+                party,
+                peer,
+                kind,
+                message,
+                ratchet_private,
+            } => {
+                let key = (party.clone(), peer.clone());
+                if self.reset.contains(&key) {
+                    return Err(Failure::Rejected {
+                        class: "state_error".into(),
+                        detail: "session deleted after a failed decrypt".into(),
+                    });
+                }
+                let m = bytes(message)?;
+                let mut req = Request::Decrypt {
+                    party: party.clone(),
+                    peer: self.peer(party, peer),
+                    kind: *kind,
+                    message: message.clone(),
+                    ratchet_private: ratchet_private.clone(),
+                };
+                let before = self.party(party).cloned();
+                let Some(before) = before else {
+                    return self.spec.call(&req);
+                };
+                if self.bug == AbsentReadAsZero {
+                    if let Some(zeroed) = absent_as_zero(&before, *kind, &m) {
+                        req = with_message(&req, &zeroed);
+                    }
+                }
+                if matches!(self.bug, SkippedStoreUnbounded | ReceiverChainsUnbounded) {
+                    let h = self.history.entry(party.clone()).or_default();
+                    h.push(before.clone());
+                    if h.len() > HISTORY {
+                        h.remove(0);
+                    }
+                }
+                let result = self.spec.call(&req);
+                let result = self.after_decrypt(party, peer, &req, &before, *kind, &m, result);
+                if let Ok(Reply::Decrypted { plaintext }) = &result {
+                    self.decrypted
+                        .insert((party.clone(), message.clone()), plaintext.clone());
+                    if let Some(first) = m.first() {
+                        self.version_byte.insert(party.clone(), *first);
+                    }
+                }
+                result
+            }
+            Request::Initiate { party, bundle, .. } => {
+                let result = self.spec.call(request);
+                let Some(profile) = self.party(party).map(|p| p.profile) else {
+                    return result;
+                };
+                let signature_ok = || {
+                    bundle_from_wire(bundle).is_ok_and(|b| {
+                        x3dh::verify_prekey_signature(
+                            &b.identity_key,
+                            &b.signed_prekey,
+                            &b.signed_prekey_signature,
+                        )
+                        .is_ok()
+                    })
+                };
+                let skip = match (self.bug, class_of(&result)) {
+                    (LowOrderBundleKeyUnchecked, Some("invalid_key")) => true,
+                    (SignatureUnchecked, Some("bad_signature")) => !signature_ok(),
+                    (KyberSignatureUnchecked, Some("bad_signature")) => signature_ok(),
+                    (KyberPrekeyOptional, Some("decode_error")) => {
+                        profile.post_quantum() && bundle.kyber_prekey.is_none()
+                    }
+                    (MissingOneTimeKeyAccepted, Some("unknown_prekey")) => {
+                        profile == Profile::OlmV1 && bundle.one_time_prekey.is_none()
+                    }
+                    _ => false,
+                };
+                match skip {
+                    // The session the mistake would start is not modelled: the refusal that
+                    // did not happen is what the tests look at.
+                    true => Ok(Reply::Done),
+                    false => result,
+                }
+            }
+            Request::Encrypt { party, peer, .. } => {
+                if self.reset.contains(&(party.clone(), peer.clone())) {
+                    return Err(Failure::Rejected {
+                        class: "state_error".into(),
+                        detail: "session deleted after a failed decrypt".into(),
+                    });
+                }
+                let mut req = request.clone();
+                if let Request::Encrypt { peer: p, .. } = &mut req {
+                    *p = self.peer(party, peer);
+                }
+                self.spec.call(&req)
+            }
+            Request::Restore { party, .. } if self.bug == SnapshotMissesPrekeys => {
+                let kept = self.party(party).map(|p| p.one_time_prekeys.clone());
+                let result = self.spec.call(request);
+                if let (Ok(_), Some(kept), Some(p)) = (&result, kept, self.spec.party_mut(party)) {
+                    p.one_time_prekeys = kept;
+                }
+                result
+            }
+            _ => self.spec.call(request),
+        }
+    }
+}
+
+fn with_message(req: &Request, message: &[u8]) -> Request {
+    let mut r = req.clone();
+    if let Request::Decrypt { message: m, .. } = &mut r {
+        *m = hex_of(message);
+    }
+    r
+}
+
+/// A prekey message without a one-time prekey id, re-encoded with id 0 (protobuf's default).
+fn absent_as_zero(p: &Party, kind: MessageKind, m: &[u8]) -> Option<Vec<u8>> {
+    if kind != MessageKind::Prekey || p.profile == Profile::OlmV1 {
+        return None;
+    }
+    let mut prekey = session::decode_prekey_message(p.profile, m).ok()?;
+    if prekey.header.one_time_prekey.is_some() {
+        return None;
+    }
+    prekey.header.one_time_prekey = Some(OneTimePrekeyRef::Id(0));
+    Some(session::encode_prekey_message(p.profile, &prekey))
+}
+
+impl Mutant {
+    #[allow(clippy::too_many_arguments)]
+    fn after_decrypt(
+        &mut self,
+        party: &str,
+        peer: &str,
+        req: &Request,
+        before: &Party,
+        kind: MessageKind,
+        m: &[u8],
+        result: Result<Reply, Failure>,
+    ) -> Result<Reply, Failure> {
+        let key = (party.to_string(), hex_of(m));
+        let class = class_of(&result).map(str::to_string);
+        let Request::Decrypt {
+            ratchet_private, ..
+        } = req
+        else {
+            return result;
+        };
+        let fresh: [u8; 32] = match ratchet_private {
+            Some(h) => arr(h).unwrap_or([0; 32]),
+            None => [0; 32],
+        };
+        let spec_kind = match kind {
+            MessageKind::Prekey => Kind::PreKey,
+            MessageKind::Normal => Kind::Normal,
+        };
+        let prekey = (kind == MessageKind::Prekey)
+            .then(|| session::decode_prekey_message(before.profile, m).ok())
+            .flatten();
+        let Some(class) = class else {
+            // Accepted: the mistakes made on success.
+            let after = self.party(party).cloned();
+            let Some(after) = after else { return result };
+            match self.bug {
+                SkippedKeyKeptAfterUse if skipped_count(&after) < skipped_count(before) => {
+                    self.from_skipped.insert(key);
+                }
+                OneTimePrekeyKept => {
+                    if let Some(p) = self.spec.party_mut(party) {
+                        p.one_time_prekeys = before.one_time_prekeys.clone();
+                    }
+                }
+                OneTimeKyberPrekeyKept => {
+                    if let Some(p) = self.spec.party_mut(party) {
+                        p.kyber_prekeys = before.kyber_prekeys.clone();
+                    }
+                }
+                PnIgnored if before.profile.skips_previous_chain() => {
+                    if let Some(p) = self.spec.party_mut(party) {
+                        drop_previous_chain_keys(before, p);
+                    }
+                }
+                _ => {}
+            }
+            return result;
+        };
+        let seen = self.decrypted.get(&key).cloned();
+        let replayed = |plaintext: Option<String>| match plaintext {
+            Some(plaintext) => Ok(Reply::Decrypted { plaintext }),
+            None => result.clone(),
+        };
+        match (self.bug, class.as_str()) {
+            (ReplayAccepted, _) if seen.is_some() => replayed(seen),
+            (SkippedKeyKeptAfterUse, _) if self.from_skipped.contains(&key) => replayed(seen),
+            (SkipLimitUnenforced, "too_far_ahead") => accepted(),
+            (SkippedStoreUnbounded, "duplicate_message") if seen.is_none() => self
+                .decrypt_with_history(party, spec_kind, m, &fresh)
+                .unwrap_or(result),
+            (ReceiverChainsUnbounded, "auth_failure") if seen.is_none() => self
+                .decrypt_with_history(party, spec_kind, m, &fresh)
+                .unwrap_or(result),
+            (MacUnchecked, "auth_failure") => accepted(),
+            (HeaderMacUnchecked, "auth_failure") if before.header_encryption => accepted(),
+            (AnySessionDecrypts, "auth_failure") if kind == MessageKind::Normal => {
+                let any = before.sessions.iter().any(|s| {
+                    party::decrypt(before, &s.remote_identity, spec_kind, m, &fresh).is_ok()
+                });
+                if any {
+                    accepted()
+                } else {
+                    result
+                }
+            }
+            (PaddingUnchecked, "auth_failure" | "decode_error") => {
+                if mac_verifies(before, kind, m) {
+                    accepted()
+                } else {
+                    result
+                }
+            }
+            (VersionIgnored, "decode_error" | "auth_failure") => {
+                match self.version_byte.get(party) {
+                    Some(v) if m.first() != Some(v) && !m.is_empty() => {
+                        let mut fixed = m.to_vec();
+                        fixed[0] = *v;
+                        let retried = self.spec.call(&with_message(req, &fixed));
+                        if retried.is_ok() {
+                            retried
+                        } else {
+                            result
+                        }
+                    }
+                    _ => result,
+                }
+            }
+            (LowOrderRatchetKeyUnchecked, "invalid_key") => accepted(),
+            (PqxdhDowngradeAccepted, "decode_error") if before.profile.post_quantum() => {
+                let x3dh = m.first().is_some_and(|b| *b >> 4 == 3);
+                if kind == MessageKind::Prekey && x3dh {
+                    accepted()
+                } else {
+                    result
+                }
+            }
+            (IdentityUnpinned, "untrusted_identity") => {
+                let alias = self.repin(party, peer);
+                let mut retry = req.clone();
+                if let Request::Decrypt { peer: p, .. } = &mut retry {
+                    *p = alias;
+                }
+                self.spec.call(&retry)
+            }
+            (RefusedPrekeyRepins, "untrusted_identity") => {
+                self.repin(party, peer);
+                result
+            }
+            (RefusedPrekeyConsumesPrekey, _) => {
+                if let (Some(prekey), Some(p)) = (&prekey, self.spec.party_mut(party)) {
+                    match prekey.header.one_time_prekey {
+                        Some(OneTimePrekeyRef::Id(id)) => {
+                            p.one_time_prekeys.retain(|(i, _)| *i != id)
+                        }
+                        Some(OneTimePrekeyRef::Key(k)) => {
+                            p.one_time_prekeys.retain(|(_, pair)| pair.public != k)
+                        }
+                        None => {}
+                    }
+                }
+                result
+            }
+            (SignedPrekeyIdIgnored, "unknown_prekey") => {
+                let latest = before.signed_prekeys.last().map(|(id, _, _)| *id);
+                match (prekey, latest) {
+                    (Some(mut prekey), Some(latest))
+                        if prekey.header.signed_prekey_id != latest
+                            && !before
+                                .signed_prekeys
+                                .iter()
+                                .any(|(id, _, _)| *id == prekey.header.signed_prekey_id) =>
+                    {
+                        prekey.header.signed_prekey_id = latest;
+                        let m = session::encode_prekey_message(before.profile, &prekey);
+                        let retried = self.spec.call(&with_message(req, &m));
+                        if retried.is_ok() {
+                            retried
+                        } else {
+                            result
+                        }
+                    }
+                    _ => result,
+                }
+            }
+            (FailedDecryptResetsSession, _) => {
+                let had = match &prekey {
+                    Some(p) => before.session(&p.header.identity_key).is_some(),
+                    None => !before.sessions.is_empty(),
+                };
+                if had {
+                    self.reset.insert((party.to_string(), peer.to_string()));
+                }
+                result
+            }
+            _ => result,
+        }
+    }
+
+    /// The message decrypted by one of the party's earlier states, as an implementation that
+    /// never forgets a key would decrypt it.
+    fn decrypt_with_history(
+        &self,
+        party: &str,
+        kind: Kind,
+        m: &[u8],
+        fresh: &[u8; 32],
+    ) -> Option<Result<Reply, Failure>> {
+        let history = self.history.get(party)?;
+        for old in history.iter().rev() {
+            for s in &old.sessions {
+                if let Ok((_, plaintext)) = party::decrypt(old, &s.remote_identity, kind, m, fresh)
+                {
+                    return Some(Ok(Reply::Decrypted {
+                        plaintext: hex_of(&plaintext),
+                    }));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The skipped keys the last decrypt stored for a chain other than the new current one:
+/// those of the previous chain, which PN announced. An implementation ignoring PN has none.
+fn drop_previous_chain_keys(before: &Party, after: &mut Party) {
+    for s in after.sessions.iter_mut() {
+        let old = before.session(&s.remote_identity);
+        let Ratchet::Plain(st) = &mut s.ratchet else {
+            continue;
+        };
+        let Some(current) = st.receiver_chains.first().map(|c| c.dh_r) else {
+            continue;
+        };
+        let known: Vec<dr::SkippedKey> = match old.map(|o| &o.ratchet) {
+            Some(Ratchet::Plain(o)) => o.skipped.clone(),
+            _ => Vec::new(),
+        };
+        st.skipped
+            .retain(|k| known.contains(k) || k.dh_r == current);
+    }
+}
+
+/// Whether the message's MAC verifies under the key its header names in the party's
+/// session: then a refusal came from what the MAC covers (the padding), not the MAC.
+fn mac_verifies(p: &Party, kind: MessageKind, m: &[u8]) -> bool {
+    let Some(v) = p.profile.libsignal_version().or(match p.profile {
+        Profile::OlmV1 => Some(0),
+        _ => None,
+    }) else {
+        return false;
+    };
+    let inner = match kind {
+        MessageKind::Normal => m.to_vec(),
+        MessageKind::Prekey => match session::decode_prekey_message(p.profile, m) {
+            Ok(prekey) => prekey.message,
+            Err(_) => return false,
+        },
+    };
+    if inner.len() < 9 {
+        return false;
+    }
+    let header = match p.profile {
+        Profile::OlmV1 => olm_v1::parse_header(&inner),
+        _ => signal_v3::parse_header(v, &inner),
+    };
+    let Ok(header) = header else { return false };
+    p.sessions
+        .iter()
+        .any(|s| message_key(s, &header).is_some_and(|mk| mac_ok(s, &mk, &inner)))
+}
+
+/// The key of message `header.n` of the chain of `header.dh`, if the session has that chain.
+fn message_key(s: &Session, header: &dr::Header) -> Option<[u8; 32]> {
+    let Ratchet::Plain(st) = &s.ratchet else {
+        return None;
+    };
+    if let Some(k) = st
+        .skipped
+        .iter()
+        .find(|k| k.dh_r == header.dh && k.n == header.n)
+    {
+        return Some(k.mk);
+    }
+    let chain = st.receiver_chains.iter().find(|c| c.dh_r == header.dh)?;
+    if header.n < chain.n_r || header.n - chain.n_r > 100 {
+        return None;
+    }
+    let mut ck = chain.ck_r;
+    for _ in chain.n_r..header.n {
+        ck = dr::kdf_ck(&ck).0;
+    }
+    Some(dr::kdf_ck(&ck).1)
+}
+
+fn mac_ok(s: &Session, mk: &[u8; 32], inner: &[u8]) -> bool {
+    let (body, tag) = inner.split_at(inner.len() - 8);
+    match s.profile {
+        Profile::OlmV1 => {
+            let (_, mac_key, _) = olm_v1::message_keys(mk);
+            kdf::verify_hmac_sha256_truncated(&mac_key, body, tag).is_ok()
+        }
+        _ => {
+            let (_, mac_key, _) = signal_v3::message_keys(mk);
+            let ad = session::direction_ad(s, false);
+            kdf::verify_hmac_sha256_truncated(&mac_key, &[&ad[..], body].concat(), tag).is_ok()
+        }
+    }
+}
+
+// ---- the score ---------------------------------------------------------------------------
+
+fn options() -> Options {
+    Options {
+        modes: vec![RunMode::Kat],
+        profiles: Profile::ALL.to_vec(),
+        vectors: e2ee_harness::corpus::Source::Published,
+        cases: 16,
+        seed: 7,
+        filter: None,
+        shard: None,
+        failures_dir: std::env::temp_dir().join("e2ee-conform-mutant-failures"),
+    }
+}
+
+/// Each failing test of a run, with its flags.
+fn failures(mut imp: Implementation, corpus: &Corpus) -> Vec<(String, Vec<String>)> {
+    let opts = options();
+    let plan = suite::plan(&imp.hello, &opts, corpus);
+    assert!(plan.len() > 100, "the suite is not empty");
+    plan.iter()
+        .filter_map(|p| {
+            let r = suite::run_one(&mut imp, p, &opts, &Expectations::default());
+            let flags = match &p.job {
+                Job::Trace { test, .. } => test.flags.clone(),
+                Job::Props { .. } => Vec::new(),
+            };
+            (r.status == Status::Fail).then_some((r.id, flags))
+        })
+        .collect()
+}
+
+fn name(bug: Bug) -> String {
+    let debug = format!("{bug:?}");
+    let mut out = String::new();
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+#[test]
+fn every_single_bug_variant_is_caught_and_the_correct_variants_pass() {
+    let opts = options();
+    let corpus = e2ee_harness::corpus::load(&opts.vectors, &opts.profiles).expect("vectors");
+    assert!(BUGS.len() >= 25, "{} variants", BUGS.len());
+    let mut lines = Vec::new();
+    let mut missed = Vec::new();
+    for (bug, catching) in BUGS {
+        let failed = failures(
+            Implementation {
+                name: name(*bug),
+                iut: Box::new(Mutant::new(*bug)),
+                hello: SpecIut::hello(),
+            },
+            &corpus,
+        );
+        let caught: Vec<&String> = failed
+            .iter()
+            .filter(|(_, flags)| flags.iter().any(|f| catching.contains(&f.as_str())))
+            .map(|(id, _)| id)
+            .collect();
+        lines.push(format!(
+            "  {:<32} {:>4} failing, {:>4} by {}{}",
+            name(*bug),
+            failed.len(),
+            caught.len(),
+            catching.join("/"),
+            caught
+                .first()
+                .map(|id| format!(" (e.g. {id})"))
+                .unwrap_or_default()
+        ));
+        if caught.is_empty() {
+            missed.push(name(*bug));
+        }
+    }
+    let correct: Vec<(&str, Implementation)> = vec![
+        (
+            "spec",
+            Implementation {
+                name: "spec".into(),
+                iut: Box::new(SpecIut::new(0)),
+                hello: SpecIut::hello(),
+            },
+        ),
+        ("reordered_protobuf_fields", reordered::implementation()),
+    ];
+    let mut blamed = Vec::new();
+    for (what, imp) in correct {
+        let failed = failures(imp, &corpus);
+        lines.push(format!("  correct: {what:<23} {:>4} failing", failed.len()));
+        if !failed.is_empty() {
+            blamed.push(format!("{what}: {:?}", &failed[..failed.len().min(5)]));
+        }
+    }
+    let caught = BUGS.len() - missed.len();
+    println!(
+        "single-bug score: {caught}/{} variants caught ({} %), correct variants blamed: {}\n{}",
+        BUGS.len(),
+        caught * 100 / BUGS.len(),
+        blamed.len(),
+        lines.join("\n")
+    );
+    assert!(missed.is_empty(), "not caught: {missed:?}");
+    assert!(blamed.is_empty(), "correct variants failed: {blamed:?}");
+}
