@@ -98,13 +98,58 @@ pub fn initiate(
     if header_encryption && profile != Profile::Modern {
         return Err(Error::State);
     }
-    let base_key = KeyPair::from_private(ek_private).public;
-    let mut kyber = None;
-    let (ratchet, ad, one_time_prekey) = match profile {
+    let (agreement, kyber) = match profile {
         Profile::OlmV1 => {
             let (_, otk) = bundle.one_time_prekey.ok_or(Error::UnknownPrekey)?;
-            let km = olm_v1::triple_dh_alice(identity, ek_private, &bundle.identity_key, &otk)?;
-            let (rk, ck) = olm_v1::root_keys(&km);
+            let key_material =
+                olm_v1::triple_dh_alice(identity, ek_private, &bundle.identity_key, &otk)?;
+            let agreement = Agreement {
+                key_material,
+                ad: Vec::new(),
+            };
+            (agreement, None)
+        }
+        _ if profile.post_quantum() => {
+            let (agreement, payload) =
+                pqxdh::initiate(signal_v4::KEM, identity, bundle, ek_private, kem_m)?;
+            (agreement, Some(payload))
+        }
+        _ => (x3dh::initiate(identity, bundle, ek_private)?, None),
+    };
+    let base_key = KeyPair::from_private(ek_private).public;
+    let sender = Initiator {
+        identity: identity.public,
+        registration_id,
+        base_key,
+    };
+    start_initiator(profile, header_encryption, &sender, bundle, &agreement, kyber, fresh)
+}
+
+/// What Alice's prekey messages say about her: identity key, registration id, base key.
+pub struct Initiator {
+    pub identity: [u8; 32],
+    pub registration_id: u32,
+    pub base_key: [u8; 32],
+}
+
+/// Alice's session from the outcome of her key agreement (X3DH §3.3 after the DH outputs;
+/// Olm's root keys from the triple DH): the ratchet, and the prekey header her messages
+/// carry until Bob answers. Public so that vectors can start a session from key material no
+/// honest agreement gives (the all-zero DH outputs of a low-order base or identity key,
+/// which only the receiver's low-order check can reject).
+pub fn start_initiator(
+    profile: Profile,
+    header_encryption: bool,
+    sender: &Initiator,
+    bundle: &PreKeyBundle,
+    agreement: &Agreement,
+    kyber: Option<KemPayload>,
+    fresh: &[u8; 32],
+) -> Result<Session, Error> {
+    let (ratchet, one_time_prekey) = match profile {
+        Profile::OlmV1 => {
+            let (_, otk) = bundle.one_time_prekey.ok_or(Error::UnknownPrekey)?;
+            let (rk, ck) = olm_v1::root_keys(&agreement.key_material);
             let state = dr::State {
                 dh_s: Some(KeyPair::from_private(fresh)),
                 rk,
@@ -114,49 +159,37 @@ pub fn initiate(
                 receiver_chains: Vec::new(),
                 skipped: Vec::new(),
             };
-            (
-                Ratchet::Plain(state),
-                Vec::new(),
-                Some(OneTimePrekeyRef::Key(otk)),
-            )
+            (Ratchet::Plain(state), Some(OneTimePrekeyRef::Key(otk)))
         }
         _ => {
-            let agreement = if profile.post_quantum() {
-                let (agreement, payload) =
-                    pqxdh::initiate(signal_v4::KEM, identity, bundle, ek_private, kem_m)?;
-                kyber = Some(payload);
-                agreement
-            } else {
-                x3dh::initiate(identity, bundle, ek_private)?
-            };
             let otk = bundle
                 .one_time_prekey
                 .map(|(id, _)| OneTimePrekeyRef::Id(id));
             let ratchet = start_x3dh_ratchet(
                 profile,
                 header_encryption,
-                &agreement,
+                agreement,
                 None,
                 &bundle.signed_prekey,
                 fresh,
             )?;
-            (ratchet, agreement.ad, otk)
+            (ratchet, otk)
         }
     };
     Ok(Session {
         profile,
         ratchet,
-        local_identity: identity.public,
+        local_identity: sender.identity,
         remote_identity: bundle.identity_key,
-        ad,
-        base_key,
+        ad: agreement.ad.clone(),
+        base_key: sender.base_key,
         one_time_prekey,
         pending_prekey: Some(PreKeyHeader {
-            identity_key: identity.public,
-            base_key,
+            identity_key: sender.identity,
+            base_key: sender.base_key,
             signed_prekey_id: bundle.signed_prekey_id,
             one_time_prekey,
-            registration_id,
+            registration_id: sender.registration_id,
             kyber,
         }),
     })
