@@ -56,6 +56,8 @@ enum Bug {
     LowOrderRatchetKeyUnchecked,
     /// A low-order key in a bundle is used.
     LowOrderBundleKeyUnchecked,
+    /// The responder uses a low-order base or identity key of a prekey message.
+    LowOrderPrekeyMessageKeyUnchecked,
     /// The signed prekey's signature is not verified.
     SignatureUnchecked,
     /// PQXDH: the Kyber prekey's signature is not verified.
@@ -130,6 +132,13 @@ const BUGS: &[(Bug, &[&str])] = &[
             "LowOrderSignedPrekey",
             "LowOrderIdentityKey",
             "LowOrderOneTimePrekey",
+        ],
+    ),
+    (
+        LowOrderPrekeyMessageKeyUnchecked,
+        &[
+            "LowOrderBaseKeyAuthenticated",
+            "LowOrderIdentityKeyAuthenticated",
         ],
     ),
     (SignatureUnchecked, &["BadSignedPrekeySignature"]),
@@ -475,7 +484,23 @@ impl Mutant {
                     _ => result,
                 }
             }
-            (LowOrderRatchetKeyUnchecked, "invalid_key") => accepted(),
+            (LowOrderRatchetKeyUnchecked, "invalid_key") if kind == MessageKind::Normal => {
+                accepted()
+            }
+            (LowOrderPrekeyMessageKeyUnchecked, "invalid_key") if kind == MessageKind::Prekey => {
+                // A new session: the base and identity keys of a known one were checked.
+                let new_session = prekey.as_ref().is_some_and(|pm| {
+                    !before
+                        .sessions
+                        .iter()
+                        .any(|s| session::belongs(s, &pm.header))
+                });
+                if new_session {
+                    accepted()
+                } else {
+                    result
+                }
+            }
             (PqxdhDowngradeAccepted, "decode_error") if before.profile.post_quantum() => {
                 let x3dh = m.first().is_some_and(|b| *b >> 4 == 3);
                 if kind == MessageKind::Prekey && x3dh {
@@ -723,7 +748,7 @@ fn every_single_bug_variant_is_caught_and_the_correct_variants_pass() {
             .map(|(id, _)| id)
             .collect();
         lines.push(format!(
-            "  {:<32} {:>4} failing, {:>4} by {}{}",
+            "  {:<40} {:>4} failing, {:>4} by {}{}",
             name(*bug),
             failed.len(),
             caught.len(),
@@ -751,7 +776,7 @@ fn every_single_bug_variant_is_caught_and_the_correct_variants_pass() {
     let mut blamed = Vec::new();
     for (what, imp) in correct {
         let failed = failures(imp, &corpus);
-        lines.push(format!("  correct: {what:<23} {:>4} failing", failed.len()));
+        lines.push(format!("  correct: {what:<31} {:>4} failing", failed.len()));
         if !failed.is_empty() {
             blamed.push(format!("{what}: {:?}", &failed[..failed.len().min(5)]));
         }

@@ -122,7 +122,15 @@ pub fn initiate(
         registration_id,
         base_key,
     };
-    start_initiator(profile, header_encryption, &sender, bundle, &agreement, kyber, fresh)
+    start_initiator(
+        profile,
+        header_encryption,
+        &sender,
+        bundle,
+        &agreement,
+        kyber,
+        fresh,
+    )
 }
 
 /// What Alice's prekey messages say about her: identity key, registration id, base key.

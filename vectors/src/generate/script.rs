@@ -131,6 +131,15 @@ impl Script {
         });
     }
 
+    pub fn registration_id(&self, name: &str) -> u32 {
+        self.test
+            .parties
+            .iter()
+            .find(|p| p.name == name)
+            .expect("known party")
+            .registration_id
+    }
+
     pub fn identity(&self, name: &str) -> KeyPair {
         let p = self
             .test

@@ -4,7 +4,7 @@
 //! encryption) or `x3dh`, then what the scenario shows, then the variant's index in the
 //! scenario's fixed list of variants. New variants are appended; ids are never reused.
 
-use super::kat::{bad_bundles, low_order, wire_bundle, LOW_ORDER_NAMES};
+use super::kat::{bad_bundles, low_order, wire_bundle, LOW_ORDER_NAMES, LOW_ORDER_POINTS};
 use super::script::*;
 use super::{render, vector_file};
 use crate::layout;
@@ -921,6 +921,120 @@ fn tamper(ctx: Ctx) -> Vec<TraceTest> {
             v.push(if two_way { s.finish() } else { one_way(s) });
         }
         v.extend(authenticated_low_order_ratchet_keys(ctx));
+        v.extend(authenticated_low_order_prekey_keys(ctx));
+    }
+    v
+}
+
+/// Low-order base keys and identity keys in a first prekey message, authenticated: the
+/// message's keys are derived from the key material the receiver computes, with the all-zero
+/// DH outputs of the low-order key in it (the other DH outputs are the sender's own). Only the
+/// receiver's check of its DH outputs (RFC 7748 §6.1) can reject it (invalid_key); without
+/// the check the message decrypts and a session starts whose keys an attacker partly chose.
+/// The genuine first message must then start the session (the one-time prekey is not used up).
+fn authenticated_low_order_prekey_keys(ctx: Ctx) -> Vec<TraceTest> {
+    let p = ctx.profile;
+    let mut v = Vec::new();
+    for (key, flag) in [
+        ("base_key", "LowOrderBaseKeyAuthenticated"),
+        ("identity_key", "LowOrderIdentityKeyAuthenticated"),
+    ] {
+        for (i, name) in LOW_ORDER_NAMES.iter().enumerate() {
+            let mut s = Script::pair(
+                ctx,
+                format!("x3dh.prekey.low_order_{key}_authenticated.{i:03}"),
+                &format!("A first prekey message in Alice's name whose {} is {name}, with the message keys the receiver derives from the all-zero DH outputs: only the low-order check rejects it; then Alice's genuine first message starts the session", key.replace('_', " ")),
+                &[flag, "FailedPrekeyMessageKeepsPrekey"],
+            );
+            let bundle = parse_bundle(&s.bundle("bob"));
+            let alice = s.identity("alice");
+            let registration_id = s.registration_id("alice");
+            let mut rng = super::Rng::new(&[p.name(), s.tc_id(), "forgery"]);
+            let ek = KeyPair::from_private(&rng.bytes());
+            let (fresh, kem_m, nonce): ([u8; 32], [u8; 32], [u8; 12]) =
+                (rng.bytes(), rng.bytes(), rng.bytes());
+            let forge = |identity: [u8; 32], base_key: [u8; 32], plaintext: &[u8]| {
+                // The receiver's DH outputs: with the low-order key, all-zero; with a genuine
+                // one, what the sender computes with her private key.
+                let dh = |mine: &KeyPair, theirs: &[u8; 32], public: &[u8; 32]| {
+                    if LOW_ORDER_POINTS.contains(&hex::encode(public).as_str()) {
+                        [0u8; 32]
+                    } else {
+                        e2ee_spec::crypto::x25519::dh(&mine.private, theirs).expect("genuine")
+                    }
+                };
+                let (ik, eph) = (&alice, &ek);
+                let km: Vec<u8> = match p {
+                    Profile::OlmV1 => {
+                        let (_, otk) = bundle.one_time_prekey.expect("an Olm one-time key");
+                        [
+                            dh(ik, &otk, &identity),
+                            dh(eph, &bundle.identity_key, &base_key),
+                            dh(eph, &otk, &base_key),
+                        ]
+                        .concat()
+                    }
+                    _ => {
+                        let mut km = e2ee_spec::x3dh::F.to_vec();
+                        km.extend(dh(ik, &bundle.signed_prekey, &identity));
+                        km.extend(dh(eph, &bundle.identity_key, &base_key));
+                        km.extend(dh(eph, &bundle.signed_prekey, &base_key));
+                        if let Some((_, opk)) = &bundle.one_time_prekey {
+                            km.extend(dh(eph, opk, &base_key));
+                        }
+                        km
+                    }
+                };
+                let mut kyber = None;
+                let mut km = km;
+                if p.post_quantum() {
+                    let pq = bundle.kyber_prekey.as_ref().expect("a Kyber prekey");
+                    let (ciphertext, ss) =
+                        e2ee_spec::crypto::kem::encapsulate(&pq.public, &kem_m).expect("KEM");
+                    km.extend_from_slice(&ss);
+                    kyber = Some(e2ee_spec::pqxdh::KemPayload {
+                        prekey_id: pq.id,
+                        ciphertext,
+                    });
+                }
+                let agreement = e2ee_spec::x3dh::Agreement {
+                    key_material: km,
+                    ad: match p {
+                        Profile::OlmV1 => Vec::new(),
+                        _ => e2ee_spec::x3dh::associated_data(&identity, &bundle.identity_key),
+                    },
+                };
+                let sender = session::Initiator {
+                    identity,
+                    registration_id,
+                    base_key,
+                };
+                let session = session::start_initiator(
+                    p, ctx.he, &sender, &bundle, &agreement, kyber, &fresh,
+                )
+                .expect("a forged session");
+                let (_, kind, m) =
+                    session::encrypt(&session, plaintext, &fresh, &nonce).expect("encrypt");
+                assert_eq!(kind, session::MessageKind::PreKey);
+                m
+            };
+            // The forging path with genuine keys gives a message Bob accepts: so the forged
+            // message's keys are the ones Bob derives.
+            s.offline("bob").decrypt(
+                "alice",
+                MessageKind::Prekey,
+                &forge(alice.public, ek.public, b"check"),
+            );
+            let forged = match key {
+                "base_key" => forge(alice.public, low_order(i), b"under keys an attacker chose"),
+                _ => forge(low_order(i), ek.public, b"under keys an attacker chose"),
+            };
+            s.inject("z0", MessageKind::Prekey, &forged);
+            s.deliver_want("bob", "alice", "z0", INVALID_KEY);
+            s.exchange("alice", "bob", "a0");
+            s.exchange("alice", "bob", "a1");
+            v.push(one_way(s));
+        }
     }
     v
 }
