@@ -9,6 +9,7 @@ use e2ee_vectors::layout;
 use e2ee_vectors::trace::{Expect, PartyInit, Step, TraceTest};
 
 use e2ee_vectors::rng::Rng;
+use e2ee_vectors::spec_iut::SpecIut;
 
 pub const ALICE: &str = "alice";
 pub const BOB: &str = "bob";
@@ -132,6 +133,15 @@ pub enum Action {
     /// The `n`-th (modulo) sent message arrives with one byte of a field XORed: the `f`-th
     /// (modulo) field that message has, its first byte or, with `last`, its last one.
     Tamper(usize, usize, bool, u8),
+    /// Party 0 or 1 sends `n` messages in a row: with later deliveries in any order, long
+    /// gaps, skipped keys past a per-chain store's limit (evictions), and losses.
+    Burst(u8, u8),
+    /// `n` round trips, each message delivered at once: one DH ratchet step per message, so
+    /// the late messages of earlier chains meet evicted receiving chains.
+    RoundTrips(u8),
+    /// Alice starts a session from a bundle whose signed prekey signature does not verify
+    /// (another party's keys, made from the seed): refused, and the session she has goes on.
+    BadBundle(u64),
 }
 
 /// The fields a random tamper aims at: bytes the MAC (or the header's AEAD tag) covers and no
@@ -143,6 +153,71 @@ pub enum Action {
 /// blamed a correct implementation (vodozemac) at random. The kat and interop tamper vectors pin
 /// each of those fields with its documented class instead.
 const AUTHENTICATED: [&str; 4] = ["ciphertext", "mac", "header_nonce", "encrypted_header"];
+
+/// Who sends for party `who` (0 Alice, 1 Bob): Bob has no session until one of Alice's
+/// messages reached him, so until then Alice sends.
+fn sender(
+    who: u8,
+    sent: &[(String, &'static str, &'static str, MessageKind)],
+    delivered: &[usize],
+) -> (&'static str, &'static str) {
+    if who == 1 && delivered.iter().any(|&i| sent[i].1 == ALICE) {
+        (BOB, ALICE)
+    } else {
+        (ALICE, BOB)
+    }
+}
+
+/// Alice sends prekey messages until a message from Bob has reached her.
+fn kind_of(from: &str, alice_heard: bool) -> MessageKind {
+    if from == ALICE && !alice_heard {
+        MessageKind::Prekey
+    } else {
+        MessageKind::Normal
+    }
+}
+
+/// A bundle of another party's keys (made from `seed`) whose signed prekey signature has one
+/// bit flipped: every profile with signed prekeys refuses it with `bad_signature`; Olm, which
+/// signs nothing, gets one without a one-time key instead (`unknown_prekey`).
+fn bad_bundle(profile: Profile, seed: u64) -> e2ee_iut::protocol::Bundle {
+    use e2ee_iut::protocol::{Iut, Reply, Request};
+    let mut rng = Rng::from_u64(seed);
+    let mut spec = SpecIut::new(seed);
+    let party = match spec.call(&Request::CreateParty {
+        profile: profile.name().into(),
+        header_encryption: false,
+        identity_private: Some(rng.hex(32)),
+        registration_id: Some(3333),
+    }) {
+        Ok(Reply::Party { party, .. }) => party,
+        other => panic!("the spec makes a party: {other:?}"),
+    };
+    let olm = profile == Profile::OlmV1;
+    let pq = profile.post_quantum();
+    let mut bundle = match spec.call(&Request::CreateBundle {
+        party,
+        signed_prekey_id: 9,
+        signed_prekey_private: Some(rng.hex(32)),
+        one_time_prekey_id: (!olm).then_some(9),
+        one_time_prekey_private: (!olm).then(|| rng.hex(32)),
+        signature_randomness: Some(rng.hex(64)),
+        kyber_prekey_id: pq.then_some(9),
+        kyber_prekey_seed: pq.then(|| rng.hex(64)),
+        kyber_prekey_private: None,
+        kyber_signature_randomness: pq.then(|| rng.hex(64)),
+        kyber_last_resort: pq,
+    }) {
+        Ok(Reply::Bundle(b)) => b,
+        other => panic!("the spec publishes a bundle: {other:?}"),
+    };
+    if let Some(sig) = &mut bundle.signed_prekey_signature {
+        let mut b = hex::decode(&*sig).expect("hex");
+        b[0] ^= 0x01;
+        *sig = hex::encode(b);
+    }
+    bundle
+}
 
 /// Turn actions into a script for `profile` (header-encrypted when `he`). Messages are
 /// labelled `m<k>`; a tampered copy `t<k>`.
@@ -158,22 +233,44 @@ pub fn conversation(profile: Profile, he: bool, seed: u64, actions: &[Action]) -
     for (k, action) in actions.iter().enumerate() {
         match action {
             Action::Send(who) => {
-                // Bob has no session until one of Alice's messages reached him.
-                let bob_sends = *who == 1 && delivered.iter().any(|&i| sent[i].1 == ALICE);
-                let (from, to) = if bob_sends {
-                    (BOB, ALICE)
-                } else {
-                    (ALICE, BOB)
-                };
+                let (from, to) = sender(*who, &sent, &delivered);
                 let label = format!("m{k}");
                 steps.push(send(&mut rng, from, to, &label));
-                let kind = if from == ALICE && !alice_heard {
-                    MessageKind::Prekey
-                } else {
-                    MessageKind::Normal
-                };
-                sent.push((label, from, to, kind));
+                sent.push((label, from, to, kind_of(from, alice_heard)));
                 undelivered.push(sent.len() - 1);
+            }
+            Action::Burst(who, n) => {
+                for i in 0..*n {
+                    let (from, to) = sender(*who, &sent, &delivered);
+                    let label = format!("m{k}_{i}");
+                    steps.push(send(&mut rng, from, to, &label));
+                    sent.push((label, from, to, kind_of(from, alice_heard)));
+                    undelivered.push(sent.len() - 1);
+                }
+            }
+            Action::RoundTrips(n) => {
+                for i in 0..*n {
+                    for who in [0, 1] {
+                        let (from, to) = sender(who, &sent, &delivered);
+                        let label = format!("m{k}_{i}_{who}");
+                        steps.push(send(&mut rng, from, to, &label));
+                        sent.push((label.clone(), from, to, kind_of(from, alice_heard)));
+                        steps.push(deliver(&mut rng, to, from, &label));
+                        alice_heard |= to == ALICE;
+                        delivered.push(sent.len() - 1);
+                    }
+                }
+            }
+            Action::BadBundle(bundle_seed) => {
+                steps.push(Step::Initiate {
+                    actor: ALICE.into(),
+                    peer: BOB.into(),
+                    bundle: Some(bad_bundle(profile, *bundle_seed)),
+                    base_key_private: rng.hex(32),
+                    ratchet_private: rng.hex(32),
+                    kem_randomness: profile.post_quantum().then(|| rng.hex(32)),
+                    expect: Expect::default(),
+                });
             }
             Action::Deliver(n) if !undelivered.is_empty() => {
                 let idx = undelivered.remove(n % undelivered.len());

@@ -363,6 +363,9 @@ fn action() -> impl Strategy<Value = Action> {
         1 => any::<usize>().prop_map(Action::Duplicate),
         1 => (any::<usize>(), any::<usize>(), any::<bool>(), 1u8..=255)
             .prop_map(|(n, f, last, x)| Action::Tamper(n, f, last, x)),
+        1 => (0u8..2, 1u8..=48).prop_map(|(who, n)| Action::Burst(who, n)),
+        1 => (1u8..=6).prop_map(Action::RoundTrips),
+        1 => any::<u64>().prop_map(Action::BadBundle),
     ]
 }
 
