@@ -121,6 +121,89 @@ pub fn skip_limit(profile: Profile, seed: u64) -> TraceTest {
     }
 }
 
+/// The skipped-key store's bound, exercised live: Alice sends a run of messages and Bob
+/// receives them in jumps of at most MAX_SKIP to the last, so that one key more was skipped
+/// than the store keeps; then the earliest messages arrive. The
+/// oldest key was evicted (its message is refused); the later ones decrypt.
+pub fn evicted_keys(profile: Profile, seed: u64) -> TraceTest {
+    let limits = profile.limits();
+    let store = match limits.skipped_keys {
+        e2ee_spec::profile::SkippedKeyStore::Global(n)
+        | e2ee_spec::profile::SkippedKeyStore::PerChain(n) => n,
+    };
+    let jump = (limits.max_skip as usize).min(store);
+    let mut rng = Rng::from_u64(seed);
+    let (parties, mut steps) = setup(profile, &mut rng);
+    steps.push(send(&mut rng, ALICE, BOB, "first"));
+    steps.push(deliver(&mut rng, BOB, ALICE, "first"));
+    steps.push(send(&mut rng, BOB, ALICE, "ack"));
+    steps.push(deliver(&mut rng, ALICE, BOB, "ack"));
+    // Every jump skips `jump` keys; the last message closes the run. The run is one message
+    // longer than needed for the keys skipped to outnumber the store by one.
+    let jumps = |n: usize| -> Vec<usize> {
+        let mut delivered: Vec<usize> = (jump..n - 1).step_by(jump + 1).collect();
+        delivered.push(n - 1);
+        delivered
+    };
+    let mut n = store + 2;
+    while n - jumps(n).len() <= store {
+        n += 1;
+    }
+    let delivered = jumps(n);
+    for i in 0..n {
+        steps.push(send(&mut rng, ALICE, BOB, &format!("k{i}")));
+    }
+    for &i in &delivered {
+        steps.push(deliver(&mut rng, BOB, ALICE, &format!("k{i}")));
+    }
+    for i in (0..3).filter(|i| !delivered.contains(i)) {
+        steps.push(deliver(&mut rng, BOB, ALICE, &format!("k{i}")));
+    }
+    TraceTest {
+        tc_id: "interop.skip.evicted_keys".into(),
+        comment: format!("more keys skipped than the store keeps ({store}): the oldest key's message is refused, the next ones decrypt"),
+        flags: vec!["SkippedKeyEvicted".into()],
+        result: Verdict::Invalid,
+        parties,
+        receiver: None,
+        steps,
+    }
+}
+
+/// The profile's plaintext size limit, live (profiles that have one): a message of exactly the
+/// limit is sent and decrypts; one byte more is refused by the sender.
+pub fn size_limit(profile: Profile, seed: u64) -> Option<TraceTest> {
+    let max = profile.limits().max_plaintext;
+    if max == usize::MAX {
+        return None;
+    }
+    let mut rng = Rng::from_u64(seed);
+    let (parties, mut steps) = setup(profile, &mut rng);
+    for (label, len) in [("at_limit", max), ("over_limit", max + 1)] {
+        steps.push(Step::Send {
+            actor: ALICE.into(),
+            peer: BOB.into(),
+            label: label.into(),
+            plaintext: hex::encode(vec![0x5a; len]),
+            ratchet_private: rng.hex(32),
+            header_nonce: rng.hex(12),
+            expect: Expect::default(),
+        });
+    }
+    steps.push(deliver(&mut rng, BOB, ALICE, "at_limit"));
+    steps.push(send(&mut rng, ALICE, BOB, "after"));
+    steps.push(deliver(&mut rng, BOB, ALICE, "after"));
+    Some(TraceTest {
+        tc_id: "interop.size.plaintext_limit".into(),
+        comment: format!("a plaintext of exactly {max} bytes is sent and decrypts; {} bytes are refused by the sender, and the session goes on", max + 1),
+        flags: vec!["PlaintextAtLimit".into()],
+        result: Verdict::Invalid,
+        parties,
+        receiver: None,
+        steps,
+    })
+}
+
 /// One action of a random conversation (property mode).
 #[derive(Debug, Clone)]
 pub enum Action {

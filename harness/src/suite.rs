@@ -174,12 +174,18 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                 RunMode::Interop => {
                     let mut tests = tests.clone();
                     for he in variants(hello, profile) {
-                        let mut test = scripts::skip_limit(profile, seed);
-                        if he {
-                            test.tc_id.push_str(".header_encryption");
+                        let scenarios = [
+                            Some(scripts::skip_limit(profile, seed)),
+                            Some(scripts::evicted_keys(profile, seed)),
+                            scripts::size_limit(profile, seed),
+                        ];
+                        for mut test in scenarios.into_iter().flatten() {
+                            if he {
+                                test.tc_id.push_str(".header_encryption");
+                            }
+                            let bug_types = bug_types(&notes::notes_for(&test.flags), &test.flags);
+                            tests.push((he, Arc::new(test), bug_types));
                         }
-                        let bug_types = bug_types(&notes::notes_for(&test.flags), &test.flags);
-                        tests.push((he, Arc::new(test), bug_types));
                     }
                     for (he, test, bug_types) in tests {
                         for party in test.parties.iter().map(|p| p.name.clone()) {

@@ -12,6 +12,7 @@ const CATALOG: &[(&str, BugType, &str, &str)] = &[
     ("Normal", Basic, "A pseudorandom valid case.", ""),
     ("EdgeCaseKey", EdgeCase, "An input key of all zero or all 0xff bytes.", ""),
     ("ChainIteration", Basic, "Consecutive steps of one chain: each test's input is the previous test's output.", ""),
+    ("PlaintextAtLimit", SkipLimitDos, "A plaintext of exactly the profile's size limit is sent and decrypts; one byte more is refused by the sender (and a message that large by the receiver).", "Without a bound one message makes the receiver allocate without limit; an off-by-one refuses valid messages."),
     ("PlaintextSizes", EdgeCase, "Plaintexts of lengths around the cipher's block and tag sizes, including empty.", "Padding or length bugs corrupt or reject valid messages."),
     ("WithOneTimePrekey", Basic, "X3DH with a one-time prekey (DH1..DH4).", ""),
     ("WithoutOneTimePrekey", Basic, "X3DH without a one-time prekey (DH1..DH3).", ""),
