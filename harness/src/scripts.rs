@@ -170,6 +170,44 @@ pub fn evicted_keys(profile: Profile, seed: u64) -> TraceTest {
     }
 }
 
+/// A bad bundle while a session exists, live: Alice and Bob talk, Alice is handed a bundle in
+/// Bob's name that she must refuse (a bad signature; in Olm, no one-time key), and the session
+/// they have goes on both ways.
+pub fn bad_bundle_with_session(profile: Profile, seed: u64) -> TraceTest {
+    let mut rng = Rng::from_u64(seed);
+    let (parties, mut steps) = setup(profile, &mut rng);
+    for (from, to, label) in [(ALICE, BOB, "a0"), (BOB, ALICE, "b0")] {
+        steps.push(send(&mut rng, from, to, label));
+        steps.push(deliver(&mut rng, to, from, label));
+    }
+    steps.push(Step::Initiate {
+        actor: ALICE.into(),
+        peer: BOB.into(),
+        bundle: Some(bad_bundle(profile, seed)),
+        base_key_private: rng.hex(32),
+        ratchet_private: rng.hex(32),
+        kem_randomness: profile.post_quantum().then(|| rng.hex(32)),
+        expect: Expect::default(),
+    });
+    for (from, to, label) in [(ALICE, BOB, "a1"), (BOB, ALICE, "b1"), (ALICE, BOB, "a2")] {
+        steps.push(send(&mut rng, from, to, label));
+        steps.push(deliver(&mut rng, to, from, label));
+    }
+    let flag = match profile {
+        Profile::OlmV1 => "MissingOneTimePrekey",
+        _ => "BadSignedPrekeySignature",
+    };
+    TraceTest {
+        tc_id: "interop.bundle.bad_while_session".into(),
+        comment: "a bundle Alice must refuse arrives while she has a session with Bob: refused, and the session goes on both ways".into(),
+        flags: vec![flag.into(), "FailedInitiateKeepsSession".into()],
+        result: Verdict::Invalid,
+        parties,
+        receiver: None,
+        steps,
+    }
+}
+
 /// The profile's plaintext size limit, live (profiles that have one): a message of exactly the
 /// limit is sent and decrypts; one byte more is refused by the sender.
 pub fn size_limit(profile: Profile, seed: u64) -> Option<TraceTest> {

@@ -177,6 +177,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                         let scenarios = [
                             Some(scripts::skip_limit(profile, seed)),
                             Some(scripts::evicted_keys(profile, seed)),
+                            Some(scripts::bad_bundle_with_session(profile, seed)),
                             scripts::size_limit(profile, seed),
                         ];
                         for mut test in scenarios.into_iter().flatten() {

@@ -54,6 +54,7 @@ const CATALOG: &[(&str, BugType, &str, &str)] = &[
     ("WrongAssociatedData", UnboundAssociatedData, "The message is opened with different associated data (identities).", "Accepting it means the identities are not bound to the message."),
     ("WrongHeaderKey", AuthBypass, "The header is decrypted with a different header key.", ""),
     ("FailedDecryptKeepsState", StateCorruption, "After a rejected message the genuine message (and the rest of the conversation) must still decrypt: a failed decrypt changes no state.", "A receiver that advances its chain or stores keys for a rejected message can be desynchronised by one forged message."),
+    ("FailedInitiateKeepsSession", StateCorruption, "A bundle the initiator refuses (bad signature, missing one-time key) arrives while it has a session with that peer: the existing session is untouched and goes on both ways.", "An initiator that drops or half-replaces its session before the bundle is verified lets a forged bundle cut a conversation."),
     ("FailedPrekeyMessageKeepsPrekey", StateCorruption, "A rejected first prekey message must not consume the one-time prekey: the genuine one still starts the session.", "One forged prekey message would otherwise make the real one undecryptable."),
     // Sessions and associated data.
     ("WrongSession", UnboundAssociatedData, "A message of one session delivered to the receiver's session with another peer.", "Accepting it means the message is not bound to its session and identities."),
