@@ -96,7 +96,13 @@ fn accepting_any_signature_fails_exactly_the_refused_bundles() {
             (r.id, r.status)
         })
         .collect();
-    let ran: BTreeSet<String> = results.iter().map(|(id, _)| id.clone()).collect();
+    // The XEdDSA known answers themselves (`kat/<profile>/kat_xeddsa/<tcId>`) pass: the
+    // wrapper only changes initiate.
+    let ran: BTreeSet<String> = results
+        .iter()
+        .map(|(id, _)| id.clone())
+        .filter(|id| !id.contains("/kat_xeddsa/"))
+        .collect();
     let failing: BTreeSet<String> = results
         .iter()
         .filter(|(_, s)| *s == Status::Fail)
@@ -135,5 +141,84 @@ fn accepting_any_signature_fails_exactly_the_refused_bundles() {
     for id in &acceptable {
         let status = &results.iter().find(|(i, _)| i == id).unwrap().1;
         assert_eq!(*status, Status::Pass, "{id}");
+    }
+}
+
+/// The spec, declaring `xeddsa-verify`, that gets one known answer wrong: it accepts the
+/// signature of `xeddsa.invalid.s_plus_2l` (as a verifier that reduces s mod L without a range
+/// check would).
+struct OneWrongAnswer {
+    spec: SpecIut,
+    accept: String,
+}
+
+impl Iut for OneWrongAnswer {
+    fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        match request {
+            Request::XeddsaVerify { signature, .. } if *signature == self.accept => Ok(Reply::Done),
+            _ => self.spec.call(request),
+        }
+    }
+}
+
+#[test]
+fn a_wrong_xeddsa_answer_fails_its_known_answer_and_no_other() {
+    let mut opts = options();
+    opts.filter = Some(glob::Pattern::new("kat/*/kat_xeddsa/*").unwrap());
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vectors/data/signal-v3/kat_xeddsa.json"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let case = v["testGroups"][0]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tcId"] == "xeddsa.invalid.s_plus_2l")
+        .expect("the case");
+    let hello = SpecIut::hello();
+    assert!(hello.capabilities.iter().any(|c| c == "xeddsa-verify"));
+    let mut imp = Implementation {
+        name: "one-wrong-answer".into(),
+        iut: Box::new(OneWrongAnswer {
+            spec: SpecIut::new(0),
+            accept: case["signature"].as_str().unwrap().to_string(),
+        }),
+        hello: hello.clone(),
+    };
+    let plan = suite::plan(&hello, &opts, &corpus(&opts));
+    // Every XEdDSA file's tests, in the three profiles that sign bundles.
+    assert_eq!(
+        plan.len(),
+        3 * v["numberOfTests"].as_u64().unwrap() as usize
+    );
+    let mut failing = BTreeSet::new();
+    for p in &plan {
+        let r = suite::run_one(&mut imp, p, &opts, &Expectations::default());
+        match r.status {
+            Status::Fail => {
+                failing.insert(r.id);
+            }
+            status => assert_eq!(status, Status::Pass, "{}", r.id),
+        }
+    }
+    assert_eq!(
+        failing,
+        BTreeSet::from(["kat/signal-v3/kat_xeddsa/xeddsa.invalid.s_plus_2l".to_string()])
+    );
+
+    // Without the capability the same tests are skipped, with the reason.
+    let mut plain = hello.clone();
+    plain.capabilities.retain(|c| c != "xeddsa-verify");
+    let mut imp = Implementation {
+        name: "no-primitives".into(),
+        iut: Box::new(SpecIut::new(0)),
+        hello: plain.clone(),
+    };
+    for p in suite::plan(&plain, &opts, &corpus(&opts)) {
+        let r = suite::run_one(&mut imp, &p, &opts, &Expectations::default());
+        assert_eq!(r.status, Status::Skip, "{}", r.id);
+        assert!(r.detail.contains("xeddsa-verify"), "{}", r.detail);
     }
 }
