@@ -4,6 +4,7 @@
 
 use e2ee_spec::Profile;
 use e2ee_vectors::envelope::VectorFile;
+use e2ee_vectors::kat::{Group, XeddsaTest};
 use e2ee_vectors::trace::TraceGroup;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -12,6 +13,8 @@ use std::path::PathBuf;
 
 /// A trace file as read: its name (`PROFILE/NAME.json`) and contents.
 pub type TraceFile = (String, VectorFile<TraceGroup>);
+/// A `kat_xeddsa.json` file: replayed against IUTs that declare `xeddsa-verify`.
+pub type XeddsaFile = (String, VectorFile<Group<XeddsaTest>>);
 
 /// Where a run's vectors come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +90,8 @@ pub struct Corpus {
     pub source: Source,
     /// Per profile (in the order asked for): its trace files in name order.
     pub traces: Vec<(Profile, Vec<TraceFile>)>,
+    /// Per profile: its XEdDSA known-answer files (none in `olm-v1`).
+    pub xeddsa: Vec<(Profile, Vec<XeddsaFile>)>,
     /// SHA-256 over every file's name (`PROFILE/NAME.json`), length and bytes, in name order:
     /// two runs with the same digest replayed the same vectors, built in or from a directory.
     pub digest: String,
@@ -96,6 +101,14 @@ pub struct Corpus {
 impl Corpus {
     pub fn traces_of(&self, profile: Profile) -> &[TraceFile] {
         self.traces
+            .iter()
+            .find(|(p, _)| *p == profile)
+            .map(|(_, f)| f.as_slice())
+            .unwrap_or_default()
+    }
+
+    pub fn xeddsa_of(&self, profile: Profile) -> &[XeddsaFile] {
+        self.xeddsa
             .iter()
             .find(|(p, _)| *p == profile)
             .map(|(_, f)| f.as_slice())
@@ -117,9 +130,11 @@ pub fn load(source: &Source, profiles: &[Profile]) -> Result<Corpus, String> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut hasher = Sha256::new();
     let mut traces = Vec::new();
+    let mut xeddsa = Vec::new();
     let mut count = 0;
     for &profile in profiles {
         let mut files = Vec::new();
+        let mut kats = Vec::new();
         for (name, bytes) in source.files(profile)? {
             let at = |e: String| format!("{}: {e}", source.locate(&name));
             let value: Value = serde_json::from_slice(&bytes).map_err(|e| at(e.to_string()))?;
@@ -139,6 +154,10 @@ pub fn load(source: &Source, profiles: &[Profile]) -> Result<Corpus, String> {
                     )));
                 }
                 files.push((name, file));
+            } else if value["schema"] == "xeddsa.schema.json" {
+                let file: VectorFile<Group<XeddsaTest>> =
+                    serde_json::from_value(value).map_err(|e| at(e.to_string()))?;
+                kats.push((name, file));
             }
         }
         if files.is_empty() {
@@ -148,10 +167,12 @@ pub fn load(source: &Source, profiles: &[Profile]) -> Result<Corpus, String> {
             ));
         }
         traces.push((profile, files));
+        xeddsa.push((profile, kats));
     }
     Ok(Corpus {
         source: source.clone(),
         traces,
+        xeddsa,
         digest: hex::encode(hasher.finalize()),
         files: count,
     })

@@ -4,6 +4,7 @@
 pub mod corpus;
 pub mod expectations;
 pub mod impls;
+pub mod primitives;
 pub mod report;
 pub mod scripts;
 pub mod shim_client;

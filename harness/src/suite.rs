@@ -5,10 +5,11 @@ use crate::expectations::Expectations;
 use crate::impls::Implementation;
 use crate::report::{Status, TestResult};
 use crate::scripts::{self, Action};
-use e2ee_iut::protocol::Hello;
+use e2ee_iut::protocol::{Hello, XEDDSA_VERIFY};
 use e2ee_spec::Profile;
 use e2ee_vectors::engine::{self, Mode, Outcome};
 use e2ee_vectors::envelope::{Note, VectorFile};
+use e2ee_vectors::kat::XeddsaTest;
 use e2ee_vectors::notes;
 use e2ee_vectors::spec_iut::SpecIut;
 use e2ee_vectors::trace::{TraceGroup, TraceTest};
@@ -74,6 +75,8 @@ pub enum Job {
         header_encryption: bool,
         role: &'static str,
     },
+    /// One XEdDSA known answer, for an IUT that declares `xeddsa-verify`.
+    Xeddsa(Arc<XeddsaTest>),
 }
 
 fn supports(hello: &Hello, profile: Profile) -> bool {
@@ -169,6 +172,23 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                             },
                             bug_types: bug_types.clone(),
                         });
+                    }
+                    // The primitives' known answers: planned for every IUT, so that one
+                    // without the capability sees them skipped with the reason.
+                    for (name, file) in corpus.xeddsa_of(profile) {
+                        let stem = Path::new(name)
+                            .file_stem()
+                            .and_then(|s| s.to_str())
+                            .unwrap_or("kat_xeddsa");
+                        for test in file.test_groups.iter().flat_map(|g| &g.tests) {
+                            out.push(Planned {
+                                id: format!("kat/{}/{stem}/{}", profile.name(), test.tc_id),
+                                profile,
+                                mode: RunMode::Kat,
+                                job: Job::Xeddsa(Arc::new(test.clone())),
+                                bug_types: bug_types(&file.notes, &test.flags),
+                            });
+                        }
                     }
                 }
                 RunMode::Interop => {
@@ -298,6 +318,16 @@ pub fn run_one(
             let (status, detail) = run_props(imp, *profile, *header_encryption, role, options);
             result.status = status;
             result.detail = detail;
+        }
+        Job::Xeddsa(test) => {
+            if has(&imp.hello, XEDDSA_VERIFY) {
+                let (status, detail, notes) = crate::primitives::run_xeddsa(imp.iut.as_mut(), test);
+                result.status = status;
+                result.detail = detail;
+                result.notes = notes;
+            } else {
+                result.detail = format!("the IUT does not declare {XEDDSA_VERIFY}");
+            }
         }
     }
     result.duration = start.elapsed();

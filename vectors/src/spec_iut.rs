@@ -5,10 +5,10 @@
 //! construction, so a run of the spec is reproducible either way.
 
 use crate::rng::Rng;
-use e2ee_iut::hexbytes::{arr, hex_of};
+use e2ee_iut::hexbytes::{arr, bytes, hex_of};
 use e2ee_iut::protocol::{
     class_in_minor, Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_MINOR,
-    PROTOCOL_VERSION,
+    PROTOCOL_VERSION, XEDDSA_VERIFY,
 };
 use e2ee_spec::crypto::kem;
 use e2ee_spec::party::{self, KemPrekeyInput, Party, PartyUpdate};
@@ -74,6 +74,7 @@ impl SpecIut {
                 "import-keys",
                 "header-encryption",
                 "snapshot",
+                XEDDSA_VERIFY,
             ]
             .iter()
             .map(|s| s.to_string())
@@ -436,6 +437,21 @@ impl SpecIut {
                 entry.party = p;
                 entry.peers = peers;
                 Ok(Reply::Done)
+            }
+            // The check X3DH §3.3 runs on a bundle's signatures, on its own.
+            Request::XeddsaVerify {
+                public_key,
+                message,
+                signature,
+            } => {
+                let (u, m, sig) = (
+                    arr::<32>(public_key)?,
+                    bytes(message)?,
+                    arr::<64>(signature)?,
+                );
+                e2ee_spec::crypto::xeddsa::verify(&u, &m, &sig)
+                    .map(|()| Reply::Done)
+                    .map_err(|_| rejected(Error::BadSignature, "XEdDSA signature does not verify"))
             }
         }
     }

@@ -76,7 +76,10 @@ impl Handles {
                 *party = self.party(party)?;
                 *snapshot = find(&self.snapshots, snapshot)?;
             }
-            Request::Hello { .. } | Request::Reset {} | Request::CreateParty { .. } => {}
+            Request::Hello { .. }
+            | Request::Reset {}
+            | Request::CreateParty { .. }
+            | Request::XeddsaVerify { .. } => {}
         }
         Some(r)
     }

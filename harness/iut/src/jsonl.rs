@@ -99,7 +99,10 @@ pub fn parse_reply_line(line: &str, id: u64, request: &Request) -> Result<Reply,
         Request::Hello { .. } => {
             Reply::Hello(serde_json::from_value::<Hello>(ok.clone()).map_err(|_| parse("hello"))?)
         }
-        Request::Reset {} | Request::Initiate { .. } | Request::Restore { .. } => Reply::Done,
+        Request::Reset {}
+        | Request::Initiate { .. }
+        | Request::Restore { .. }
+        | Request::XeddsaVerify { .. } => Reply::Done,
         Request::CreateParty { .. } => Reply::Party {
             party: field("party")?,
             identity_key: field("identity_key")?,

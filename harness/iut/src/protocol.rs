@@ -103,7 +103,19 @@ pub enum Request {
     Snapshot { party: String },
     /// Put a party back into a captured state.
     Restore { party: String, snapshot: String },
+    /// XEdDSA §3 `xeddsa_verify(public_key, message, signature)` as the IUT's X3DH checks a
+    /// bundle's signatures: `Done` if it accepts, `bad_signature` if not. Only sent to an
+    /// IUT whose `hello` declares [`XEDDSA_VERIFY`] (the known answers of `kat_xeddsa.json`).
+    XeddsaVerify {
+        public_key: Hex,
+        message: Hex,
+        signature: Hex,
+    },
 }
+
+/// The capability of an IUT that answers [`Request::XeddsaVerify`]: the runner then replays
+/// the XEdDSA known answers against it (`kat/<profile>/kat_xeddsa/<tcId>`).
+pub const XEDDSA_VERIFY: &str = "xeddsa-verify";
 
 impl Request {
     pub fn op(&self) -> &'static str {
@@ -117,6 +129,7 @@ impl Request {
             Request::Decrypt { .. } => "decrypt",
             Request::Snapshot { .. } => "snapshot",
             Request::Restore { .. } => "restore",
+            Request::XeddsaVerify { .. } => "xeddsa_verify",
         }
     }
 }

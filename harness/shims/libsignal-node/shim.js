@@ -446,6 +446,8 @@ class Shim {
         return this.snapshot(req);
       case 'restore':
         return this.restore(req);
+      case 'xeddsa_verify':
+        return this.xeddsaVerify(req);
       default:
         fail('unsupported', `unknown op ${JSON.stringify(req.op)}`);
     }
@@ -464,9 +466,20 @@ class Shim {
       profiles: PKG.profiles,
       // libsignal draws its own randomness (ephemeral, ratchet keys, XEdDSA nonces): no
       // `deterministic`. It has no header encryption.
-      capabilities: ['import-keys', 'snapshot'],
+      // `xeddsa-verify`: libsignal's own check of a bundle's signatures (PublicKey.verify, the
+      // same verify_signature process_prekey_bundle calls), so the XEdDSA known answers reach it.
+      capabilities: ['import-keys', 'snapshot', 'xeddsa-verify'],
       error_classes: [...new Set(ERROR_CLASSES.map((c) => classInMinor(c, this.minor)))],
     };
+  }
+
+  async xeddsaVerify(req) {
+    const key = hexField(req, 'public_key', { len: 32 });
+    const message = hexField(req, 'message');
+    const signature = hexField(req, 'signature', { len: 64 });
+    const ok = await lib(() => publicFromRaw(key).verify(message, signature));
+    if (!ok) fail('bad_signature', 'PublicKey.verify returned false');
+    return {};
   }
 
   createParty(req) {

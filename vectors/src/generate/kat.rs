@@ -768,30 +768,10 @@ fn xeddsa_file(profile: Profile) -> (PathBuf, String) {
         }
     }
     let (u, message, sig) = base.expect("base");
-    let s_plus = |mult: usize| {
-        let mut s = [0u8; 32];
-        s.copy_from_slice(&sig[32..]);
-        let sign = s[31] & 0x80;
-        s[31] &= 0x7f;
-        for _ in 0..mult {
-            s = add(&s, &L);
-        }
-        s[31] |= sign;
-        let mut t = sig;
-        t[32..].copy_from_slice(&s);
-        t
-    };
-    let flip = |offset: usize, xor: u8| {
-        let mut t = sig;
-        t[offset] ^= xor;
-        t
-    };
     let mut other_message = message.clone();
     other_message[0] ^= 0x01;
     let other_key = KeyPair::from_private(&rng.bytes()).public;
-    let mut high_bit = u;
-    high_bit[31] |= 0x80;
-    let cases: Vec<XeddsaCase> = vec![
+    let mut cases: Vec<XeddsaCase> = vec![
         (
             "wrong_key",
             "verified with another public key",
@@ -810,79 +790,22 @@ fn xeddsa_file(profile: Profile) -> (PathBuf, String) {
             sig,
             Verdict::Invalid,
         ),
-        (
-            "r_bit",
-            "bit 0 of R flipped",
-            "ModifiedSignature",
-            u,
-            message.clone(),
-            flip(0, 0x01),
-            Verdict::Invalid,
-        ),
-        (
-            "r_last_bit",
-            "bit 254 of R flipped",
-            "ModifiedSignature",
-            u,
-            message.clone(),
-            flip(31, 0x40),
-            Verdict::Invalid,
-        ),
-        (
-            "s_bit",
-            "bit 0 of s flipped",
-            "ModifiedSignature",
-            u,
-            message.clone(),
-            flip(32, 0x01),
-            Verdict::Invalid,
-        ),
-        (
-            "sign_bit",
-            "the sign bit (bit 7 of byte 63) flipped",
-            "ModifiedSignBit",
-            u,
-            message.clone(),
-            flip(63, 0x80),
-            Verdict::Invalid,
-        ),
-        (
-            "s_plus_l",
-            "s + L: the same signature with a non-canonical s",
-            "NonCanonicalS",
-            u,
-            message.clone(),
-            s_plus(1),
-            Verdict::Acceptable,
-        ),
-        (
-            "s_plus_2l",
-            "s + 2L >= 2^253",
-            "SOutOfRange",
-            u,
-            message.clone(),
-            s_plus(2),
-            Verdict::Invalid,
-        ),
-        (
-            "u_bit_255",
-            "public key with bit 255 set",
-            "NonCanonicalPublicKey",
-            high_bit,
-            message.clone(),
-            sig,
-            Verdict::Acceptable,
-        ),
-        (
-            "u_plus_p",
-            "public key u + p",
-            "PublicKeyOutOfRange",
-            add(&u, &P),
-            message.clone(),
-            sig,
-            Verdict::Invalid,
-        ),
     ];
+    for m in xeddsa_malformations(&u, &sig) {
+        let (key, signature) = match m.what {
+            Malformed::Signature(t) => (u, t),
+            Malformed::PublicKey(k) => (k, sig),
+        };
+        cases.push((
+            m.name,
+            m.comment,
+            m.flag,
+            key,
+            message.clone(),
+            signature,
+            m.verdict,
+        ));
+    }
     for (name, comment, flag, key, msg, signature, result) in cases {
         assert!(
             xeddsa::verify(&key, &msg, &signature).is_err(),
@@ -912,6 +835,145 @@ fn xeddsa_file(profile: Profile) -> (PathBuf, String) {
         group("XeddsaTest", None, tests),
     );
     (path(profile, "kat_xeddsa"), render(&file))
+}
+
+/// What an XEdDSA malformation replaces: the signature, or the public key it is verified under.
+pub enum Malformed {
+    Signature([u8; 64]),
+    PublicKey([u8; 32]),
+}
+
+/// A malformed encoding of a valid XEdDSA signature `sig` under `u`, as the XEdDSA known-answer
+/// file has it (`xeddsa.invalid.<name>`). `verdict` is the primitive's: `Acceptable` where
+/// XEdDSA's verify or libsignal accept it (see the flag's note), `Invalid` otherwise.
+pub struct XeddsaMalformation {
+    pub name: &'static str,
+    pub comment: &'static str,
+    pub flag: &'static str,
+    pub what: Malformed,
+    pub verdict: Verdict,
+}
+
+/// The encoding-level malformations of (`u`, `sig`), in the known-answer file's order: shared
+/// by `kat_xeddsa.json` and the bundle traces that carry them into a prekey bundle.
+pub fn xeddsa_malformations(u: &[u8; 32], sig: &[u8; 64]) -> Vec<XeddsaMalformation> {
+    let s_plus = |mult: usize| {
+        let mut s = [0u8; 32];
+        s.copy_from_slice(&sig[32..]);
+        let sign = s[31] & 0x80;
+        s[31] &= 0x7f;
+        for _ in 0..mult {
+            s = add(&s, &L);
+        }
+        s[31] |= sign;
+        let mut t = *sig;
+        t[32..].copy_from_slice(&s);
+        t
+    };
+    let flip = |offset: usize, xor: u8| {
+        let mut t = *sig;
+        t[offset] ^= xor;
+        t
+    };
+    let mut high_bit = *u;
+    high_bit[31] |= 0x80;
+    let mut r_off_curve = *sig;
+    r_off_curve[..32].copy_from_slice(&not_on_curve());
+    let one = |name, comment, flag, what, verdict| XeddsaMalformation {
+        name,
+        comment,
+        flag,
+        what,
+        verdict,
+    };
+    use Malformed::*;
+    vec![
+        one(
+            "r_bit",
+            "bit 0 of R flipped",
+            "ModifiedSignature",
+            Signature(flip(0, 0x01)),
+            Verdict::Invalid,
+        ),
+        one(
+            "r_last_bit",
+            "bit 254 of R flipped",
+            "ModifiedSignature",
+            Signature(flip(31, 0x40)),
+            Verdict::Invalid,
+        ),
+        one(
+            "s_bit",
+            "bit 0 of s flipped",
+            "ModifiedSignature",
+            Signature(flip(32, 0x01)),
+            Verdict::Invalid,
+        ),
+        one(
+            "sign_bit",
+            "the sign bit (bit 7 of byte 63) flipped",
+            "ModifiedSignBit",
+            Signature(flip(63, 0x80)),
+            Verdict::Invalid,
+        ),
+        one(
+            "s_plus_l",
+            "s + L: the same signature with a non-canonical s",
+            "NonCanonicalS",
+            Signature(s_plus(1)),
+            Verdict::Acceptable,
+        ),
+        one(
+            "s_plus_2l",
+            "s + 2L >= 2^253",
+            "SOutOfRange",
+            Signature(s_plus(2)),
+            Verdict::Invalid,
+        ),
+        one(
+            "u_bit_255",
+            "public key with bit 255 set",
+            "NonCanonicalPublicKey",
+            PublicKey(high_bit),
+            Verdict::Acceptable,
+        ),
+        one(
+            "u_plus_p",
+            "public key u + p",
+            "PublicKeyOutOfRange",
+            PublicKey(add(u, &P)),
+            Verdict::Invalid,
+        ),
+        // Appended after the cases above: new ids go at the end of the file.
+        one(
+            "s_high_bits",
+            "bit 254 of s set (the sign bit in bit 255 kept): s >= 2^253",
+            "SHighBitsMasked",
+            Signature(flip(63, 0x40)),
+            Verdict::Invalid,
+        ),
+        one(
+            "r_not_on_curve",
+            "R replaced by the encoding of a y for which no curve point exists",
+            "RNotOnCurve",
+            Signature(r_off_curve),
+            Verdict::Invalid,
+        ),
+    ]
+}
+
+/// The smallest y (little endian, sign bit 0) that is the y-coordinate of no Edwards25519
+/// point: as an R it can never equal the encoding of sB - hA.
+fn not_on_curve() -> [u8; 32] {
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    (2u8..)
+        .map(|y| {
+            let mut b = [0u8; 32];
+            b[0] = y;
+            b
+        })
+        .find(|b| CompressedEdwardsY(*b).decompress().is_none())
+        .expect("about half of all y are off the curve")
 }
 
 fn x3dh_parties(rng: &mut Rng, with_otk: bool) -> (X3dhParties, x3dh::Agreement) {

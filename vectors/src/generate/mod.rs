@@ -4,6 +4,7 @@
 mod kat;
 mod script;
 mod traces;
+mod xeddsa_bundles;
 
 use crate::envelope::VectorFile;
 use crate::notes;

@@ -57,6 +57,8 @@ pub struct Script {
     pub ctx: Ctx,
     test: TraceTest,
     wants: Vec<Option<Want>>,
+    /// A rejection the spec records may be an acceptance in an implementation (`acceptable`).
+    acceptable: bool,
     pub rng: Rng,
 }
 
@@ -86,6 +88,7 @@ impl Script {
                 steps: Vec::new(),
             },
             wants: Vec::new(),
+            acceptable: false,
             rng,
         }
     }
@@ -109,6 +112,13 @@ impl Script {
         if !self.test.flags.iter().any(|f| f == flag) {
             self.test.flags.push(flag.to_string());
         }
+    }
+
+    /// The test's rejections may be acceptances (`result: acceptable`): the engine then judges
+    /// the rest of the trace as usual, so the steps after an accepted one must mean the same
+    /// either way.
+    pub fn acceptable(&mut self) {
+        self.acceptable = true;
     }
 
     pub fn receiver(&mut self, name: &str) {
@@ -455,7 +465,14 @@ impl Script {
             negative |= got.is_some();
         }
         self.test = recorded;
-        self.test.result = if negative {
+        assert!(
+            negative || !self.acceptable,
+            "{}: acceptable, but the spec rejects nothing",
+            self.tc_id()
+        );
+        self.test.result = if negative && self.acceptable {
+            Verdict::Acceptable
+        } else if negative {
             Verdict::Invalid
         } else {
             Verdict::Valid

@@ -1570,6 +1570,8 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
     if p.post_quantum() {
         v.extend(pqxdh(ctx));
     }
+    // Every malformed encoding of the XEdDSA known answers, in a bundle (appended ids).
+    v.extend(super::xeddsa_bundles::traces(ctx));
     v
 }
 

@@ -304,6 +304,8 @@ impl Iut for VodozemacIut {
             } => self.decrypt(party, peer, *kind, message),
             Request::Snapshot { party } => self.snapshot(party),
             Request::Restore { party, snapshot } => self.restore(party, snapshot),
+            // olm-v1 has no signatures in bundles; the capability is not declared.
+            Request::XeddsaVerify { .. } => Err(Failure::Unsupported("xeddsa_verify".into())),
         }
     }
 }
