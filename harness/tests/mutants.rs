@@ -60,6 +60,12 @@ enum Bug {
     LowOrderPrekeyMessageKeyUnchecked,
     /// The signed prekey's signature is not verified.
     SignatureUnchecked,
+    /// XEdDSA: s is reduced mod L without the check s < 2^253 (libsignal's reduction without
+    /// its range check), so s + 2L verifies.
+    SignatureScalarReduced,
+    /// XEdDSA: the top bits of s are masked off before verifying, so a signature with high
+    /// bits set verifies.
+    SignatureHighBitsMasked,
     /// PQXDH: the Kyber prekey's signature is not verified.
     KyberSignatureUnchecked,
     /// PQXDH: a bundle without a Kyber prekey falls back to X3DH.
@@ -142,6 +148,8 @@ const BUGS: &[(Bug, &[&str])] = &[
         ],
     ),
     (SignatureUnchecked, &["BadSignedPrekeySignature"]),
+    (SignatureScalarReduced, &["SOutOfRange"]),
+    (SignatureHighBitsMasked, &["SHighBitsMasked"]),
     (KyberSignatureUnchecked, &["BadKyberPrekeySignature"]),
     (KyberPrekeyOptional, &["MissingKyberPrekey"]),
     (PqxdhDowngradeAccepted, &["PqxdhDowngrade"]),
@@ -314,6 +322,12 @@ impl Iut for Mutant {
                 let skip = match (self.bug, class_of(&result)) {
                     (LowOrderBundleKeyUnchecked, Some("invalid_key")) => true,
                     (SignatureUnchecked, Some("bad_signature")) => !signature_ok(),
+                    (SignatureScalarReduced, Some("bad_signature")) => {
+                        verifies_with(bundle, reduce_s)
+                    }
+                    (SignatureHighBitsMasked, Some("bad_signature")) => {
+                        verifies_with(bundle, mask_s)
+                    }
                     (KyberSignatureUnchecked, Some("bad_signature")) => signature_ok(),
                     (KyberPrekeyOptional, Some("decode_error")) => {
                         profile.post_quantum() && bundle.kyber_prekey.is_none()
@@ -354,6 +368,41 @@ impl Iut for Mutant {
             _ => self.spec.call(request),
         }
     }
+}
+
+/// Whether the bundle's signatures verify once `lenient` has rewritten each: what a verifier
+/// with that leniency accepts.
+fn verifies_with(bundle: &e2ee_iut::protocol::Bundle, lenient: fn(&mut [u8; 64])) -> bool {
+    let Ok(mut b) = bundle_from_wire(bundle) else {
+        return false;
+    };
+    lenient(&mut b.signed_prekey_signature);
+    let x3dh_ok = x3dh::verify_prekey_signature(
+        &b.identity_key,
+        &b.signed_prekey,
+        &b.signed_prekey_signature,
+    )
+    .is_ok();
+    let kyber_ok = b.kyber_prekey.as_mut().is_none_or(|k| {
+        lenient(&mut k.signature);
+        e2ee_spec::crypto::xeddsa::verify(&b.identity_key, &k.public, &k.signature).is_ok()
+    });
+    x3dh_ok && kyber_ok
+}
+
+/// s (bytes 32..64, libsignal's sign bit in the top bit cleared) reduced mod L.
+fn reduce_s(sig: &mut [u8; 64]) {
+    let sign = sig[63] & 0x80;
+    let mut s: [u8; 32] = sig[32..].try_into().expect("32 bytes");
+    s[31] &= 0x7f;
+    let reduced = curve25519_dalek::Scalar::from_bytes_mod_order(s).to_bytes();
+    sig[32..].copy_from_slice(&reduced);
+    sig[63] |= sign;
+}
+
+/// s with bits 253 and 254 cleared (the sign bit kept).
+fn mask_s(sig: &mut [u8; 64]) {
+    sig[63] &= 0x9f;
 }
 
 fn with_message(req: &Request, message: &[u8]) -> Request {
@@ -707,7 +756,7 @@ fn failures(mut imp: Implementation, corpus: &Corpus) -> Vec<(String, Vec<String
             let r = suite::run_one(&mut imp, p, &opts, &Expectations::default());
             let flags = match &p.job {
                 Job::Trace { test, .. } => test.flags.clone(),
-                Job::Props { .. } => Vec::new(),
+                Job::Props { .. } | Job::Xeddsa(_) => Vec::new(),
             };
             (r.status == Status::Fail).then_some((r.id, flags))
         })
