@@ -89,6 +89,9 @@ enum Bug {
     SignedPrekeyIdIgnored,
     /// A failed decrypt deletes the session (a "reset on error" policy).
     FailedDecryptResetsSession,
+    /// A refused bundle deletes the session the initiator had with that peer (it dropped
+    /// the old session before verifying the new bundle).
+    RefusedBundleDropsSession,
     /// DR §3.5: the previous chain's skipped keys (up to PN) are not stored at a DH step.
     PnIgnored,
     /// Snapshots leave out the one-time prekeys (kept in another store).
@@ -164,6 +167,7 @@ const BUGS: &[(Bug, &[&str])] = &[
     (AbsentReadAsZero, &["AbsentVersusZero"]),
     (SignedPrekeyIdIgnored, &["TamperedPrekeyField"]),
     (FailedDecryptResetsSession, &["FailedDecryptKeepsState"]),
+    (RefusedBundleDropsSession, &["FailedInitiateKeepsSession"]),
     (PnIgnored, &["OutOfOrderAcrossRatchet"]),
     (SnapshotMissesPrekeys, &["StateRollback"]),
     (MissingOneTimeKeyAccepted, &["MissingOneTimePrekey"]),
@@ -304,8 +308,23 @@ impl Iut for Mutant {
                 }
                 result
             }
-            Request::Initiate { party, bundle, .. } => {
+            Request::Initiate {
+                party,
+                peer,
+                bundle,
+                ..
+            } => {
                 let result = self.spec.call(request);
+                let key = (party.clone(), peer.clone());
+                match (&result, self.bug) {
+                    (Ok(_), _) => {
+                        self.reset.remove(&key);
+                    }
+                    (Err(_), RefusedBundleDropsSession) => {
+                        self.reset.insert(key);
+                    }
+                    _ => {}
+                }
                 let Some(profile) = self.party(party).map(|p| p.profile) else {
                     return result;
                 };
