@@ -1,12 +1,12 @@
 //! Messages made with the sender's own keys but bytes no encoder writes: malformed padding
 //! (`traces.rs`), structural mutations and other version bytes (`structure.rs`). The MAC is
 //! computed over the forged bytes, so only the receiver's padding check or parser can reject
-//! them. One offline run of the script gives the keys of the sender's next message.
+//! them (`modern`: the AEAD is computed over them). One offline run of the script gives the keys of the sender's next message.
 
 use super::script::Script;
 use e2ee_iut::protocol::MessageKind;
 use e2ee_spec::double_ratchet as dr;
-use e2ee_spec::profiles::{olm_v1, signal_v3};
+use e2ee_spec::profiles::{modern, olm_v1, signal_v3};
 use e2ee_spec::session::{self, PreKeyMessage, Session};
 use e2ee_spec::Profile;
 
@@ -24,6 +24,7 @@ pub struct Next {
     profile: Profile,
     session: Session,
     pub header: dr::Header,
+    mk: [u8; 32],
     cipher_key: [u8; 32],
     mac_key: [u8; 32],
     iv: [u8; 16],
@@ -54,12 +55,14 @@ impl Next {
         let (cipher_key, mac_key, iv) = match profile {
             p if p.is_libsignal() => signal_v3::message_keys(&mk),
             Profile::OlmV1 => olm_v1::message_keys(&mk),
-            _ => panic!("forged messages are for the AES-CBC profiles"),
+            // The AEAD profile: `seal_aead` derives its own keys from `mk`.
+            _ => ([0; 32], [0; 32], [0; 16]),
         };
         Next {
             profile,
             session,
             header,
+            mk,
             cipher_key,
             mac_key,
             iv,
@@ -97,6 +100,16 @@ impl Next {
             p if p.is_libsignal() => signal_v3::authenticate(&self.mac_key, &self.ad(), body),
             _ => olm_v1::authenticate(&self.mac_key, body),
         }
+    }
+
+    /// `modern`: `body` (type byte and header) followed by the encryption of `plaintext`
+    /// under this message's key, with `body` in the associated data as `modern::seal` has it.
+    pub fn seal_aead(&self, body: Vec<u8>, plaintext: &[u8]) -> Vec<u8> {
+        assert_eq!(self.profile, Profile::Modern, "an AEAD profile");
+        let (key, nonce) = modern::message_keys(&self.mk);
+        let aad = [&self.ad()[..], &body].concat();
+        let sealed = e2ee_spec::crypto::chacha::seal(&key, &nonce, &aad, plaintext);
+        [body, sealed].concat()
     }
 
     fn ad(&self) -> Vec<u8> {

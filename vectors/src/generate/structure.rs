@@ -12,15 +12,18 @@
 //! keeps the last of a repeated field, skips unknown fields, reads non-minimal varints and
 //! rejects a known field of the wrong wire type, field number 0 and a length past the end.
 //!
-//! Ids: `dr.structure.<message>.<mutation>` and `dr.version.<message>.<variant>`; the
-//! `modern` profile has its own fixed layout and no protobuf, so it has no file here.
+//! `modern` has a fixed layout instead of protobuf: its prekey message's one-time-prekey flag,
+//! lengths and type bytes are changed (the inner message's type byte also under a recomputed
+//! AEAD), without header encryption.
+//!
+//! Ids: `dr.structure.<message>.<mutation>` and `dr.version.<message>.<variant>`.
 
 use super::forge::Next;
 use super::script::*;
 use super::{render, vector_file};
 use crate::trace::{TraceGroup, TraceTest};
 use e2ee_iut::protocol::MessageKind;
-use e2ee_spec::profiles::{olm_v1, signal_v3};
+use e2ee_spec::profiles::{modern, olm_v1, signal_v3};
 use e2ee_spec::session;
 use e2ee_spec::wire::protobuf::{self, Value};
 use e2ee_spec::Profile;
@@ -32,10 +35,12 @@ const HOW: &str = "A trace is replayed step by step (vectors/README.md §Traces)
 
 pub fn files() -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
-    for profile in [Profile::SignalV3, Profile::SignalV4, Profile::OlmV1] {
+    for profile in Profile::ALL {
         let ctx = Ctx { profile, he: false };
-        let mut tests = structure(ctx);
-        tests.extend(version_bytes(ctx));
+        let tests = match profile {
+            Profile::Modern => modern_layout(ctx),
+            _ => [structure(ctx), version_bytes(ctx)].concat(),
+        };
         let groups = vec![TraceGroup {
             group_type: "TraceTest".into(),
             header_encryption: false,
@@ -772,4 +777,110 @@ fn version_bytes(ctx: Ctx) -> Vec<TraceTest> {
         v.push(s.finish());
     }
     v
+}
+
+// ---- modern: a fixed layout ------------------------------------------------------------------
+
+/// `modern`'s prekey message: type, IK_A (32), EK_A (32), signed prekey id (4), then the
+/// one-time prekey flag (`modern::decode_prekey_message`).
+const MODERN_FLAG_AT: usize = 1 + 32 + 32 + 4;
+
+fn modern_layout(ctx: Ctx) -> Vec<TraceTest> {
+    let mut v = Vec::new();
+    // (name, what, the forged prekey message from the genuine one)
+    type Change = fn(&[u8]) -> Vec<u8>;
+    let cases: [(&str, &str, Change); 5] = [
+        (
+            "one_time_flag_2",
+            "its one-time prekey flag 0x02 (only 0x00 and 0x01 exist)",
+            |m| {
+                let mut m = m.to_vec();
+                m[MODERN_FLAG_AT] = 0x02;
+                m
+            },
+        ),
+        (
+            "one_time_id_past_end",
+            "cut two bytes into the one-time prekey id that its flag announces",
+            |m| m[..MODERN_FLAG_AT + 1 + 2].to_vec(),
+        ),
+        (
+            "missing_message",
+            "cut after its one-time prekey id: no message inside it",
+            |m| m[..MODERN_FLAG_AT + 1 + 4].to_vec(),
+        ),
+        ("truncated_fixed_part", "cut inside its base key", |m| {
+            m[..40].to_vec()
+        }),
+        (
+            "inner_truncated_header",
+            "the message inside it cut inside its 40-byte header",
+            |m| m[..MODERN_FLAG_AT + 1 + 4 + 1 + 20].to_vec(),
+        ),
+    ];
+    for (name, what, change) in cases {
+        let mut s = Script::pair(ctx, format!("dr.structure.prekey.{name}"), &format!("Alice's first prekey message with {what}: decode_error; then the genuine message starts the session"), &["MalformedFixedLayout"]);
+        let (m, ..) = modern_first(&mut s);
+        assert_eq!(m[MODERN_FLAG_AT], 0x01, "a one-time prekey is named");
+        let forged = change(&m);
+        v.push(deliver_forged(s, &forged, Reference::Rejects));
+    }
+    // Type bytes: every other value of the prekey message's, and of the message's inside it
+    // with the AEAD unchanged and recomputed over it.
+    for (variant, flag) in [
+        ("prekey", "VersionByte"),
+        ("inner.unauthenticated", "VersionByte"),
+        ("inner.authenticated", "AuthenticatedVersionByte"),
+    ] {
+        let mut s = Script::pair(ctx, format!("dr.version.{variant}.refused"), &format!("every other type byte of {}, each delivered and rejected (decode_error); then the genuine message starts the session", match variant {
+            "prekey" => "Alice's first prekey message (no tag covers it)",
+            "inner.unauthenticated" => "the message inside Alice's first prekey message, AEAD unchanged",
+            _ => "the message inside Alice's first prekey message, AEAD recomputed over it",
+        }), &[flag, "FailedPrekeyMessageKeepsPrekey"]);
+        let (m, inner, next) = modern_first(&mut s);
+        let wrapper = &m[..m.len() - inner.len()];
+        for b in 0..=255u8 {
+            let forged = match variant {
+                "prekey" if b == modern::TYPE_PREKEY => continue,
+                "prekey" => [&[b][..], &m[1..]].concat(),
+                _ if b == modern::TYPE_MESSAGE => continue,
+                "inner.unauthenticated" => [wrapper, &[b], &inner[1..]].concat(),
+                _ => {
+                    let mut body = inner[..1 + modern::HEADER_LEN].to_vec();
+                    body[0] = b;
+                    [wrapper, &next.seal_aead(body, MODERN_A0)].concat()
+                }
+            };
+            let label = format!("a0v{b:02x}");
+            s.inject(&label, MessageKind::Prekey, &forged);
+            s.deliver_want("bob", "alice", &label, DECODE);
+        }
+        s.deliver("bob", "alice", "a0");
+        s.exchange("alice", "bob", "a1");
+        s.receiver("bob");
+        v.push(s.finish());
+    }
+    v
+}
+
+/// The plaintext the script gives Alice's first message `a0`.
+const MODERN_A0: &[u8] = b"message a0";
+
+/// `modern`'s genuine first message: (prekey message, inner message, its keys), the AEAD
+/// path checked against it.
+fn modern_first(s: &mut Script) -> (Vec<u8>, Vec<u8>, Next) {
+    let next = Next::of(s, "alice", "bob");
+    s.send("alice", "bob", "a0");
+    let (_, m) = s.message("a0");
+    let inner = session::decode_prekey_message(s.ctx.profile, &m)
+        .expect("the spec's prekey message")
+        .message;
+    let body = inner[..1 + modern::HEADER_LEN].to_vec();
+    assert_eq!(
+        next.seal_aead(body, MODERN_A0),
+        inner,
+        "{}: forged AEAD",
+        s.tc_id()
+    );
+    (m, inner, next)
 }
