@@ -62,9 +62,15 @@ pub fn frame(mac_key: &[u8; 32], header: &Header, ciphertext: &[u8]) -> Vec<u8> 
     protobuf::put_bytes(&mut message, FIELD_RATCHET_KEY, &header.dh);
     protobuf::put_uint(&mut message, FIELD_CHAIN_INDEX, u64::from(header.n));
     protobuf::put_bytes(&mut message, FIELD_CIPHERTEXT, ciphertext);
-    let mac = kdf::hmac_sha256(mac_key, &message);
-    message.extend_from_slice(&mac[..MAC_LEN]);
-    message
+    authenticate(mac_key, message)
+}
+
+/// `body` (version byte || protobuf) with its MAC appended: HMAC-SHA256(mac key,
+/// body)[..8]. Public so that vectors can authenticate bodies no encoder writes.
+pub fn authenticate(mac_key: &[u8; 32], mut body: Vec<u8>) -> Vec<u8> {
+    let mac = kdf::hmac_sha256(mac_key, &body);
+    body.extend_from_slice(&mac[..MAC_LEN]);
+    body
 }
 
 fn decode(message: &[u8]) -> Result<(Header, &[u8]), Error> {

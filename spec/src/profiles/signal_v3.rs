@@ -101,9 +101,16 @@ pub fn frame(v: u8, mac_key: &[u8; 32], header: &Header, ciphertext: &[u8], ad: 
     protobuf::put_uint(&mut message, FIELD_COUNTER, u64::from(header.n));
     protobuf::put_uint(&mut message, FIELD_PREVIOUS_COUNTER, u64::from(header.pn));
     protobuf::put_bytes(&mut message, FIELD_CIPHERTEXT, ciphertext);
-    let mac = kdf::hmac_sha256(mac_key, &[ad, &message[..]].concat());
-    message.extend_from_slice(&mac[..MAC_LEN]);
-    message
+    authenticate(mac_key, ad, message)
+}
+
+/// `body` (version byte || protobuf) with its MAC appended: HMAC-SHA256(mac key, ad ||
+/// body)[..8]. Public so that vectors can authenticate bodies no encoder writes (structural
+/// mutations, other version bytes): then only the receiver's parser can reject them.
+pub fn authenticate(mac_key: &[u8; 32], ad: &[u8], mut body: Vec<u8>) -> Vec<u8> {
+    let mac = kdf::hmac_sha256(mac_key, &[ad, &body[..]].concat());
+    body.extend_from_slice(&mac[..MAC_LEN]);
+    body
 }
 
 /// The parts of a SignalMessage: header and AES-CBC ciphertext.

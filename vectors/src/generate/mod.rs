@@ -1,8 +1,10 @@
 //! The vector generator: every file under `vectors/data/` comes from here, from the spec and
 //! fixed seeds, byte for byte the same on every run (`e2ee-conform vectors generate`).
 
+mod forge;
 mod kat;
 mod script;
+mod structure;
 mod traces;
 mod xeddsa_bundles;
 
@@ -18,6 +20,7 @@ pub use kat::LOW_ORDER_POINTS;
 pub fn files() -> Vec<(PathBuf, String)> {
     let mut out = kat::files();
     out.extend(traces::files());
+    out.extend(structure::files());
     out
 }
 

@@ -4,6 +4,7 @@
 //! encryption) or `x3dh`, then what the scenario shows, then the variant's index in the
 //! scenario's fixed list of variants. New variants are appended; ids are never reused.
 
+use super::forge::{Forged, Next};
 use super::kat::{bad_bundles, low_order, wire_bundle, LOW_ORDER_NAMES, LOW_ORDER_POINTS};
 use super::script::*;
 use super::{render, vector_file};
@@ -12,7 +13,7 @@ use crate::trace::{TraceGroup, TraceTest};
 use e2ee_iut::protocol::{Bundle, MessageKind};
 use e2ee_spec::double_ratchet::{self as dr, KeyPair};
 use e2ee_spec::party::{self, Party};
-use e2ee_spec::profiles::{olm_v1, signal_v3};
+use e2ee_spec::profiles::signal_v3;
 use e2ee_spec::session;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::Profile;
@@ -1168,14 +1169,6 @@ fn authenticated_padding(ctx: Ctx) -> Vec<TraceTest> {
     v
 }
 
-/// A forged ciphertext: one block whose decryption is `block` (CBC under the message's key
-/// and IV), or raw bytes; or, to check the forging path, a plaintext encrypted properly.
-enum Forged {
-    LastBlock([u8; 16]),
-    Raw(Vec<u8>),
-    Padded(Vec<u8>),
-}
-
 /// A plaintext block ending in `pad_len`, preceded by bytes `fill`.
 fn pad_block(pad_len: u8, fill: u8) -> [u8; 16] {
     let mut block = [b'x'; 16];
@@ -1196,63 +1189,8 @@ fn forge_next<const N: usize>(
     to: &str,
     forged: [&Forged; N],
 ) -> [(MessageKind, Vec<u8>); N] {
-    use aes::cipher::{BlockModeEncrypt, KeyIvInit};
-    let sender = s.offline(from);
-    let remote = s.identity(to).public;
-    let session = sender
-        .party
-        .session(&remote)
-        .expect("a session with the peer");
-    let session::Ratchet::Plain(state) = &session.ratchet else {
-        panic!("authenticated padding vectors are for plain ratchets");
-    };
-    let ck = state
-        .ck_s
-        .expect("a sending chain (the message is not the first of a chain)");
-    let (_, mk) = dr::kdf_ck(&ck);
-    let header = dr::Header {
-        dh: state.dh_s.as_ref().expect("a ratchet key").public,
-        pn: state.pn,
-        n: state.n_s,
-    };
-    let keys = match s.ctx.profile {
-        p if p.is_libsignal() => signal_v3::message_keys(&mk),
-        _ => olm_v1::message_keys(&mk),
-    };
-    let (cipher_key, mac_key, iv) = keys;
-    let profile = s.ctx.profile;
-    forged.map(|forged| {
-        let ciphertext = match forged {
-            Forged::Raw(bytes) => bytes.clone(),
-            Forged::Padded(plaintext) => {
-                e2ee_spec::crypto::aes_cbc::encrypt(&cipher_key, &iv, plaintext)
-            }
-            Forged::LastBlock(block) => {
-                let mut out = *block;
-                cbc::Encryptor::<aes::Aes256>::new(&cipher_key.into(), &iv.into())
-                    .encrypt_block((&mut out).into());
-                out.to_vec()
-            }
-        };
-        let inner = match profile.libsignal_version() {
-            Some(v) => {
-                let ad = session::direction_ad(session, true);
-                signal_v3::frame(v, &mac_key, &header, &ciphertext, &ad)
-            }
-            _ => olm_v1::frame(&mac_key, &header, &ciphertext),
-        };
-        match &session.pending_prekey {
-            None => (MessageKind::Normal, inner),
-            Some(header) => {
-                let prekey = session::PreKeyMessage {
-                    header: header.clone(),
-                    message: inner,
-                };
-                let bytes = session::encode_prekey_message(profile, &prekey);
-                (MessageKind::Prekey, bytes)
-            }
-        }
-    })
+    let next = Next::of(s, from, to);
+    forged.map(|forged| next.wrap(next.frame(&next.ciphertext(forged))))
 }
 
 // ---- rollback -------------------------------------------------------------------------------
