@@ -130,6 +130,7 @@ pub fn apply(party: &mut Party, update: PartyUpdate) {
         one_time_prekeys: Vec::new(),
         kyber_prekeys: Vec::new(),
         sessions: Vec::new(),
+        archived: Vec::new(),
         ..*party
     };
     *party = std::mem::replace(party, stand_in).apply(update);
