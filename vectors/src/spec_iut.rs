@@ -111,6 +111,20 @@ impl SpecIut {
             .map(|e| &e.party)
     }
 
+    /// Every party the spec holds, to change in place: for harness tests that model a wrong
+    /// implementation by altering the spec's state between requests.
+    pub fn parties_mut(&mut self) -> impl Iterator<Item = &mut Party> {
+        self.parties.iter_mut().map(|e| &mut e.party)
+    }
+
+    /// The party behind `handle`, to change in place (as [`SpecIut::parties_mut`]).
+    pub fn party_mut(&mut self, handle: &str) -> Option<&mut Party> {
+        self.parties
+            .iter_mut()
+            .find(|e| e.handle == handle)
+            .map(|e| &mut e.party)
+    }
+
     fn entry(&mut self, handle: &str) -> Result<&mut Entry, Failure> {
         self.parties
             .iter_mut()

@@ -1640,7 +1640,7 @@ fn several_sessions(ctx: Ctx) -> Vec<TraceTest> {
         v.push(s.finish());
         // The same for a tampered message of the current session: it is tried with the
         // archived session too, and that trial must leave it as it was.
-        let mut s = replaced("x3dh.sessions.failed_trial.001", "n1 of the current session with a flipped MAC byte, while the old session is archived: every trial fails and changes nothing; the genuine n1, the late a1 of the old session and the current session's next messages decrypt", &["SessionReplaced", "FailedTrialKeepsState", "TamperedMac"]);
+        let mut s = replaced("x3dh.sessions.failed_trial.001", "n1 of the current session with a flipped MAC byte, while the old session is archived: every trial fails and changes nothing; the genuine n1, the late a1 of the old session and the current session's next messages decrypt", &["SessionReplaced", "FailedTrialKeepsState", "TamperedMac", "LateMessageOfOldSession"]);
         s.send("alice", "bob", "n1");
         s.tamper("n1", "n1x", "mac", 0, 0x01);
         s.deliver_want("bob", "alice", "n1x", Want::Rejected);
