@@ -522,7 +522,7 @@ fn duplicate(ctx: Ctx) -> Vec<TraceTest> {
     for (i, rounds) in [(3usize, 3usize), (4, 7)] {
         let chains = ctx.profile.limits().receiver_chains;
         // Alice's chains Bob has seen: a0's, then one per round.
-        let want = if rounds + 1 <= chains {
+        let want = if rounds < chains {
             DUPLICATE
         } else {
             Want::Rejected
