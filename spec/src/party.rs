@@ -6,6 +6,7 @@ use crate::double_ratchet::KeyPair;
 use crate::error::Error;
 use crate::pqxdh::{self, SignedKemPrekey};
 use crate::profile::Profile;
+use crate::profiles;
 use crate::session::{self, MessageKind, OneTimePrekeyRef, ResponderKeys, Session};
 use crate::x3dh::{self, PreKeyBundle};
 
@@ -20,9 +21,36 @@ pub struct Party {
     pub one_time_prekeys: Vec<(u32, KeyPair)>,
     /// PQXDH (`signal-v4`): the KEM prekeys, one-time and last-resort.
     pub kyber_prekeys: Vec<KemPrekey>,
-    /// At most one session per remote identity key, found by that key; their order carries
-    /// no meaning (a new peer's session goes last, an advanced one stays where it was).
+    /// The current session per remote identity key, found by that key: the one messages are
+    /// sent with. Their order carries no meaning (a new peer's session goes last, an
+    /// advanced one stays where it was).
     pub sessions: Vec<Session>,
+    /// The sessions newer ones replaced, per remote identity key (`profiles::archive`: none
+    /// in `modern`). Order carries no meaning between peers; within a peer it is newest first.
+    pub archived: Vec<Archived>,
+}
+
+/// The sessions with one peer that a newer session with it replaced, newest first:
+/// libsignal's `previous_sessions` (`state/session.rs` `SessionRecord`), a Matrix client's
+/// other Olm sessions with the sender. A normal message the current session cannot decrypt
+/// is tried with each in this order, and the one that decrypts it becomes current again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Archived {
+    pub remote_identity: [u8; 32],
+    pub sessions: Vec<Session>,
+}
+
+/// What a session update does to the peer's current and archived sessions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionChange {
+    /// The current session advanced (or the peer's first session started).
+    Advanced,
+    /// A new session becomes current; the current one, if any, is archived (libsignal
+    /// `promote_state`).
+    Replaced,
+    /// Archived session `index` of the peer decrypted a message and becomes current again;
+    /// the current one is archived in front (libsignal `promote_old_session`).
+    Promoted(usize),
 }
 
 /// PQXDH §3.2: a KEM prekey Bob holds. A one-time one is deleted when a prekey message uses
@@ -62,11 +90,12 @@ pub enum PartyUpdate {
         one_time_prekey: Option<(u32, KeyPair)>,
         kyber_prekey: Option<KemPrekey>,
     },
-    /// The one session an operation started or advanced, replacing any session with the same
-    /// remote identity key; and the id of the one-time prekey a responder used, which X3DH §3.4
-    /// says to delete.
+    /// The one session an operation started or advanced, which becomes the current session
+    /// with its remote identity key as `change` says; and the id of the one-time prekey a
+    /// responder used, which X3DH §3.4 says to delete.
     Session {
         session: Session,
+        change: SessionChange,
         used_one_time_prekey: Option<u32>,
         /// PQXDH: the KEM prekey a responder used (deleted unless it is the last-resort one).
         used_kyber_prekey: Option<u32>,
@@ -89,7 +118,45 @@ impl Party {
             one_time_prekeys: Vec::new(),
             kyber_prekeys: Vec::new(),
             sessions: Vec::new(),
+            archived: Vec::new(),
         }
+    }
+
+    /// The archived sessions with `remote_identity`, newest first.
+    pub fn archived(&self, remote_identity: &[u8; 32]) -> &[Session] {
+        self.archived
+            .iter()
+            .find(|a| &a.remote_identity == remote_identity)
+            .map_or(&[], |a| &a.sessions)
+    }
+
+    /// Archive `old`, a session a newer one replaced, in front of its peer's archive; the
+    /// oldest falls out past the profile's bound (libsignal `archive_current_state_inner`).
+    fn archive(&mut self, mut old: Session) {
+        let rule = profiles::archive(self.profile);
+        if rule.max == 0 {
+            return;
+        }
+        if rule.clears_pending_prekey {
+            old.pending_prekey = None;
+        }
+        let i = match self
+            .archived
+            .iter()
+            .position(|a| a.remote_identity == old.remote_identity)
+        {
+            Some(i) => i,
+            None => {
+                self.archived.push(Archived {
+                    remote_identity: old.remote_identity,
+                    sessions: Vec::new(),
+                });
+                self.archived.len() - 1
+            }
+        };
+        let sessions = &mut self.archived[i].sessions;
+        sessions.truncate(rule.max - 1);
+        sessions.insert(0, old);
     }
 
     pub fn session(&self, remote_identity: &[u8; 32]) -> Option<&Session> {
@@ -121,14 +188,35 @@ impl Party {
             }
             PartyUpdate::Session {
                 session,
+                change,
                 used_one_time_prekey,
                 used_kyber_prekey,
             } => {
+                let remote = session.remote_identity;
+                if let SessionChange::Promoted(index) = change {
+                    if let Some(a) = self
+                        .archived
+                        .iter_mut()
+                        .find(|a| a.remote_identity == remote)
+                    {
+                        if index < a.sessions.len() {
+                            a.sessions.remove(index);
+                        }
+                    }
+                }
                 // Replaced where it stands: moving it (to keep some order) would shift the
                 // other sessions, a cost per message that grows with their number.
-                let same = |s: &Session| s.remote_identity == session.remote_identity;
-                match self.sessions.iter().position(same) {
-                    Some(i) => self.sessions[i] = session,
+                match self
+                    .sessions
+                    .iter()
+                    .position(|s| s.remote_identity == remote)
+                {
+                    Some(i) => {
+                        let old = std::mem::replace(&mut self.sessions[i], session);
+                        if change != SessionChange::Advanced {
+                            self.archive(old);
+                        }
+                    }
                     None => self.sessions.push(session),
                 }
                 if let Some(used) = used_one_time_prekey {
@@ -144,9 +232,10 @@ impl Party {
 }
 
 /// The update for a session an operation started or advanced, using no one-time prekey.
-fn session_update(session: Session) -> PartyUpdate {
+fn session_update(session: Session, change: SessionChange) -> PartyUpdate {
     PartyUpdate::Session {
         session,
+        change,
         used_one_time_prekey: None,
         used_kyber_prekey: None,
     }
@@ -194,8 +283,8 @@ pub fn publish_bundle(
     (update, bundle)
 }
 
-/// X3DH §3.3 (PQXDH §3.3), Alice: start a session from Bob's bundle (replacing any session
-/// with the same identity). `kem_m` is the KEM encapsulation randomness (PQXDH only).
+/// X3DH §3.3 (PQXDH §3.3), Alice: start a session from Bob's bundle. It becomes the current
+/// session with Bob; the one it replaces is archived where the profile keeps archives. `kem_m` is the KEM encapsulation randomness (PQXDH only).
 pub fn initiate(
     party: &Party,
     bundle: &PreKeyBundle,
@@ -213,7 +302,7 @@ pub fn initiate(
         fresh,
         kem_m,
     )?;
-    Ok(session_update(session))
+    Ok(session_update(session, SessionChange::Replaced))
 }
 
 /// Double Ratchet §3.4: encrypt to `remote_identity` in the session with it.
@@ -226,14 +315,27 @@ pub fn encrypt(
 ) -> Result<(PartyUpdate, MessageKind, Vec<u8>), Error> {
     let session = party.session(remote_identity).ok_or(Error::State)?;
     let (session, kind, message) = session::encrypt(session, plaintext, fresh, header_nonce)?;
-    Ok((session_update(session), kind, message))
+    Ok((
+        session_update(session, SessionChange::Advanced),
+        kind,
+        message,
+    ))
 }
 
-/// Receive a message from `remote_identity` (Double Ratchet §3.5). A prekey message that does
-/// not belong to the current session runs the responder's key agreement, and on success the
-/// one-time prekey it used is deleted (X3DH §3.4), so a replayed prekey message fails with
-/// `UnknownPrekey`. A prekey message whose identity key is not `remote_identity` is
-/// `UntrustedIdentity`.
+/// Receive a message from `remote_identity` (Double Ratchet §3.5).
+///
+/// A normal message is tried with the current session, then (where the profile keeps them)
+/// with each archived session newest first; the first that decrypts it becomes current again
+/// (libsignal `session_cipher.rs` `decrypt_message_with_record`). A duplicate in any of them
+/// ends the search. Every trial works on a copy, so when all fail nothing changes and the
+/// error is the current session's.
+///
+/// A prekey message goes to the session it names by base key (and, in Olm, one-time key):
+/// the current one or an archived one, which then becomes current (libsignal
+/// `promote_matching_session`). One that names none runs the responder's key agreement, and
+/// on success the one-time prekey it used is deleted (X3DH §3.4), so a replayed prekey message
+/// of a session no longer kept fails with `UnknownPrekey`. A prekey message whose identity key
+/// is not `remote_identity` is `UntrustedIdentity`.
 pub fn decrypt(
     party: &Party,
     remote_identity: &[u8; 32],
@@ -242,10 +344,29 @@ pub fn decrypt(
     fresh: &[u8; 32],
 ) -> Result<(PartyUpdate, Vec<u8>), Error> {
     let existing = party.session(remote_identity);
+    let archived = party.archived(remote_identity);
     if kind == MessageKind::Normal {
-        let session = existing.ok_or(Error::State)?;
-        let (session, plaintext) = session::decrypt(session, kind, message, fresh)?;
-        return Ok((session_update(session), plaintext));
+        let current = existing.ok_or(Error::State)?;
+        let error = match session::decrypt(current, kind, message, fresh) {
+            Ok((session, plaintext)) => {
+                return Ok((session_update(session, SessionChange::Advanced), plaintext))
+            }
+            Err(e) => e,
+        };
+        if error == Error::DuplicateMessage {
+            return Err(error);
+        }
+        for (index, old) in archived.iter().enumerate() {
+            match session::decrypt(old, kind, message, fresh) {
+                Ok((session, plaintext)) => {
+                    let update = session_update(session, SessionChange::Promoted(index));
+                    return Ok((update, plaintext));
+                }
+                Err(Error::DuplicateMessage) => return Err(Error::DuplicateMessage),
+                Err(_) => {}
+            }
+        }
+        return Err(error);
     }
     let prekey = session::decode_prekey_message(party.profile, message)?;
     // The caller names the peer by the identity it holds for it; a prekey message claiming
@@ -255,7 +376,15 @@ pub fn decrypt(
     }
     if let Some(session) = existing.filter(|s| session::belongs(s, &prekey.header)) {
         let (session, plaintext) = session::decrypt(session, kind, message, fresh)?;
-        return Ok((session_update(session), plaintext));
+        return Ok((session_update(session, SessionChange::Advanced), plaintext));
+    }
+    let named = archived
+        .iter()
+        .position(|s| session::belongs(s, &prekey.header));
+    if let Some(index) = named {
+        let (session, plaintext) = session::decrypt(&archived[index], kind, message, fresh)?;
+        let update = session_update(session, SessionChange::Promoted(index));
+        return Ok((update, plaintext));
     }
     let signed_prekey = party
         .signed_prekeys
@@ -300,6 +429,7 @@ pub fn decrypt(
     )?;
     let update = PartyUpdate::Session {
         session,
+        change: SessionChange::Replaced,
         used_one_time_prekey: one_time.map(|(id, _)| *id),
         used_kyber_prekey: kyber.map(|k| k.id),
     };

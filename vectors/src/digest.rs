@@ -70,6 +70,26 @@ pub fn encode_party(party: &Party) -> Vec<u8> {
     for s in sessions {
         session(&mut e, s);
     }
+    // Archived sessions (signal-v3, signal-v4, olm-v1) follow only when there are any, so the
+    // digest of a party that never replaced a session (every modern party) is as it was; the
+    // encoding stays unambiguous because this part, when present, is what ends it.
+    let mut archived: Vec<_> = party
+        .archived
+        .iter()
+        .filter(|a| !a.sessions.is_empty())
+        .collect();
+    if !archived.is_empty() {
+        archived.sort_by_key(|a| a.remote_identity);
+        e.count(archived.len());
+        for a in archived {
+            e.bytes(&a.remote_identity);
+            // Newest first: the order trial decryption and eviction follow.
+            e.count(a.sessions.len());
+            for s in &a.sessions {
+                session(&mut e, s);
+            }
+        }
+    }
     e.out
 }
 

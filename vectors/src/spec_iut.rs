@@ -104,8 +104,8 @@ impl SpecIut {
     }
 
     /// The party behind `handle`, to change in place: for the suite's single-bug variants of
-    /// this implementation (`harness/tests/mutants.rs`), each of which makes one realistic
-    /// mistake by editing the state the spec keeps.
+    /// this implementation (`harness/tests/mutants.rs`, `sessions.rs`), each of which makes
+    /// one realistic mistake by editing the state the spec keeps.
     pub fn party_mut(&mut self, handle: &str) -> Option<&mut Party> {
         self.parties
             .iter_mut()
@@ -120,6 +120,12 @@ impl SpecIut {
             .iter()
             .find(|e| &e.party.identity.public == identity)
             .map(|e| &e.party)
+    }
+
+    /// Every party the spec holds, to change in place: for harness tests that model a wrong
+    /// implementation by altering the spec's state between requests.
+    pub fn parties_mut(&mut self) -> impl Iterator<Item = &mut Party> {
+        self.parties.iter_mut().map(|e| &mut e.party)
     }
 
     fn entry(&mut self, handle: &str) -> Result<&mut Entry, Failure> {
@@ -141,6 +147,7 @@ pub fn apply(party: &mut Party, update: PartyUpdate) {
         one_time_prekeys: Vec::new(),
         kyber_prekeys: Vec::new(),
         sessions: Vec::new(),
+        archived: Vec::new(),
         ..*party
     };
     *party = std::mem::replace(party, stand_in).apply(update);

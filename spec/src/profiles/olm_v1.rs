@@ -41,6 +41,11 @@ pub const LIMITS: Limits = Limits {
     max_plaintext: usize::MAX,
 };
 
+/// Sessions kept per peer besides the one in use. The Matrix specification sets no bound
+/// (`m.olm.v1.curve25519-aes-sha2`: try every session of the sender); this project keeps 40,
+/// libsignal's number, so that one peer cannot make the receiver try unboundedly many.
+pub const ARCHIVED_SESSIONS_MAX: usize = 40;
+
 /// HKDF(salt = 0, ikm = mk, "OLM_KEYS", 80) → AES key, HMAC key, IV.
 pub fn message_keys(mk: &[u8; 32]) -> ([u8; 32], [u8; 32], [u8; 16]) {
     split_cbc_keys(&kdf::hkdf_sha256(&[], mk, MESSAGE_KEYS_INFO, 80).unwrap_or_default())

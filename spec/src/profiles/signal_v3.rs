@@ -54,6 +54,11 @@ pub const LIMITS: Limits = Limits {
     max_plaintext: usize::MAX,
 };
 
+/// libsignal `consts.rs:11` ARCHIVED_STATES_MAX_LENGTH = 40: the session states an address
+/// keeps besides the current one (`state/session.rs` `archive_current_state_inner` drops the
+/// oldest when a 41st is archived).
+pub const ARCHIVED_STATES_MAX_LENGTH: usize = 40;
+
 /// 0x05 || key: libsignal's `PublicKey::serialize` for X25519 keys, also X3DH's Encode.
 pub fn encode_public_key(key: &[u8; 32]) -> [u8; 33] {
     let mut out = [0u8; 33];

@@ -13,7 +13,7 @@ use crate::trace::{TraceGroup, TraceTest};
 use e2ee_iut::protocol::{Bundle, MessageKind};
 use e2ee_spec::double_ratchet::{self as dr, KeyPair};
 use e2ee_spec::party::{self, Party};
-use e2ee_spec::profiles::signal_v3;
+use e2ee_spec::profiles::{self, signal_v3};
 use e2ee_spec::session;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::Profile;
@@ -514,6 +514,30 @@ fn duplicate(ctx: Ctx) -> Vec<TraceTest> {
         s.exchange("alice", "bob", "a2");
         s.deliver_want("bob", "alice", "a1", old_chain(ctx));
         s.exchange("bob", "alice", "b2");
+        v.push(s.finish());
+    }
+    // Issue #13 item 9: the first prekey message replayed after the session went through
+    // several DH ratchet steps both ways. It names the current session (same base key), so it
+    // never starts a second one: while its chain is kept it is a duplicate; after the chain
+    // was evicted (more DH steps than receiving chains kept) it cannot be decrypted at all.
+    for (i, rounds) in [(3usize, 3usize), (4, 7)] {
+        let chains = ctx.profile.limits().receiver_chains;
+        // Alice's chains Bob has seen: a0's, then one per round.
+        let want = if rounds < chains {
+            DUPLICATE
+        } else {
+            Want::Rejected
+        };
+        let mut s = Script::pair(ctx, id(ctx, &format!("duplicate.prekey.{i:03}")), &format!("the first prekey message replayed after {rounds} rounds of DH ratchet steps both ways: rejected (a duplicate while its receiving chain is kept, {chains} in this profile; undecryptable once evicted), no new session; the conversation goes on"), &["DuplicatePrekeyMessage", "PrekeyReplayAfterAdvance"]);
+        acknowledged(&mut s);
+        for r in 1..=rounds {
+            s.exchange("alice", "bob", &format!("a{r}"));
+            s.exchange("bob", "alice", &format!("b{r}"));
+        }
+        s.deliver_want("bob", "alice", "a0", want);
+        s.deliver_want("bob", "alice", "a0", want);
+        s.exchange("alice", "bob", "a9");
+        s.exchange("bob", "alice", "b9");
         v.push(s.finish());
     }
     v
@@ -1275,6 +1299,28 @@ fn rollback(ctx: Ctx) -> Vec<TraceTest> {
         s.deliver_want("alice", "bob", "b0_again", want);
         v.push(s.finish());
     }
+    {
+        // Issue #13 item 9: Bob restarts from a snapshot taken after the prekey message and
+        // before the session advanced. The restored state is the one after a0: a0 again is a
+        // duplicate (no second session, nothing consumed twice), a1 of the same chain still
+        // decrypts once; a3, on a chain the restored state never reached, is rejected and
+        // changes nothing.
+        let mut s = Script::pair(ctx, id(ctx, "rollback.receiver.003"), "Bob snapshots right after the first prekey message a0; a1 (same chain) arrives, then three DH ratchet steps; Bob restores: a0 replayed is a duplicate, a3 (a later chain) is rejected, a1 decrypts once more and then is a duplicate", &["StateRollback", "DuplicatePrekeyMessage", "PrekeyReplayAfterAdvance", "FailedDecryptKeepsState"]);
+        s.send("alice", "bob", "a0");
+        s.deliver("bob", "alice", "a0");
+        s.snapshot("bob", "after_a0");
+        s.exchange("alice", "bob", "a1");
+        s.exchange("bob", "alice", "b0");
+        s.exchange("alice", "bob", "a2");
+        s.exchange("bob", "alice", "b1");
+        s.exchange("alice", "bob", "a3");
+        s.restore("bob", "after_a0");
+        s.deliver_want("bob", "alice", "a0", DUPLICATE);
+        s.deliver_want("bob", "alice", "a3", Want::Rejected);
+        s.deliver("bob", "alice", "a1");
+        s.deliver_want("bob", "alice", "a1", DUPLICATE);
+        v.push(s.finish());
+    }
     v
 }
 
@@ -1342,17 +1388,17 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
             v.push(s.finish());
         }
         {
-            let mut s = Script::pair(ctx, "x3dh.prekey.one_time_prekey_reuse.000".into(), "Alice starts a second session (Bob's second bundle); once Bob has replaced the first session, a replay of its first prekey message names a used one-time prekey", &["OneTimePrekeyReuse"]);
+            let mut s = Script::pair(ctx, "x3dh.prekey.one_time_prekey_reuse.000".into(), &reuse_comment(p, "Alice starts a second session (Bob's second bundle); once Bob has replaced the first session, a replay of its first prekey message names a used one-time prekey"), &["OneTimePrekeyReuse"]);
             s.exchange("alice", "bob", "a0");
             s.publish("bob", 2, Some(2));
             s.initiate("alice", "bob");
             s.exchange("alice", "bob", "n0");
-            s.deliver_want("bob", "alice", "a0", UNKNOWN_PREKEY);
+            s.deliver_want("bob", "alice", "a0", replayed_prekey(p));
             s.exchange("alice", "bob", "n1");
             v.push(one_way(s));
         }
         {
-            let mut s = Script::new(ctx, "x3dh.prekey.one_time_prekey_reuse.001".into(), "Bob rotates signed prekey 1 (same id, new key) and Alice starts a second session; replays of the first session's prekey message fail on its used one-time prekey, every time", &["OneTimePrekeyReuse"]);
+            let mut s = Script::new(ctx, "x3dh.prekey.one_time_prekey_reuse.001".into(), &reuse_comment(p, "Bob rotates signed prekey 1 (same id, new key) and Alice starts a second session; replays of the first session's prekey message fail on its used one-time prekey, every time"), &["OneTimePrekeyReuse"]);
             for name in ["alice", "bob"] {
                 s.party(name);
             }
@@ -1362,8 +1408,8 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
             s.publish("bob", 1, Some(2));
             s.initiate("alice", "bob");
             s.exchange("alice", "bob", "n0");
-            s.deliver_want("bob", "alice", "a0", UNKNOWN_PREKEY);
-            s.deliver_want("bob", "alice", "a0", UNKNOWN_PREKEY);
+            s.deliver_want("bob", "alice", "a0", replayed_prekey(p));
+            s.deliver_want("bob", "alice", "a0", replayed_prekey(p));
             s.exchange("alice", "bob", "n1");
             v.push(one_way(s));
         }
@@ -1510,7 +1556,211 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
     }
     // Every malformed encoding of the XEdDSA known answers, in a bundle (appended ids).
     v.extend(super::xeddsa_bundles::traces(ctx));
+    if !ctx.he {
+        v.extend(several_sessions(ctx));
+    }
     v
+}
+
+/// Whether the profile keeps the sessions newer ones replaced (`profiles::archive`).
+fn archives(p: Profile) -> bool {
+    profiles::archive(p).max > 0
+}
+
+/// Alice's message on a session Bob has replaced: decrypted in Bob's archived session where
+/// the profile keeps one, rejected where it keeps one session per peer.
+fn late(p: Profile) -> Want {
+    if archives(p) {
+        Want::Ok
+    } else {
+        Want::Rejected
+    }
+}
+
+/// Several sessions with one peer (issue #13 item 3; `spec/PROFILES.md` §Several sessions
+/// with one peer): simultaneous initiation, a replaced session and its late messages, failed
+/// trials, and the bound on archived sessions. Every trace ends with the current session's
+/// messages decrypting both ways.
+fn several_sessions(ctx: Ctx) -> Vec<TraceTest> {
+    let p = ctx.profile;
+    let mut v = Vec::new();
+    {
+        // Each side starts a session from the other's bundle and sends before anything
+        // arrives. Where sessions are archived each side ends with two and the conversation
+        // settles on whichever decrypted last; modern keeps the last one started, which for
+        // each side is the other's, so their next messages miss until Alice starts afresh.
+        let mut s = Script::new(ctx, "x3dh.sessions.simultaneous.000".into(), "Alice and Bob each start a session from the other's bundle and send a prekey message before either arrives; then they talk both ways (modern keeps one session per peer: each side's is the other's, so the next messages fail until Alice starts again from Bob's new bundle)", &["SimultaneousInitiation"]);
+        s.party("alice");
+        s.party("bob");
+        s.publish("bob", 1, Some(1));
+        s.publish("alice", 1, Some(1));
+        s.initiate("alice", "bob");
+        s.initiate("bob", "alice");
+        s.send("alice", "bob", "a0");
+        s.send("bob", "alice", "b0");
+        s.deliver("alice", "bob", "b0");
+        s.deliver("bob", "alice", "a0");
+        s.send("alice", "bob", "a1");
+        s.deliver_want("bob", "alice", "a1", late(p));
+        if !archives(p) {
+            s.send("bob", "alice", "b1");
+            s.deliver_want("alice", "bob", "b1", Want::Rejected);
+            s.publish("bob", 2, Some(2));
+            s.initiate("alice", "bob");
+        }
+        for r in 2..5 {
+            s.exchange("alice", "bob", &format!("a{r}"));
+            s.exchange("bob", "alice", &format!("b{r}"));
+        }
+        v.push(s.finish());
+    }
+    {
+        let mut s = Script::pair(ctx, "x3dh.sessions.simultaneous.001".into(), "Alice and Bob have a session; both start a new one from the other's new bundle at once and send; then they talk both ways", &["SimultaneousInitiation", "SessionReplaced"]);
+        s.publish("alice", 1, Some(1));
+        acknowledged(&mut s);
+        s.publish("bob", 2, Some(2));
+        s.initiate("alice", "bob");
+        s.initiate("bob", "alice");
+        s.send("alice", "bob", "n0");
+        s.send("bob", "alice", "m0");
+        s.deliver("bob", "alice", "n0");
+        s.deliver("alice", "bob", "m0");
+        s.send("bob", "alice", "m1");
+        s.deliver_want("alice", "bob", "m1", late(p));
+        if !archives(p) {
+            s.publish("alice", 2, Some(2));
+            s.initiate("bob", "alice");
+        }
+        for r in 2..5 {
+            s.exchange("bob", "alice", &format!("m{r}"));
+            s.exchange("alice", "bob", &format!("n{r}"));
+        }
+        v.push(s.finish());
+    }
+    {
+        // Alice's first session is acknowledged; she starts a second (Bob's new bundle), and
+        // a1, sent on the first before, arrives after Bob took the second.
+        let replaced = |id: &str, comment: &str, flags: &[&str]| {
+            let mut s = Script::pair(ctx, id.into(), comment, flags);
+            acknowledged(&mut s);
+            s.send("alice", "bob", "a1");
+            s.publish("bob", 2, Some(2));
+            s.initiate("alice", "bob");
+            s.exchange("alice", "bob", "n0");
+            s.exchange("bob", "alice", "m0");
+            s
+        };
+        let mut s = replaced("x3dh.sessions.late_message.000", "Alice starts a second session while a1 of the first is in flight; a1 arrives after the second session's first exchange (decrypted in the archived session where the profile keeps it, rejected in modern); the second session's messages then decrypt both ways", &["SessionReplaced", "LateMessageOfOldSession"]);
+        s.deliver_want("bob", "alice", "a1", late(p));
+        for r in 1..4 {
+            s.exchange("alice", "bob", &format!("n{r}"));
+            s.exchange("bob", "alice", &format!("m{r}"));
+        }
+        v.push(s.finish());
+        let mut s = replaced("x3dh.sessions.late_message.001", "as late_message.000, but Bob answers right after the late a1, on the session that decrypted it last (the old one where sessions are archived, so both sides settle on it), and they go on talking both ways", &["SessionReplaced", "LateMessageOfOldSession"]);
+        s.deliver_want("bob", "alice", "a1", late(p));
+        for r in 1..4 {
+            s.exchange("bob", "alice", &format!("m{r}"));
+            s.exchange("alice", "bob", &format!("n{r}"));
+        }
+        v.push(s.finish());
+        let mut s = replaced("x3dh.sessions.late_message.002", "as late_message.000, but a1 is delivered twice: the second time it is a duplicate in the archived session (rejected either way), and the current session goes on both ways", &["SessionReplaced", "LateMessageOfOldSession", "DuplicateMessage"]);
+        s.deliver_want("bob", "alice", "a1", late(p));
+        s.deliver_want(
+            "bob",
+            "alice",
+            "a1",
+            if archives(p) {
+                DUPLICATE
+            } else {
+                Want::Rejected
+            },
+        );
+        for r in 1..3 {
+            s.exchange("alice", "bob", &format!("n{r}"));
+            s.exchange("bob", "alice", &format!("m{r}"));
+        }
+        v.push(s.finish());
+        // A tampered message of the old session fails every trial and changes nothing: the
+        // genuine one still decrypts where archived, and the current session goes on.
+        let mut s = replaced("x3dh.sessions.failed_trial.000", "a1 of the replaced session with a flipped MAC byte: no session decrypts it and none changes (the genuine a1 still decrypts where the old session is archived), and the current session's messages decrypt both ways", &["SessionReplaced", "LateMessageOfOldSession", "FailedTrialKeepsState", "TamperedMac"]);
+        s.tamper("a1", "a1x", "mac", 0, 0x01);
+        s.deliver_want("bob", "alice", "a1x", Want::Rejected);
+        s.exchange("alice", "bob", "n1");
+        s.exchange("bob", "alice", "m1");
+        s.deliver_want("bob", "alice", "a1", late(p));
+        s.exchange("alice", "bob", "n2");
+        s.exchange("bob", "alice", "m2");
+        v.push(s.finish());
+        // The same for a tampered message of the current session: it is tried with the
+        // archived session too, and that trial must leave it as it was.
+        let mut s = replaced("x3dh.sessions.failed_trial.001", "n1 of the current session with a flipped MAC byte, while the old session is archived: every trial fails and changes nothing; the genuine n1, the late a1 of the old session and the current session's next messages decrypt", &["SessionReplaced", "FailedTrialKeepsState", "TamperedMac", "LateMessageOfOldSession"]);
+        s.send("alice", "bob", "n1");
+        s.tamper("n1", "n1x", "mac", 0, 0x01);
+        s.deliver_want("bob", "alice", "n1x", Want::Rejected);
+        s.deliver("bob", "alice", "n1");
+        s.deliver_want("bob", "alice", "a1", late(p));
+        s.exchange("alice", "bob", "n2");
+        s.exchange("bob", "alice", "m1");
+        s.exchange("alice", "bob", "n3");
+        v.push(s.finish());
+    }
+    {
+        // One more replaced session than the profile archives: the first is evicted. Cheap
+        // enough to run (42 short sessions), so every profile has it; modern archives none.
+        let kept = profiles::archive(p).max;
+        let n = signal_v3::ARCHIVED_STATES_MAX_LENGTH + 2;
+        let mut s = Script::new(ctx, "x3dh.sessions.archive_bound.000".into(), &format!("Alice starts {n} sessions with Bob one after the other (one bundle each), each with a first message Bob receives and a second kept back; then the second messages of the first two arrive late: Bob keeps {kept} replaced sessions, so the first session's is unknown and the second's decrypts where it is kept; the current session then talks both ways"), &["SessionReplaced", "LateMessageOfOldSession", "ArchiveBound"]);
+        s.party("alice");
+        s.party("bob");
+        for i in 1..=n as u32 {
+            s.publish("bob", i, Some(i));
+            s.initiate("alice", "bob");
+            s.exchange("alice", "bob", &format!("s{i}_0"));
+            s.send("alice", "bob", &format!("s{i}_1"));
+        }
+        // Session 1 is kept if the archive holds n - 1 replaced ones; it holds `kept`.
+        let first = if n - 1 <= kept {
+            Want::Ok
+        } else {
+            UNKNOWN_PREKEY
+        };
+        let second = if n - 2 <= kept {
+            Want::Ok
+        } else {
+            UNKNOWN_PREKEY
+        };
+        s.deliver_want("bob", "alice", "s1_1", first);
+        s.deliver_want("bob", "alice", "s2_1", second);
+        s.deliver("bob", "alice", &format!("s{n}_1"));
+        s.exchange("bob", "alice", "b0");
+        s.exchange("alice", "bob", "a0");
+        s.exchange("bob", "alice", "b1");
+        v.push(s.finish());
+    }
+    v
+}
+
+/// What a replay of the first prekey message of a session Bob has replaced gives: where the
+/// profile archives replaced sessions the message names an archived session, in which it is a
+/// duplicate (libsignal `promote_matching_session`, Olm's match by session id); in `modern`,
+/// which keeps one session per peer, it names a one-time prekey already used and deleted.
+fn replayed_prekey(p: Profile) -> Want {
+    if profiles::archive(p).max > 0 {
+        DUPLICATE
+    } else {
+        UNKNOWN_PREKEY
+    }
+}
+
+/// The comment of a one-time-prekey-reuse trace: as it was for `modern`; the profiles that
+/// archive replaced sessions catch the replay earlier, in the archived session.
+fn reuse_comment(p: Profile, base: &str) -> String {
+    if profiles::archive(p).max > 0 {
+        format!("{base}; the replaced session is archived, so the replay is found there first and is a duplicate (the one-time prekey is gone all the same)")
+    } else {
+        base.to_string()
+    }
 }
 
 /// Alice's first prekey message `a0` to Bob, decoded, changed by `change` and encoded again.

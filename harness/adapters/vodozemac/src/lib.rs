@@ -7,8 +7,11 @@
 //! and one-time keys (`import-keys`) and copy a party's state (`snapshot`), both through
 //! vodozemac's serde pickles (see [`pickle`]). Errors map to classes as listed in [`errors`].
 //!
-//! The adapter adds no protocol logic of its own beyond choosing a session: a failed decrypt
-//! leaves the party exactly as vodozemac leaves it.
+//! The adapter adds no protocol logic of its own beyond choosing a session, which it does as
+//! a Matrix client does (`spec/PROFILES.md` §Several sessions with one peer): per peer one
+//! session in use and up to [`ARCHIVED_SESSIONS_MAX`] it replaced; a normal message is tried
+//! with each, a pre-key message goes to the session it names; the session that decrypts
+//! becomes the one in use. A failed decrypt leaves every session exactly as vodozemac leaves it.
 #![forbid(unsafe_code)]
 
 pub mod errors;
@@ -20,11 +23,15 @@ use e2ee_iut::protocol::{
 };
 use errors::state;
 use pickle::{Party, Peer};
-use vodozemac::olm::{Account, Message, OlmMessage, PreKeyMessage, SessionConfig};
+use vodozemac::olm::{Account, Message, OlmMessage, PreKeyMessage, Session, SessionConfig};
 use vodozemac::{Curve25519PublicKey, Curve25519SecretKey};
 
 /// The only profile vodozemac speaks.
 const PROFILE: &str = "olm-v1";
+
+/// Sessions kept per peer besides the one in use: the spec's `olm_v1::ARCHIVED_SESSIONS_MAX`
+/// (the Matrix specification sets no bound).
+pub const ARCHIVED_SESSIONS_MAX: usize = 40;
 
 /// vodozemac behind the [`Iut`] trait. Handles are `p<n>` for parties, `s<n>` for snapshots.
 #[derive(Default)]
@@ -156,12 +163,7 @@ impl VodozemacIut {
             .account
             .create_outbound_session(SessionConfig::version_1(), identity, otk)
             .map_err(|e| errors::session_creation(&e, 0))?;
-        p.peers.retain(|x| x.name != peer);
-        p.peers.push(Peer {
-            name: peer.to_string(),
-            identity,
-            session,
-        });
+        start_session(p, peer, identity, session);
         Ok(Reply::Done)
     }
 
@@ -192,12 +194,10 @@ impl VodozemacIut {
         let p = self.party(party)?;
         let plaintext = match kind {
             MessageKind::Normal => {
-                let session = &mut session_with(p, peer)?.session;
+                let known = session_with(p, peer)?;
                 let m = Message::from_bytes(&message).map_err(errors::decode)?;
                 let len = m.ciphertext().len();
-                session
-                    .decrypt(&OlmMessage::Normal(m))
-                    .map_err(|e| errors::decryption(&e, len))?
+                decrypt_normal(known, &OlmMessage::Normal(m), len)?
             }
             MessageKind::Prekey => decrypt_prekey(p, peer, &message)?,
         };
@@ -226,6 +226,69 @@ impl VodozemacIut {
     }
 }
 
+/// A new session with `peer` becomes the one in use; the one it replaces is archived.
+fn start_session(p: &mut Party, peer: &str, identity: Curve25519PublicKey, session: Session) {
+    match p.peers.iter_mut().find(|x| x.name == peer) {
+        Some(known) => {
+            let old = std::mem::replace(&mut known.session, session);
+            known.identity = identity;
+            archive(known, old);
+        }
+        None => p.peers.push(Peer {
+            name: peer.to_string(),
+            identity,
+            session,
+            archived: Vec::new(),
+        }),
+    }
+}
+
+/// `old` goes in front of the peer's archive; the oldest falls out past the bound.
+fn archive(known: &mut Peer, old: Session) {
+    known.archived.truncate(ARCHIVED_SESSIONS_MAX - 1);
+    known.archived.insert(0, old);
+}
+
+/// Archived session `index` decrypted a message: it is the one in use again, and the one
+/// that was is archived in front.
+fn promote(known: &mut Peer, index: usize) {
+    let again = known.archived.remove(index);
+    let old = std::mem::replace(&mut known.session, again);
+    archive(known, old);
+}
+
+/// A normal message: the session in use, then the archived ones newest first (the Matrix
+/// rule: try every session of the sender). A duplicate ends the search; when all fail the
+/// error is the one the session in use gave.
+fn decrypt_normal(known: &mut Peer, m: &OlmMessage, len: usize) -> Result<Vec<u8>, Failure> {
+    let error = match known.session.decrypt(m) {
+        Ok(plaintext) => return Ok(plaintext),
+        Err(e) => errors::decryption(&e, len),
+    };
+    if is_duplicate(&error) {
+        return Err(error);
+    }
+    for index in 0..known.archived.len() {
+        match known.archived[index].decrypt(m) {
+            Ok(plaintext) => {
+                promote(known, index);
+                return Ok(plaintext);
+            }
+            Err(e) => {
+                let failure = errors::decryption(&e, len);
+                if is_duplicate(&failure) {
+                    return Err(failure);
+                }
+            }
+        }
+    }
+    Err(error)
+}
+
+fn is_duplicate(f: &Failure) -> bool {
+    matches!(f, Failure::Rejected { class, .. } if class == "duplicate_message")
+}
+
 fn session_with<'a>(p: &'a mut Party, peer: &str) -> Result<&'a mut Peer, Failure> {
     p.peers
         .iter_mut()
@@ -234,32 +297,36 @@ fn session_with<'a>(p: &'a mut Party, peer: &str) -> Result<&'a mut Peer, Failur
 }
 
 /// A prekey message goes to the session it belongs to (same session id: identity, base and
-/// one-time key) if we have it; otherwise it starts a new inbound session, which replaces any
-/// older one with that peer. A peer we know must keep its identity key.
+/// one-time key), in use or archived, if we have it (the archived one is then in use again);
+/// otherwise it starts a new inbound session, which replaces the one in use with that peer
+/// (archived). A peer we know must keep its identity key.
 fn decrypt_prekey(p: &mut Party, peer: &str, message: &[u8]) -> Result<Vec<u8>, Failure> {
     let m = PreKeyMessage::from_bytes(message).map_err(errors::decode)?;
     let len = m.message().ciphertext().len();
-    let known = p.peers.iter_mut().find(|x| x.name == peer);
-    match known {
-        Some(existing) if existing.session.session_id() == m.session_id() => existing
-            .session
-            .decrypt(&OlmMessage::PreKey(m))
-            .map_err(|e| errors::decryption(&e, len)),
-        known => {
-            let identity = known.map_or(m.identity_key(), |x| x.identity);
-            let created = p
-                .account
-                .create_inbound_session(SessionConfig::version_1(), identity, &m)
-                .map_err(|e| errors::session_creation(&e, len))?;
-            p.peers.retain(|x| x.name != peer);
-            p.peers.push(Peer {
-                name: peer.to_string(),
-                identity,
-                session: created.session,
-            });
-            Ok(created.plaintext)
+    let id = m.session_id();
+    if let Some(known) = p.peers.iter_mut().find(|x| x.name == peer) {
+        if known.session.session_id() == id {
+            return known
+                .session
+                .decrypt(&OlmMessage::PreKey(m))
+                .map_err(|e| errors::decryption(&e, len));
+        }
+        if let Some(index) = known.archived.iter().position(|s| s.session_id() == id) {
+            let plaintext = known.archived[index]
+                .decrypt(&OlmMessage::PreKey(m))
+                .map_err(|e| errors::decryption(&e, len))?;
+            promote(known, index);
+            return Ok(plaintext);
         }
     }
+    let known = p.peers.iter().find(|x| x.name == peer);
+    let identity = known.map_or(m.identity_key(), |x| x.identity);
+    let created = p
+        .account
+        .create_inbound_session(SessionConfig::version_1(), identity, &m)
+        .map_err(|e| errors::session_creation(&e, len))?;
+    start_session(p, peer, identity, created.session);
+    Ok(created.plaintext)
 }
 
 impl Iut for VodozemacIut {

@@ -27,7 +27,12 @@ pub struct Peer {
     pub name: String,
     /// The peer's identity key, as the bundle or its first prekey message gave it.
     pub identity: Curve25519PublicKey,
+    /// The session in use: the one created or decrypted with last (the Matrix rule for
+    /// which session to send with).
     pub session: Session,
+    /// The sessions with this peer it replaced, newest first, at most
+    /// `ARCHIVED_SESSIONS_MAX` (`spec/PROFILES.md` §Several sessions with one peer).
+    pub archived: Vec<Session>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -42,6 +47,8 @@ struct PeerPickle {
     name: String,
     identity: Curve25519PublicKey,
     session: SessionPickle,
+    #[serde(default)]
+    archived: Vec<SessionPickle>,
 }
 
 /// A pickle that does not round-trip means vodozemac's format is not what this adapter
@@ -61,6 +68,7 @@ pub fn save(party: &Party) -> Result<String, Failure> {
                 name: p.name.clone(),
                 identity: p.identity,
                 session: p.session.pickle(),
+                archived: p.archived.iter().map(Session::pickle).collect(),
             })
             .collect(),
         next_prekey_id: party.next_prekey_id,
@@ -80,6 +88,7 @@ pub fn load(saved: &str) -> Result<Party, Failure> {
                 name: p.name,
                 identity: p.identity,
                 session: Session::from_pickle(p.session),
+                archived: p.archived.into_iter().map(Session::from_pickle).collect(),
             })
             .collect(),
         next_prekey_id: pickle.next_prekey_id,
