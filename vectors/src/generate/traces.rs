@@ -1559,6 +1559,34 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
     if !ctx.he {
         v.extend(several_sessions(ctx));
     }
+    {
+        // A refused bundle changes nothing: the session Alice has with Bob goes on both ways.
+        let mut s = Script::pair(ctx, "x3dh.bundle.bad_while_session.000".into(), "Alice and Bob talk; Alice is handed Bob's bundle with a bad signature (olm-v1: without its one-time key) and refuses it; their session goes on both ways", &["FailedInitiateKeepsSession"]);
+        s.exchange("alice", "bob", "a0");
+        s.exchange("bob", "alice", "b0");
+        let mut bad = s.bundle("bob");
+        let want = match p {
+            Profile::OlmV1 => {
+                bad.one_time_prekey = None;
+                bad.one_time_prekey_id = None;
+                s.flag("MissingOneTimePrekey");
+                UNKNOWN_PREKEY
+            }
+            _ => {
+                let sig = bad.signed_prekey_signature.as_deref().unwrap_or_default();
+                let mut sig = hex::decode(sig).expect("hex");
+                sig[0] ^= 0x01;
+                bad.signed_prekey_signature = Some(hex::encode(sig));
+                s.flag("BadSignedPrekeySignature");
+                BAD_SIGNATURE
+            }
+        };
+        s.initiate_with("alice", "bob", Some(bad), want);
+        s.exchange("alice", "bob", "a1");
+        s.exchange("bob", "alice", "b1");
+        s.exchange("alice", "bob", "a2");
+        v.push(s.finish());
+    }
     v
 }
 
