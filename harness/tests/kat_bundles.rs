@@ -3,7 +3,10 @@
 //! refuses with `bad_signature` (the `x3dh.bundle.*_<kat case>` traces among them), and passes
 //! the `acceptable` ones. The expected set is read straight from the vector files.
 
-use e2ee_harness::corpus::{Corpus, Source};
+#[path = "support/suite.rs"]
+mod support;
+use support::corpus;
+
 use e2ee_harness::expectations::Expectations;
 use e2ee_harness::impls::Implementation;
 use e2ee_harness::report::Status;
@@ -14,20 +17,7 @@ use e2ee_vectors::spec_iut::SpecIut;
 use std::collections::BTreeSet;
 
 fn options() -> Options {
-    Options {
-        modes: vec![RunMode::Kat],
-        profiles: Profile::ALL.to_vec(),
-        vectors: Source::Published,
-        cases: 1,
-        seed: 7,
-        filter: None,
-        shard: None,
-        failures_dir: std::env::temp_dir().join("e2ee-conform-test-failures"),
-    }
-}
-
-fn corpus(opts: &Options) -> Corpus {
-    e2ee_harness::corpus::load(&opts.vectors, &opts.profiles).expect("published vectors")
+    support::options(vec![RunMode::Kat], Profile::ALL.to_vec(), 1)
 }
 
 /// The spec without the bundle signature check: where the spec refuses a bundle with

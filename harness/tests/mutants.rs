@@ -10,6 +10,9 @@
 //! cargo test -p e2ee-harness --test mutants -- --nocapture
 //! ```
 
+#[path = "support/suite.rs"]
+mod support;
+
 #[path = "support/reordered.rs"]
 mod reordered;
 
@@ -811,14 +814,8 @@ fn canonical_fields(m: &[u8]) -> bool {
 
 fn options() -> Options {
     Options {
-        modes: vec![RunMode::Kat],
-        profiles: Profile::ALL.to_vec(),
-        vectors: e2ee_harness::corpus::Source::Published,
-        cases: 16,
-        seed: 7,
-        filter: None,
-        shard: None,
         failures_dir: std::env::temp_dir().join("e2ee-conform-mutant-failures"),
+        ..support::options(vec![RunMode::Kat], Profile::ALL.to_vec(), 16)
     }
 }
 

@@ -3,6 +3,9 @@
 //! spec passes, because a tamper step names a field and the runner finds that field in the
 //! implementation's own bytes.
 
+#[path = "support/suite.rs"]
+mod support;
+
 #[path = "support/reordered.rs"]
 mod reordered;
 
@@ -18,16 +21,11 @@ use reordered::{hello, Reordered};
 use std::collections::BTreeSet;
 
 fn options() -> Options {
-    Options {
-        modes: vec![RunMode::Kat, RunMode::Interop, RunMode::Props],
-        profiles: vec![Profile::SignalV3, Profile::OlmV1],
-        vectors: e2ee_harness::corpus::Source::Published,
-        cases: 16,
-        seed: 7,
-        filter: None,
-        shard: None,
-        failures_dir: std::env::temp_dir().join("e2ee-conform-test-failures"),
-    }
+    support::options(
+        vec![RunMode::Kat, RunMode::Interop, RunMode::Props],
+        vec![Profile::SignalV3, Profile::OlmV1],
+        16,
+    )
 }
 
 fn run(iut: Box<dyn Iut>, opts: &Options, corpus: &Corpus) -> Vec<(String, Status)> {

@@ -3,7 +3,10 @@
 //! tried, each fail exactly the traces meant to catch them. The expected sets come from the
 //! vector files (flags and profiles), not from running the spec.
 
-use e2ee_harness::corpus::Corpus;
+#[path = "support/suite.rs"]
+mod support;
+use support::corpus;
+
 use e2ee_harness::expectations::Expectations;
 use e2ee_harness::impls::Implementation;
 use e2ee_harness::report::Status;
@@ -18,20 +21,7 @@ use std::collections::BTreeSet;
 const ARCHIVING: [&str; 3] = ["signal-v3", "signal-v4", "olm-v1"];
 
 fn options() -> Options {
-    Options {
-        modes: vec![RunMode::Kat],
-        profiles: Profile::ALL.to_vec(),
-        vectors: e2ee_harness::corpus::Source::Published,
-        cases: 16,
-        seed: 7,
-        filter: None,
-        shard: None,
-        failures_dir: std::env::temp_dir().join("e2ee-conform-test-failures"),
-    }
-}
-
-fn corpus(opts: &Options) -> Corpus {
-    e2ee_harness::corpus::load(&opts.vectors, &opts.profiles).expect("published vectors")
+    support::options(vec![RunMode::Kat], Profile::ALL.to_vec(), 16)
 }
 
 fn failing(iut: Box<dyn Iut>, name: &str) -> BTreeSet<String> {

@@ -3,7 +3,10 @@
 //! is computed from the vector JSON with a protobuf walker of this file's own, not by the
 //! spec's decoder.
 
-use e2ee_harness::corpus::Corpus;
+#[path = "support/suite.rs"]
+mod support;
+use support::corpus;
+
 use e2ee_harness::expectations::Expectations;
 use e2ee_harness::impls::Implementation;
 use e2ee_harness::report::Status;
@@ -17,20 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 const PROFILES: [Profile; 3] = [Profile::SignalV3, Profile::SignalV4, Profile::OlmV1];
 
 fn options() -> Options {
-    Options {
-        modes: vec![RunMode::Kat],
-        profiles: PROFILES.to_vec(),
-        vectors: e2ee_harness::corpus::Source::Published,
-        cases: 1,
-        seed: 7,
-        filter: None,
-        shard: None,
-        failures_dir: std::env::temp_dir().join("e2ee-conform-test-failures"),
-    }
-}
-
-fn corpus(opts: &Options) -> Corpus {
-    e2ee_harness::corpus::load(&opts.vectors, &opts.profiles).expect("published vectors")
+    support::options(vec![RunMode::Kat], PROFILES.to_vec(), 1)
 }
 
 fn failing(imp: Implementation) -> BTreeSet<String> {

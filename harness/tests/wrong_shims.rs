@@ -1,7 +1,10 @@
 //! A deliberately wrong implementation fails exactly the tests that should catch it, by id;
 //! and the spec in-process and behind the shim give the same results test by test.
 
-use e2ee_harness::corpus::Corpus;
+#[path = "support/suite.rs"]
+mod support;
+use support::corpus;
+
 use e2ee_harness::expectations::Expectations;
 use e2ee_harness::impls::Implementation;
 use e2ee_harness::report::Status;
@@ -13,20 +16,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 fn options(modes: Vec<RunMode>) -> Options {
-    Options {
-        modes,
-        profiles: Profile::ALL.to_vec(),
-        vectors: e2ee_harness::corpus::Source::Published,
-        cases: 16,
-        seed: 7,
-        filter: None,
-        shard: None,
-        failures_dir: std::env::temp_dir().join("e2ee-conform-test-failures"),
-    }
-}
-
-fn corpus(opts: &Options) -> Corpus {
-    e2ee_harness::corpus::load(&opts.vectors, &opts.profiles).expect("published vectors")
+    support::options(modes, Profile::ALL.to_vec(), 16)
 }
 
 fn run(imp: Implementation, opts: &Options) -> Vec<(String, Status)> {
