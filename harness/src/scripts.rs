@@ -91,14 +91,21 @@ pub fn deliver(rng: &mut Rng, to: &str, from: &str, label: &str) -> Step {
 /// accepted), then `max_skip + 1` lost and the next one (a gap of `max_skip + 1`: rejected
 /// with `too_far_ahead`), then the last lost one (a gap of `max_skip` again: accepted, so the
 /// rejection changed no state).
+/// [`setup`], then Alice's first message and Bob's answer, each delivered: a session both
+/// sides have, on which Alice sends normal messages.
+fn acknowledged(profile: Profile, rng: &mut Rng) -> (Vec<PartyInit>, Vec<Step>) {
+    let (parties, mut steps) = setup(profile, rng);
+    steps.push(send(rng, ALICE, BOB, "first"));
+    steps.push(deliver(rng, BOB, ALICE, "first"));
+    steps.push(send(rng, BOB, ALICE, "ack"));
+    steps.push(deliver(rng, ALICE, BOB, "ack"));
+    (parties, steps)
+}
+
 pub fn skip_limit(profile: Profile, seed: u64) -> TraceTest {
     let max = profile.limits().max_skip as usize;
     let mut rng = Rng::from_u64(seed);
-    let (parties, mut steps) = setup(profile, &mut rng);
-    steps.push(send(&mut rng, ALICE, BOB, "first"));
-    steps.push(deliver(&mut rng, BOB, ALICE, "first"));
-    steps.push(send(&mut rng, BOB, ALICE, "ack"));
-    steps.push(deliver(&mut rng, ALICE, BOB, "ack"));
+    let (parties, mut steps) = acknowledged(profile, &mut rng);
     for i in 0..max {
         steps.push(send(&mut rng, ALICE, BOB, &format!("lost{i}")));
     }
@@ -133,11 +140,7 @@ pub fn evicted_keys(profile: Profile, seed: u64) -> TraceTest {
     };
     let jump = (limits.max_skip as usize).min(store);
     let mut rng = Rng::from_u64(seed);
-    let (parties, mut steps) = setup(profile, &mut rng);
-    steps.push(send(&mut rng, ALICE, BOB, "first"));
-    steps.push(deliver(&mut rng, BOB, ALICE, "first"));
-    steps.push(send(&mut rng, BOB, ALICE, "ack"));
-    steps.push(deliver(&mut rng, ALICE, BOB, "ack"));
+    let (parties, mut steps) = acknowledged(profile, &mut rng);
     // Every jump skips `jump` keys; the last message closes the run. The run is one message
     // longer than needed for the keys skipped to outnumber the store by one.
     let jumps = |n: usize| -> Vec<usize> {
