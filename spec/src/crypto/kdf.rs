@@ -43,6 +43,19 @@ pub fn hkdf_sha256(
     }
 }
 
+/// [`hkdf_sha256`] for an output length fixed at compile time: `N <= 255 * HashLen` is
+/// checked when the caller is compiled, so the one error HKDF has cannot happen and no
+/// caller needs a fallback value.
+#[hax_lib::opaque]
+pub fn hkdf_sha256_fixed<const N: usize>(salt: &[u8], ikm: &[u8], info: &[u8]) -> [u8; N] {
+    const { assert!(N <= 255 * HASH_LEN) };
+    let salt = if salt.is_empty() { None } else { Some(salt) };
+    let mut okm = [0u8; N];
+    // Cannot fail: the length bound above is HKDF-Expand's only error.
+    let _ = hkdf::Hkdf::<Sha256>::new(salt, ikm).expand(info, &mut okm);
+    okm
+}
+
 /// RFC 2104 §2 HMAC with SHA-256: the 32-byte tag of `data` under `key` (any length).
 #[hax_lib::opaque]
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {

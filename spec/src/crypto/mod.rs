@@ -9,6 +9,7 @@
 
 pub mod aes_cbc;
 pub mod chacha;
+pub mod ed25519;
 pub mod kdf;
 pub mod kem;
 pub mod x25519;
@@ -27,10 +28,10 @@ pub enum CryptoError {
     InvalidLength,
     /// CBC plaintext did not end in valid PKCS#7 padding.
     BadPadding,
-    /// An XEdDSA signature did not verify, or the key or signature was not canonically encoded.
+    /// An XEdDSA or Ed25519 signature did not verify, or the key or signature was not canonically encoded.
     BadSignature,
     /// A KEM public key of the right length whose coefficients are not reduced modulo q
-    /// (FIPS 203 §7.2 "modulus check").
+    /// (FIPS 203 §7.2 "modulus check"), or 32 bytes that are not an Ed25519 point.
     InvalidKey,
     /// HKDF was asked for more than 255 * HashLen bytes (RFC 5869 §2.3).
     OutputTooLong,

@@ -1,8 +1,10 @@
 //! Each profile's constants and message encoding. `double_ratchet` calls these three
 //! functions and nothing else profile-specific about messages.
 
+pub mod megolm_v1;
 pub mod modern;
 pub mod olm_v1;
+pub mod signal_sk_v3;
 pub mod signal_v3;
 pub mod signal_v4;
 
