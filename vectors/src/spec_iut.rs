@@ -11,6 +11,7 @@ use e2ee_iut::protocol::{
     PROTOCOL_VERSION, XEDDSA_VERIFY,
 };
 use e2ee_spec::crypto::kem;
+use e2ee_spec::group::{GroupProfile, Member, SenderDraws};
 use e2ee_spec::party::{self, KemPrekeyInput, Party, PartyUpdate};
 use e2ee_spec::pqxdh::SignedKemPrekey;
 use e2ee_spec::profiles::signal_v4;
@@ -31,6 +32,9 @@ type Snapshot = (String, Party, Vec<(String, [u8; 32])>);
 pub struct SpecIut {
     parties: Vec<Entry>,
     snapshots: Vec<Snapshot>,
+    /// Members of the group profiles, by handle, and their snapshots.
+    members: Vec<(String, Member)>,
+    member_snapshots: Vec<(String, Member)>,
     rng: Rng,
     next_handle: u64,
     /// The minor protocol version agreed in `hello`: an older runner gets the classes of
@@ -43,6 +47,8 @@ impl SpecIut {
         SpecIut {
             parties: Vec::new(),
             snapshots: Vec::new(),
+            members: Vec::new(),
+            member_snapshots: Vec::new(),
             rng: Rng::from_u64(seed),
             next_handle: 0,
             minor: PROTOCOL_MINOR,
@@ -68,7 +74,12 @@ impl SpecIut {
             minor,
             name: "e2ee-spec".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            profiles: Profile::ALL.iter().map(|p| p.name().to_string()).collect(),
+            profiles: Profile::ALL
+                .iter()
+                .map(|p| p.name())
+                .chain(GroupProfile::ALL.iter().map(|p| p.name()))
+                .map(str::to_string)
+                .collect(),
             capabilities: [
                 "deterministic",
                 "import-keys",
@@ -126,6 +137,142 @@ impl SpecIut {
     /// implementation by altering the spec's state between requests.
     pub fn parties_mut(&mut self) -> impl Iterator<Item = &mut Party> {
         self.parties.iter_mut().map(|e| &mut e.party)
+    }
+
+    /// The group member behind `handle`, as the spec holds it.
+    pub fn member(&self, handle: &str) -> Option<&Member> {
+        self.members
+            .iter()
+            .find(|(h, _)| h == handle)
+            .map(|(_, m)| m)
+    }
+
+    /// The group member behind `handle`, to change in place (single-bug variants).
+    pub fn member_mut(&mut self, handle: &str) -> Option<&mut Member> {
+        self.members
+            .iter_mut()
+            .find(|(h, _)| h == handle)
+            .map(|(_, m)| m)
+    }
+
+    fn member_entry(&mut self, handle: &str) -> Result<&mut Member, Failure> {
+        self.member_mut(handle)
+            .ok_or_else(|| rejected(Error::State, "no such group member"))
+    }
+
+    /// The group requests (SHIM.md §Groups); `None` for any other request.
+    fn answer_group(&mut self, request: &Request) -> Option<Result<Reply, Failure>> {
+        Some(match request {
+            Request::GroupCreate {
+                party,
+                group,
+                distribution_id,
+                chain_id,
+                chain_key,
+                iteration,
+                signing_private,
+            } => self.group_create(
+                party,
+                group,
+                distribution_id,
+                *chain_id,
+                chain_key,
+                *iteration,
+                signing_private,
+            ),
+            Request::GroupShare { party, group } => self.member_entry(party).and_then(|m| {
+                m.distribution(group)
+                    .map(|d| Reply::Distribution {
+                        distribution: hex_of(&d),
+                    })
+                    .map_err(spec_error)
+            }),
+            Request::GroupJoin {
+                party,
+                sender,
+                distribution,
+            } => bytes(distribution).and_then(|d| {
+                self.member_entry(party)?
+                    .join(sender, &d)
+                    .map(|()| Reply::Done)
+                    .map_err(spec_error)
+            }),
+            Request::GroupEncrypt {
+                party,
+                group,
+                plaintext,
+                signature_randomness,
+            } => self.or_random::<64>(signature_randomness).and_then(|z| {
+                let plaintext = bytes(plaintext)?;
+                self.member_entry(party)?
+                    .encrypt(group, &plaintext, &z)
+                    .map(|m| Reply::GroupMessage {
+                        message: hex_of(&m),
+                    })
+                    .map_err(spec_error)
+            }),
+            Request::GroupDecrypt {
+                party,
+                sender,
+                session_id,
+                message,
+            } => (|| {
+                let message = bytes(message)?;
+                let session_id = session_id.as_ref().map(|h| bytes(h)).transpose()?;
+                self.member_entry(party)?
+                    .decrypt(sender, session_id.as_deref(), &message)
+                    .map(|p| Reply::Decrypted {
+                        plaintext: hex_of(&p),
+                    })
+                    .map_err(spec_error)
+            })(),
+            _ => return None,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn group_create(
+        &mut self,
+        party: &str,
+        group: &str,
+        distribution_id: &Option<String>,
+        chain_id: Option<u32>,
+        chain_key: &Option<String>,
+        iteration: Option<u32>,
+        signing_private: &Option<String>,
+    ) -> Result<Reply, Failure> {
+        let profile = self
+            .member(party)
+            .ok_or_else(|| rejected(Error::State, "no such group member"))?
+            .profile;
+        let chain_key = match chain_key {
+            Some(h) => bytes(h)?,
+            None => (0..profile.chain_key_len())
+                .map(|_| self.rng.bytes::<1>()[0])
+                .collect(),
+        };
+        // libsignal draws a 31-bit chain id (`random::<u32>() >> 1`).
+        let chain_id = match chain_id {
+            Some(id) => id,
+            None => u32::from_be_bytes(self.rng.bytes()) >> 1,
+        };
+        let draws = SenderDraws {
+            distribution_id: match distribution_id {
+                Some(h) => arr(h)?,
+                None => [0; 16],
+            },
+            chain_id,
+            chain_key,
+            iteration: iteration.unwrap_or(0),
+            signing_private: self.or_random(signing_private)?,
+        };
+        let distribution = self
+            .member_entry(party)?
+            .create(group, &draws)
+            .map_err(spec_error)?;
+        Ok(Reply::Distribution {
+            distribution: hex_of(&distribution),
+        })
     }
 
     fn entry(&mut self, handle: &str) -> Result<&mut Entry, Failure> {
@@ -237,6 +384,9 @@ impl Iut for SpecIut {
 
 impl SpecIut {
     fn answer(&mut self, request: &Request) -> Result<Reply, Failure> {
+        if let Some(reply) = self.answer_group(request) {
+            return reply;
+        }
         match request {
             Request::Hello { minor, .. } => {
                 self.minor = (*minor).min(PROTOCOL_MINOR);
@@ -245,6 +395,8 @@ impl SpecIut {
             Request::Reset {} => {
                 self.parties.clear();
                 self.snapshots.clear();
+                self.members.clear();
+                self.member_snapshots.clear();
                 Ok(Reply::Done)
             }
             Request::CreateParty {
@@ -253,6 +405,16 @@ impl SpecIut {
                 identity_private,
                 registration_id,
             } => {
+                // A group member has no identity key of its own at this layer: its
+                // distributions travel over pairwise sessions, which carry the identities.
+                if let Some(g) = GroupProfile::from_name(profile) {
+                    let handle = self.handle("m");
+                    self.members.push((handle.clone(), Member::new(g)));
+                    return Ok(Reply::Party {
+                        party: handle,
+                        identity_key: String::new(),
+                    });
+                }
                 let p = Profile::from_name(profile)
                     .ok_or_else(|| Failure::Unsupported(format!("profile {profile}")))?;
                 if *header_encryption && p != Profile::Modern {
@@ -426,6 +588,25 @@ impl SpecIut {
                     plaintext: hex_of(&plaintext),
                 })
             }
+            Request::Snapshot { party } if self.member(party).is_some() => {
+                let handle = self.handle("s");
+                let member = self
+                    .member(party)
+                    .cloned()
+                    .unwrap_or_else(|| unreachable!());
+                self.member_snapshots.push((handle.clone(), member));
+                Ok(Reply::Snapshot { snapshot: handle })
+            }
+            Request::Restore { party, snapshot } if self.member(party).is_some() => {
+                let (_, saved) = self
+                    .member_snapshots
+                    .iter()
+                    .find(|(h, _)| h == snapshot)
+                    .cloned()
+                    .ok_or_else(|| rejected(Error::State, "no such snapshot"))?;
+                *self.member_entry(party)? = saved;
+                Ok(Reply::Done)
+            }
             Request::Snapshot { party } => {
                 let handle = self.handle("s");
                 let entry = self.entry(party)?;
@@ -460,6 +641,11 @@ impl SpecIut {
                     .map(|()| Reply::Done)
                     .map_err(|_| rejected(Error::BadSignature, "XEdDSA signature does not verify"))
             }
+            Request::GroupCreate { .. }
+            | Request::GroupShare { .. }
+            | Request::GroupJoin { .. }
+            | Request::GroupEncrypt { .. }
+            | Request::GroupDecrypt { .. } => unreachable!("answered by answer_group"),
         }
     }
 }

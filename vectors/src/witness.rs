@@ -71,6 +71,11 @@ impl Handles {
             | Request::Initiate { party, .. }
             | Request::Encrypt { party, .. }
             | Request::Decrypt { party, .. }
+            | Request::GroupCreate { party, .. }
+            | Request::GroupShare { party, .. }
+            | Request::GroupJoin { party, .. }
+            | Request::GroupEncrypt { party, .. }
+            | Request::GroupDecrypt { party, .. }
             | Request::Snapshot { party } => *party = self.party(party)?,
             Request::Restore { party, snapshot } => {
                 *party = self.party(party)?;

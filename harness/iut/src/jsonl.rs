@@ -54,6 +54,8 @@ fn reply_value(reply: &Reply) -> Value {
         Reply::Encrypted { kind, message } => json!({"kind": kind, "message": message}),
         Reply::Decrypted { plaintext } => json!({"plaintext": plaintext}),
         Reply::Snapshot { snapshot } => json!({"snapshot": snapshot}),
+        Reply::Distribution { distribution } => json!({"distribution": distribution}),
+        Reply::GroupMessage { message } => json!({"message": message}),
     }
 }
 
@@ -102,7 +104,8 @@ pub fn parse_reply_line(line: &str, id: u64, request: &Request) -> Result<Reply,
         Request::Reset {}
         | Request::Initiate { .. }
         | Request::Restore { .. }
-        | Request::XeddsaVerify { .. } => Reply::Done,
+        | Request::XeddsaVerify { .. }
+        | Request::GroupJoin { .. } => Reply::Done,
         Request::CreateParty { .. } => Reply::Party {
             party: field("party")?,
             identity_key: field("identity_key")?,
@@ -117,7 +120,13 @@ pub fn parse_reply_line(line: &str, id: u64, request: &Request) -> Result<Reply,
             .map_err(|_| parse("encrypt"))?,
             message: field("message")?,
         },
-        Request::Decrypt { .. } => Reply::Decrypted {
+        Request::GroupCreate { .. } | Request::GroupShare { .. } => Reply::Distribution {
+            distribution: field("distribution")?,
+        },
+        Request::GroupEncrypt { .. } => Reply::GroupMessage {
+            message: field("message")?,
+        },
+        Request::Decrypt { .. } | Request::GroupDecrypt { .. } => Reply::Decrypted {
             plaintext: field("plaintext")?,
         },
         Request::Snapshot { .. } => Reply::Snapshot {

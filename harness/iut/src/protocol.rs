@@ -111,6 +111,58 @@ pub enum Request {
         message: Hex,
         signature: Hex,
     },
+
+    /// Group profiles (`signal-sk-v3`, `megolm-v1`; SHIM.md §Groups): a new sending session
+    /// of `party` for `group` (the runner's name for a group; a rotation when it had one),
+    /// returning its distribution: the SenderKeyDistributionMessage or the Megolm session
+    /// key. With `deterministic` or `import-keys`, the session's draws are given: the chain
+    /// key (32 bytes) or Megolm ratchet (128), the first iteration / message index, the
+    /// signing private key (X25519 for XEdDSA, or an Ed25519 seed), and for `signal-sk-v3`
+    /// the chain id. `distribution_id` (16 bytes, `signal-sk-v3` only) is always given: it
+    /// is the group's id, chosen by the application.
+    GroupCreate {
+        party: String,
+        group: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        distribution_id: Option<Hex>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chain_id: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chain_key: Option<Hex>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        iteration: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signing_private: Option<Hex>,
+    },
+    /// The distribution of `group`'s current sending session, as it stands now (what a
+    /// member who joins later receives: it reads only later messages).
+    GroupShare { party: String, group: String },
+    /// `party` joins `sender`'s session from its distribution (which came over a pairwise,
+    /// authenticated channel). `megolm-v1` also takes an exported key (version 1).
+    GroupJoin {
+        party: String,
+        sender: String,
+        distribution: Hex,
+    },
+    /// Encrypt to `group` with `party`'s sending session. `signature_randomness`: XEdDSA's
+    /// 64 random bytes Z (`signal-sk-v3`; Megolm's Ed25519 draws none).
+    GroupEncrypt {
+        party: String,
+        group: String,
+        plaintext: Hex,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature_randomness: Option<Hex>,
+    },
+    /// Decrypt `sender`'s group message. `session_id` (`megolm-v1` only): the session id the
+    /// transport carried beside the message (Matrix `m.megolm.v1.aes-sha2` `session_id`,
+    /// the sender's Ed25519 key); Sender Keys messages carry their distribution id.
+    GroupDecrypt {
+        party: String,
+        sender: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session_id: Option<Hex>,
+        message: Hex,
+    },
 }
 
 /// The capability of an IUT that answers [`Request::XeddsaVerify`]: the runner then replays
@@ -130,6 +182,11 @@ impl Request {
             Request::Snapshot { .. } => "snapshot",
             Request::Restore { .. } => "restore",
             Request::XeddsaVerify { .. } => "xeddsa_verify",
+            Request::GroupCreate { .. } => "group_create",
+            Request::GroupShare { .. } => "group_share",
+            Request::GroupJoin { .. } => "group_join",
+            Request::GroupEncrypt { .. } => "group_encrypt",
+            Request::GroupDecrypt { .. } => "group_decrypt",
         }
     }
 }
@@ -194,11 +251,30 @@ pub struct Hello {
 pub enum Reply {
     Hello(Hello),
     Done,
-    Party { party: String, identity_key: Hex },
+    Party {
+        party: String,
+        identity_key: Hex,
+    },
     Bundle(Bundle),
-    Encrypted { kind: MessageKind, message: Hex },
-    Decrypted { plaintext: Hex },
-    Snapshot { snapshot: String },
+    Encrypted {
+        kind: MessageKind,
+        message: Hex,
+    },
+    Decrypted {
+        plaintext: Hex,
+    },
+    Snapshot {
+        snapshot: String,
+    },
+    /// `group_create`, `group_share`: the distribution (SenderKeyDistributionMessage or
+    /// Megolm session key).
+    Distribution {
+        distribution: Hex,
+    },
+    /// `group_encrypt`: the group message.
+    GroupMessage {
+        message: Hex,
+    },
 }
 
 /// Why a request did not succeed.

@@ -373,6 +373,11 @@ impl Iut for VodozemacIut {
             Request::Restore { party, snapshot } => self.restore(party, snapshot),
             // olm-v1 has no signatures in bundles; the capability is not declared.
             Request::XeddsaVerify { .. } => Err(Failure::Unsupported("xeddsa_verify".into())),
+            Request::GroupCreate { .. }
+            | Request::GroupShare { .. }
+            | Request::GroupJoin { .. }
+            | Request::GroupEncrypt { .. }
+            | Request::GroupDecrypt { .. } => Err(Failure::Unsupported(request.op().into())),
         }
     }
 }
