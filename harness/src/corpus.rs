@@ -2,8 +2,10 @@
 //! schema it pins, or the run does not start. A run must never pass because its vectors
 //! were missing (a directory that is not there, a file that does not parse).
 
-use e2ee_spec::Profile;
+use e2ee_spec::group::GroupProfile;
+use e2ee_spec::{AnyProfile, Profile};
 use e2ee_vectors::envelope::VectorFile;
+use e2ee_vectors::group_trace::GroupTraceGroup;
 use e2ee_vectors::kat::{Group, XeddsaTest};
 use e2ee_vectors::trace::TraceGroup;
 use serde_json::Value;
@@ -13,6 +15,8 @@ use std::path::PathBuf;
 
 /// A trace file as read: its name (`PROFILE/NAME.json`) and contents.
 pub type TraceFile = (String, VectorFile<TraceGroup>);
+/// A group trace file (`trace_group.json` of a group profile).
+pub type GroupTraceFile = (String, VectorFile<GroupTraceGroup>);
 /// A `kat_xeddsa.json` file: replayed against IUTs that declare `xeddsa-verify`.
 pub type XeddsaFile = (String, VectorFile<Group<XeddsaTest>>);
 
@@ -41,7 +45,7 @@ impl Source {
 
     /// The `.json` files of one profile: (`PROFILE/NAME.json`, bytes) in name order. A missing
     /// or unreadable directory is an error, never an empty corpus.
-    pub fn files(&self, profile: Profile) -> Result<Vec<(String, Cow<'static, [u8]>)>, String> {
+    pub fn files(&self, profile: AnyProfile) -> Result<Vec<(String, Cow<'static, [u8]>)>, String> {
         match self {
             Source::Published => {
                 let prefix = format!("{}/", profile.name());
@@ -92,6 +96,8 @@ pub struct Corpus {
     pub traces: Vec<(Profile, Vec<TraceFile>)>,
     /// Per profile: its XEdDSA known-answer files (none in `olm-v1`).
     pub xeddsa: Vec<(Profile, Vec<XeddsaFile>)>,
+    /// Per group profile: its group trace files.
+    pub groups: Vec<(GroupProfile, Vec<GroupTraceFile>)>,
     /// SHA-256 over every file's name (`PROFILE/NAME.json`), length and bytes, in name order:
     /// two runs with the same digest replayed the same vectors, built in or from a directory.
     pub digest: String,
@@ -101,6 +107,14 @@ pub struct Corpus {
 impl Corpus {
     pub fn traces_of(&self, profile: Profile) -> &[TraceFile] {
         self.traces
+            .iter()
+            .find(|(p, _)| *p == profile)
+            .map(|(_, f)| f.as_slice())
+            .unwrap_or_default()
+    }
+
+    pub fn groups_of(&self, profile: GroupProfile) -> &[GroupTraceFile] {
+        self.groups
             .iter()
             .find(|(p, _)| *p == profile)
             .map(|(_, f)| f.as_slice())
@@ -118,7 +132,7 @@ impl Corpus {
 
 /// Load the corpus from `source` for `profiles`. `Err` names the first file (or directory)
 /// that is missing, unreadable, not JSON, not valid against its schema, or not a vector file.
-pub fn load(source: &Source, profiles: &[Profile]) -> Result<Corpus, String> {
+pub fn load(source: &Source, profiles: &[AnyProfile]) -> Result<Corpus, String> {
     // Each schema compiled once, not once per file that pins it.
     let validators = e2ee_vectors::schema::schemas()
         .into_iter()
@@ -131,10 +145,12 @@ pub fn load(source: &Source, profiles: &[Profile]) -> Result<Corpus, String> {
     let mut hasher = Sha256::new();
     let mut traces = Vec::new();
     let mut xeddsa = Vec::new();
+    let mut groups = Vec::new();
     let mut count = 0;
     for &profile in profiles {
         let mut files = Vec::new();
         let mut kats = Vec::new();
+        let mut group_files = Vec::new();
         for (name, bytes) in source.files(profile)? {
             let at = |e: String| format!("{}: {e}", source.locate(&name));
             let value: Value = serde_json::from_slice(&bytes).map_err(|e| at(e.to_string()))?;
@@ -154,25 +170,42 @@ pub fn load(source: &Source, profiles: &[Profile]) -> Result<Corpus, String> {
                     )));
                 }
                 files.push((name, file));
+            } else if value["schema"] == "group_trace.schema.json" {
+                let file: VectorFile<GroupTraceGroup> =
+                    serde_json::from_value(value).map_err(|e| at(e.to_string()))?;
+                if file.profile != profile.name() {
+                    return Err(at(format!(
+                        "profile {:?} in a {} directory",
+                        file.profile,
+                        profile.name()
+                    )));
+                }
+                group_files.push((name, file));
             } else if value["schema"] == "xeddsa.schema.json" {
                 let file: VectorFile<Group<XeddsaTest>> =
                     serde_json::from_value(value).map_err(|e| at(e.to_string()))?;
                 kats.push((name, file));
             }
         }
-        if files.is_empty() {
+        if files.is_empty() && group_files.is_empty() {
             return Err(format!(
                 "{}: no trace vector files",
                 source.locate(profile.name())
             ));
         }
-        traces.push((profile, files));
-        xeddsa.push((profile, kats));
+        match profile {
+            AnyProfile::Session(p) => {
+                traces.push((p, files));
+                xeddsa.push((p, kats));
+            }
+            AnyProfile::Group(g) => groups.push((g, group_files)),
+        }
     }
     Ok(Corpus {
         source: source.clone(),
         traces,
         xeddsa,
+        groups,
         digest: hex::encode(hasher.finalize()),
         files: count,
     })
@@ -233,19 +266,22 @@ mod tests {
 
     #[test]
     fn the_published_corpus_loads() {
-        let c = load(&Source::Published, &Profile::ALL).unwrap();
+        let c = load(&Source::Published, &AnyProfile::ALL).unwrap();
         assert!(c.files > 40, "{} files", c.files);
         assert_eq!(c.digest.len(), 64);
         for p in Profile::ALL {
             assert!(!c.traces_of(p).is_empty(), "{}", p.name());
+        }
+        for g in GroupProfile::ALL {
+            assert!(!c.groups_of(g).is_empty(), "{}", g.name());
         }
     }
 
     /// The built-in corpus and the directory it was built from are the same corpus.
     #[test]
     fn built_in_and_directory_digests_agree() {
-        let built_in = load(&Source::Published, &Profile::ALL).unwrap();
-        let on_disk = load(&Source::Dir(published()), &Profile::ALL).unwrap();
+        let built_in = load(&Source::Published, &AnyProfile::ALL).unwrap();
+        let on_disk = load(&Source::Dir(published()), &AnyProfile::ALL).unwrap();
         assert_eq!(built_in.digest, on_disk.digest);
         assert_eq!(built_in.files, on_disk.files);
     }
@@ -253,7 +289,7 @@ mod tests {
     #[test]
     fn a_missing_directory_is_an_error() {
         let dir = scratch("missing");
-        let e = load(&Source::Dir(dir.join("nowhere")), &[Profile::Modern])
+        let e = load(&Source::Dir(dir.join("nowhere")), &[Profile::Modern.into()])
             .err()
             .unwrap();
         assert!(e.contains("nowhere"), "{e}");
@@ -263,7 +299,7 @@ mod tests {
     fn a_profile_without_traces_is_an_error() {
         let dir = scratch("empty");
         std::fs::create_dir_all(dir.join("modern")).unwrap();
-        let e = load(&Source::Dir(dir.clone()), &[Profile::Modern])
+        let e = load(&Source::Dir(dir.clone()), &[Profile::Modern.into()])
             .err()
             .unwrap();
         assert!(e.contains("no trace vector files"), "{e}");
@@ -299,7 +335,7 @@ mod tests {
             )
             .unwrap();
             std::fs::write(dir.join("modern/trace_skip.json"), contents).unwrap();
-            let e = load(&Source::Dir(dir.clone()), &[Profile::Modern])
+            let e = load(&Source::Dir(dir.clone()), &[Profile::Modern.into()])
                 .err()
                 .unwrap_or_default();
             assert!(e.contains(needle), "{what}: {e}");
@@ -313,7 +349,7 @@ mod tests {
         std::fs::create_dir_all(dir.join("modern")).unwrap();
         let target = dir.join("modern/trace_skip.json");
         std::fs::copy(published().join("modern/trace_skip.json"), &target).unwrap();
-        let before = load(&Source::Dir(dir.clone()), &[Profile::Modern])
+        let before = load(&Source::Dir(dir.clone()), &[Profile::Modern.into()])
             .unwrap()
             .digest;
         let text = std::fs::read_to_string(&target).unwrap();
@@ -322,7 +358,7 @@ mod tests {
             text.replacen("\"comment\": \"", "\"comment\": \"x", 1),
         )
         .unwrap();
-        let after = load(&Source::Dir(dir.clone()), &[Profile::Modern])
+        let after = load(&Source::Dir(dir.clone()), &[Profile::Modern.into()])
             .unwrap()
             .digest;
         assert_ne!(before, after);

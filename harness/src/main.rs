@@ -7,7 +7,7 @@ use e2ee_harness::expectations::{self, Expectations};
 use e2ee_harness::impls;
 use e2ee_harness::report::{self, Counts, Status};
 use e2ee_harness::suite::{self, Options, RunMode};
-use e2ee_spec::Profile;
+use e2ee_spec::AnyProfile;
 use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -143,7 +143,7 @@ struct Selection {
     mode: Vec<RunMode>,
     /// Profiles (comma-separated or repeated). Default: all.
     #[arg(long, value_name = "PROFILE", value_delimiter = ',', value_parser = profile_parser())]
-    profile: Vec<Profile>,
+    profile: Vec<AnyProfile>,
     /// Property-mode cases per profile and role.
     #[arg(long, value_name = "N", default_value_t = 64)]
     cases: u32,
@@ -196,11 +196,11 @@ struct RunArgs {
     strict: bool,
 }
 
-/// `--profile` values: the spec's profile names, listed in `--help`.
-fn profile_parser() -> impl clap::builder::TypedValueParser<Value = Profile> {
+/// `--profile` values: the spec's profile names (1:1 and group), listed in `--help`.
+fn profile_parser() -> impl clap::builder::TypedValueParser<Value = AnyProfile> {
     use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(Profile::ALL.map(Profile::name))
-        .try_map(|name| Profile::from_name(&name).ok_or(format!("unknown profile {name:?}")))
+    clap::builder::PossibleValuesParser::new(AnyProfile::ALL.map(AnyProfile::name))
+        .try_map(|name| AnyProfile::from_name(&name).ok_or(format!("unknown profile {name:?}")))
 }
 
 /// `--impl` values: a `shim:` value whole, any other split at commas, each one checked.
@@ -245,7 +245,7 @@ fn usage(msg: impl std::fmt::Display) -> ExitCode {
 
 fn options(args: &Selection, failures_dir: PathBuf) -> Result<Options, String> {
     let profiles = if args.profile.is_empty() {
-        Profile::ALL.to_vec()
+        AnyProfile::ALL.to_vec()
     } else {
         unique(args.profile.clone())
     };
@@ -315,7 +315,7 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
     }
     // Every profile's vectors load, whatever this run selects: the digest then names the
     // same corpus in every shard, and stale expectations are judged against every test.
-    let corpus = match corpus::load(&opts.vectors, &Profile::ALL) {
+    let corpus = match corpus::load(&opts.vectors, &AnyProfile::ALL) {
         Ok(c) => c,
         Err(e) => return usage(format!("vectors: {e}")),
     };
@@ -595,7 +595,7 @@ fn vectors(command: VectorsCommand) -> ExitCode {
 /// Known-answer files are re-derived with the spec; trace files are replayed against it.
 fn check_vectors(source: &corpus::Source) -> ExitCode {
     let (mut passed, mut failed, mut files) = (0usize, 0usize, 0usize);
-    for profile in Profile::ALL {
+    for profile in AnyProfile::ALL {
         let profile_files = match source.files(profile) {
             Ok(f) => f,
             Err(e) => return usage(format!("vectors: {e}")),

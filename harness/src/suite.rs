@@ -6,9 +6,12 @@ use crate::impls::Implementation;
 use crate::report::{Status, TestResult};
 use crate::scripts::{self, Action};
 use e2ee_iut::protocol::{Hello, XEDDSA_VERIFY};
-use e2ee_spec::Profile;
+use e2ee_spec::group::GroupProfile;
+use e2ee_spec::{AnyProfile, Profile};
 use e2ee_vectors::engine::{self, Mode, Outcome};
 use e2ee_vectors::envelope::{Note, VectorFile};
+use e2ee_vectors::group_engine;
+use e2ee_vectors::group_trace::GroupTraceTest;
 use e2ee_vectors::kat::XeddsaTest;
 use e2ee_vectors::notes;
 use e2ee_vectors::spec_iut::SpecIut;
@@ -42,7 +45,7 @@ impl RunMode {
 
 pub struct Options {
     pub modes: Vec<RunMode>,
-    pub profiles: Vec<Profile>,
+    pub profiles: Vec<AnyProfile>,
     pub vectors: crate::corpus::Source,
     pub cases: u32,
     pub seed: u64,
@@ -55,7 +58,7 @@ pub struct Options {
 /// One planned test: an id, what to run, and what its failure would mean.
 pub struct Planned {
     pub id: String,
-    pub profile: Profile,
+    pub profile: AnyProfile,
     pub mode: RunMode,
     pub job: Job,
     /// The bug types of the test's flags, from its file's notes.
@@ -77,9 +80,16 @@ pub enum Job {
     },
     /// One XEdDSA known answer, for an IUT that declares `xeddsa-verify`.
     Xeddsa(Arc<XeddsaTest>),
+    /// A group trace of a group profile.
+    GroupTrace {
+        profile: GroupProfile,
+        test: Arc<GroupTraceTest>,
+        mode: Mode,
+    },
 }
 
-fn supports(hello: &Hello, profile: Profile) -> bool {
+fn supports(hello: &Hello, profile: impl Into<AnyProfile>) -> bool {
+    let profile = profile.into();
     hello.profiles.iter().any(|p| p == profile.name())
 }
 
@@ -162,7 +172,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                     for (he, test, bug_types) in &tests {
                         out.push(Planned {
                             id: format!("kat/{}/{}", profile.name(), test.tc_id),
-                            profile,
+                            profile: profile.into(),
                             mode: RunMode::Kat,
                             job: Job::Trace {
                                 profile: profile.name().into(),
@@ -183,7 +193,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                         for test in file.test_groups.iter().flat_map(|g| &g.tests) {
                             out.push(Planned {
                                 id: format!("kat/{}/{stem}/{}", profile.name(), test.tc_id),
-                                profile,
+                                profile: profile.into(),
                                 mode: RunMode::Kat,
                                 job: Job::Xeddsa(Arc::new(test.clone())),
                                 bug_types: bug_types(&file.notes, &test.flags),
@@ -212,7 +222,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                         for party in test.parties.iter().map(|p| p.name.clone()) {
                             out.push(Planned {
                                 id: format!("interop/{}/{}@{}", profile.name(), test.tc_id, party),
-                                profile,
+                                profile: profile.into(),
                                 mode: RunMode::Interop,
                                 job: Job::Trace {
                                     profile: profile.name().into(),
@@ -231,7 +241,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                         for role in [scripts::ALICE, scripts::BOB] {
                             out.push(Planned {
                                 id: format!("props/{name}/{role}"),
-                                profile,
+                                profile: profile.into(),
                                 mode: RunMode::Props,
                                 job: Job::Props {
                                     profile,
@@ -243,6 +253,65 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                         }
                     }
                 }
+            }
+        }
+    }
+    out.extend(plan_groups(hello, corpus));
+    out
+}
+
+/// The group traces, for the group profiles the IUT supports: in KAT mode as every member
+/// (an IUT that takes the draws) or as the receiving members, and in interop as each member
+/// with the spec playing the others.
+fn plan_groups(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
+    let mut out = Vec::new();
+    for profile in GroupProfile::ALL {
+        if !supports(hello, profile) {
+            continue;
+        }
+        let kat = if group_engine::takes_draws(hello) {
+            Mode::Full
+        } else {
+            Mode::Receiver
+        };
+        let tests: Vec<(Arc<GroupTraceTest>, Vec<String>)> = corpus
+            .groups_of(profile)
+            .iter()
+            .flat_map(|(_, file)| {
+                file.test_groups
+                    .iter()
+                    .flat_map(|g| &g.tests)
+                    .map(|t| (Arc::new(t.clone()), bug_types(&file.notes, &t.flags)))
+            })
+            .collect();
+        for (test, bug_types) in &tests {
+            out.push(Planned {
+                id: format!("kat/{}/{}", profile.name(), test.tc_id),
+                profile: profile.into(),
+                mode: RunMode::Kat,
+                job: Job::GroupTrace {
+                    profile,
+                    test: test.clone(),
+                    mode: kat.clone(),
+                },
+                bug_types: bug_types.clone(),
+            });
+        }
+        for (test, bug_types) in &tests {
+            for member in &test.members {
+                out.push(Planned {
+                    id: format!("interop/{}/{}@{}", profile.name(), test.tc_id, member),
+                    profile: profile.into(),
+                    mode: RunMode::Interop,
+                    job: Job::GroupTrace {
+                        profile,
+                        test: test.clone(),
+                        mode: Mode::Interop {
+                            iut_party: member.clone(),
+                        },
+                    },
+                    bug_types: bug_types.clone(),
+                });
             }
         }
     }
@@ -318,6 +387,33 @@ pub fn run_one(
             let (status, detail) = run_props(imp, *profile, *header_encryption, role, options);
             result.status = status;
             result.detail = detail;
+        }
+        Job::GroupTrace {
+            profile,
+            test,
+            mode,
+        } => {
+            let mut spec = SpecIut::new(0);
+            let peer: Option<&mut dyn e2ee_iut::Iut> = match mode {
+                Mode::Interop { .. } => Some(&mut spec),
+                _ => None,
+            };
+            let outcome = group_engine::run(
+                imp.iut.as_mut(),
+                peer,
+                &imp.hello,
+                profile.name(),
+                test,
+                mode,
+                &error_map,
+            );
+            result.status = status_of(&outcome);
+            if let (Status::Fail, Some(step)) = (result.status, outcome.step) {
+                result.unchecked_steps = test.steps.len().saturating_sub(step + 1);
+            }
+            result.detail = outcome.detail;
+            result.notes = outcome.notes;
+            result.mapped_steps = outcome.mapped;
         }
         Job::Xeddsa(test) => {
             if has(&imp.hello, XEDDSA_VERIFY) {

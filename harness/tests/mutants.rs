@@ -25,10 +25,11 @@ use e2ee_iut::hexbytes::{arr, bytes, hex_of};
 use e2ee_iut::protocol::{Failure, Iut, MessageKind, Reply, Request};
 use e2ee_spec::crypto::kdf;
 use e2ee_spec::double_ratchet as dr;
+use e2ee_spec::group::GroupProfile;
 use e2ee_spec::party::{self, Party};
 use e2ee_spec::profiles::{olm_v1, signal_v3};
 use e2ee_spec::session::{self, MessageKind as Kind, OneTimePrekeyRef, Ratchet, Session};
-use e2ee_spec::{x3dh, Profile};
+use e2ee_spec::{sender_keys, x3dh, AnyProfile, Profile};
 use e2ee_vectors::spec_iut::{bundle_from_wire, SpecIut};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -101,6 +102,17 @@ enum Bug {
     SnapshotMissesPrekeys,
     /// Olm: a bundle without a one-time key is used anyway.
     MissingOneTimeKeyAccepted,
+    /// Groups: a group message's key (or Megolm index) stays usable after it decrypted.
+    GroupReplayAccepted,
+    /// Groups: the group message's signature is not verified.
+    GroupSignatureUnchecked,
+    /// Sender Keys: no bound on how far ahead a group message may be.
+    GroupForwardLimitUnenforced,
+    /// Groups: a message no session of its named sender reads is tried with the sessions
+    /// of the member's other senders.
+    GroupAnySenderDecrypts,
+    /// Groups: joining a distribution again starts its session afresh.
+    DistributionRewinds,
 }
 
 use Bug::*;
@@ -174,6 +186,17 @@ const BUGS: &[(Bug, &[&str])] = &[
     (PnIgnored, &["OutOfOrderAcrossRatchet"]),
     (SnapshotMissesPrekeys, &["StateRollback"]),
     (MissingOneTimeKeyAccepted, &["MissingOneTimePrekey"]),
+    (
+        GroupReplayAccepted,
+        &["DuplicateMessage", "SkippedKeyReplay"],
+    ),
+    (
+        GroupSignatureUnchecked,
+        &["MemberForgery", "TamperedSignature", "TamperedCiphertext"],
+    ),
+    (GroupForwardLimitUnenforced, &["SkipOverLimit"]),
+    (GroupAnySenderDecrypts, &["SenderBinding"]),
+    (DistributionRewinds, &["DistributionRewind"]),
 ];
 
 /// How many earlier states a variant that "keeps everything" remembers per party.
@@ -254,8 +277,84 @@ fn skipped_count(p: &Party) -> usize {
         .sum()
 }
 
+impl Mutant {
+    /// The group requests, with the group variants' mistakes.
+    fn group_call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        match request {
+            Request::GroupJoin {
+                party,
+                sender,
+                distribution,
+            } if self.bug == DistributionRewinds => {
+                let d = bytes(distribution)?;
+                if let Some(m) = self.spec.member_mut(party) {
+                    let id = match m.profile {
+                        GroupProfile::SignalSkV3 => sender_keys::Distribution::decode(&d)
+                            .map(|x| x.distribution_id.to_vec())
+                            .unwrap_or_default(),
+                        GroupProfile::MegolmV1 => d.get(133..165).unwrap_or_default().to_vec(),
+                    };
+                    m.inbound.retain(|(s, i, _)| !(s == sender && *i == id));
+                }
+                self.spec.call(request)
+            }
+            Request::GroupDecrypt {
+                party,
+                sender,
+                session_id,
+                message,
+            } => {
+                let before = self.spec.member(party).cloned();
+                let result = self.spec.call(request);
+                match (self.bug, class_of(&result)) {
+                    // The acceptance that should not happen is what the tests look at.
+                    (GroupSignatureUnchecked, Some("bad_signature"))
+                    | (GroupForwardLimitUnenforced, Some("too_far_ahead")) => accepted(),
+                    (GroupAnySenderDecrypts, Some("state_error")) => {
+                        let others: Vec<String> = before
+                            .iter()
+                            .flat_map(|m| m.inbound.iter().map(|(s, _, _)| s.clone()))
+                            .filter(|s| s != sender)
+                            .collect();
+                        for other in others {
+                            let r = self.spec.call(&Request::GroupDecrypt {
+                                party: party.clone(),
+                                sender: other,
+                                session_id: session_id.clone(),
+                                message: message.clone(),
+                            });
+                            if r.is_ok() {
+                                return r;
+                            }
+                        }
+                        result
+                    }
+                    (GroupReplayAccepted, None) => {
+                        if let (Some(slot), Some(before)) = (self.spec.member_mut(party), before) {
+                            *slot = before;
+                        }
+                        result
+                    }
+                    _ => result,
+                }
+            }
+            _ => self.spec.call(request),
+        }
+    }
+}
+
 impl Iut for Mutant {
     fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        if matches!(
+            request,
+            Request::GroupCreate { .. }
+                | Request::GroupShare { .. }
+                | Request::GroupJoin { .. }
+                | Request::GroupEncrypt { .. }
+                | Request::GroupDecrypt { .. }
+        ) {
+            return self.group_call(request);
+        }
         match request {
             Request::Reset {} => {
                 let bug = self.bug;
@@ -815,7 +914,7 @@ fn canonical_fields(m: &[u8]) -> bool {
 fn options() -> Options {
     Options {
         failures_dir: std::env::temp_dir().join("e2ee-conform-mutant-failures"),
-        ..support::options(vec![RunMode::Kat], Profile::ALL.to_vec(), 16)
+        ..support::options(vec![RunMode::Kat], AnyProfile::ALL.to_vec(), 16)
     }
 }
 
@@ -836,6 +935,7 @@ fn run(mut imp: Implementation, corpus: &Corpus) -> (Vec<(String, Vec<String>)>,
             let r = suite::run_one(&mut imp, p, &opts, &Expectations::default());
             let flags = match &p.job {
                 Job::Trace { test, .. } => test.flags.clone(),
+                Job::GroupTrace { test, .. } => test.flags.clone(),
                 Job::Props { .. } | Job::Xeddsa(_) => Vec::new(),
             };
             tolerated += usize::from(r.notes.iter().any(|n| n.contains(STRICTER)));

@@ -27,4 +27,4 @@ pub mod wire;
 pub mod x3dh;
 
 pub use error::Error;
-pub use profile::Profile;
+pub use profile::{AnyProfile, Profile};

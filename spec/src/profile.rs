@@ -5,7 +5,50 @@
 //! the limits. Every constant lives in the profile's own module (`profiles::*`) and is
 //! documented, with its source, in `spec/PROFILES.md`.
 
+use crate::group::GroupProfile;
 use crate::profiles::{modern, olm_v1, signal_v3, signal_v4};
+
+/// Every profile the spec defines: the 1:1 session profiles and the group profiles. What
+/// a run selects with `--profile` and what a vector directory is named after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AnyProfile {
+    Session(Profile),
+    Group(GroupProfile),
+}
+
+impl AnyProfile {
+    pub const ALL: [AnyProfile; 6] = [
+        AnyProfile::Session(Profile::Modern),
+        AnyProfile::Session(Profile::SignalV3),
+        AnyProfile::Session(Profile::SignalV4),
+        AnyProfile::Session(Profile::OlmV1),
+        AnyProfile::Group(GroupProfile::SignalSkV3),
+        AnyProfile::Group(GroupProfile::MegolmV1),
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AnyProfile::Session(p) => p.name(),
+            AnyProfile::Group(g) => g.name(),
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<AnyProfile> {
+        AnyProfile::ALL.iter().copied().find(|p| p.name() == name)
+    }
+}
+
+impl From<Profile> for AnyProfile {
+    fn from(p: Profile) -> AnyProfile {
+        AnyProfile::Session(p)
+    }
+}
+
+impl From<GroupProfile> for AnyProfile {
+    fn from(g: GroupProfile) -> AnyProfile {
+        AnyProfile::Group(g)
+    }
+}
 
 /// A deployment of the protocol family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -44,7 +44,7 @@ pub fn full_replay(hello: &Hello) -> bool {
 
 /// Which outputs of a step are compared with the vector's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Compared {
+pub(crate) enum Compared {
     /// Every byte: the IUT took all the injected randomness.
     Bytes,
     /// Every byte but the signed-prekey signature, which must verify under the bundle's own
@@ -87,7 +87,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn skip(detail: impl Into<String>) -> Outcome {
+    pub(crate) fn skip(detail: impl Into<String>) -> Outcome {
         Outcome {
             status: Status::Skip,
             step: None,
@@ -97,7 +97,7 @@ impl Outcome {
         }
     }
 
-    fn suite_error(step: usize, detail: String, notes: Vec<String>) -> Outcome {
+    pub(crate) fn suite_error(step: usize, detail: String, notes: Vec<String>) -> Outcome {
         Outcome {
             status: Status::SuiteError,
             step: Some(step),
@@ -108,7 +108,7 @@ impl Outcome {
     }
 
     /// This outcome of the IUT's step (a judged mismatch) turned into a suite error.
-    fn not_the_iuts(self, why: &str) -> Outcome {
+    pub(crate) fn not_the_iuts(self, why: &str) -> Outcome {
         Outcome {
             status: Status::SuiteError,
             detail: format!("suite error: {}; {why}", self.detail),
@@ -537,7 +537,7 @@ fn execute(
             }
         } else if let Some(outcome) = judge(
             i,
-            &step,
+            step_op(&step),
             &expect,
             &result,
             compared,
@@ -687,10 +687,10 @@ fn no_false_blame(outcome: Outcome, spec: witness::Verdict) -> Outcome {
 /// What a step may differ in without failing: the error classes the IUT declares it can
 /// report (a class it cannot report is not held against it), the error map, and the minor
 /// protocol version it speaks (a class added later is expected as the class it split from).
-struct Leniency<'a> {
-    classes: &'a [String],
-    map: &'a ErrorMap,
-    minor: u32,
+pub(crate) struct Leniency<'a> {
+    pub(crate) classes: &'a [String],
+    pub(crate) map: &'a ErrorMap,
+    pub(crate) minor: u32,
 }
 
 /// X3DH §3.3: the bundle's signed-prekey signature verifies under its identity key, as the
@@ -728,6 +728,7 @@ fn expect_of(step: &Step) -> &Expect {
         kind: None,
         message: None,
         plaintext: None,
+        distribution: None,
         digest: None,
     };
     match step {
@@ -860,7 +861,7 @@ fn request_for(step: &Step, handle: &str, world: &World) -> Result<Request, Stri
     })
 }
 
-fn recorded(result: &Result<Reply, Failure>) -> Expect {
+pub(crate) fn recorded(result: &Result<Reply, Failure>) -> Expect {
     let mut e = Expect::default();
     match result {
         Ok(Reply::Bundle(b)) => e.bundle = Some(b.clone()),
@@ -869,6 +870,8 @@ fn recorded(result: &Result<Reply, Failure>) -> Expect {
             e.message = Some(message.clone());
         }
         Ok(Reply::Decrypted { plaintext }) => e.plaintext = Some(plaintext.clone()),
+        Ok(Reply::Distribution { distribution }) => e.distribution = Some(distribution.clone()),
+        Ok(Reply::GroupMessage { message }) => e.message = Some(message.clone()),
         Ok(_) => {}
         Err(Failure::Rejected { class, .. }) => e.error = Some(class.clone()),
         Err(_) => {}
@@ -880,16 +883,29 @@ fn recorded(result: &Result<Reply, Failure>) -> Expect {
 /// delivery of an injected message (an encoding the reference tolerates), refuse what the
 /// spec reads.
 #[derive(Clone, Copy)]
-struct Tolerance {
-    acceptable: bool,
-    injected: bool,
+pub(crate) struct Tolerance {
+    pub(crate) acceptable: bool,
+    pub(crate) injected: bool,
 }
 
-/// Compare one step's result with its expectation; `Some(outcome)` ends the test.
+fn step_op(step: &Step) -> &'static str {
+    match step {
+        Step::Publish { .. } => "publish",
+        Step::Initiate { .. } => "initiate",
+        Step::Send { .. } => "send",
+        Step::Deliver { .. } => "deliver",
+        Step::Snapshot { .. } => "snapshot",
+        Step::Restore { .. } => "restore",
+        _ => "step",
+    }
+}
+
+/// Compare one step's result with its expectation; `Some(outcome)` ends the test. `op`
+/// names the step in the outcome's detail.
 #[allow(clippy::too_many_arguments)]
-fn judge(
+pub(crate) fn judge(
     i: usize,
-    step: &Step,
+    op: &str,
     expect: &Expect,
     result: &Result<Reply, Failure>,
     compared: Compared,
@@ -898,15 +914,6 @@ fn judge(
     notes: &mut Vec<String>,
     mapped: &mut usize,
 ) -> Option<Outcome> {
-    let op = match step {
-        Step::Publish { .. } => "publish",
-        Step::Initiate { .. } => "initiate",
-        Step::Send { .. } => "send",
-        Step::Deliver { .. } => "deliver",
-        Step::Snapshot { .. } => "snapshot",
-        Step::Restore { .. } => "restore",
-        _ => "step",
-    };
     let fail = |detail: String, notes: &mut Vec<String>| {
         Some(Outcome {
             status: Status::Fail,
@@ -1012,6 +1019,18 @@ fn compare(reply: &Reply, expect: &Expect, compared: Compared) -> Option<String>
                 _ => None,
             }
         }
+        Reply::Distribution { distribution } => match &expect.distribution {
+            Some(want) if deterministic && want != distribution => {
+                Some(format!("distribution {distribution}, expected {want}"))
+            }
+            _ => None,
+        },
+        Reply::GroupMessage { message } => match &expect.message {
+            Some(want) if deterministic && want != message => {
+                Some(format!("message {message}, expected {want}"))
+            }
+            _ => None,
+        },
         Reply::Bundle(b) => {
             let want = expect.bundle.as_ref()?;
             let public = |x: &Bundle| {

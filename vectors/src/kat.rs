@@ -3,6 +3,7 @@
 //! [`check_file`] re-derives every answer with the spec.
 
 use crate::envelope::{VectorFile, Verdict};
+use crate::group_trace::GroupTraceGroup;
 use crate::trace::TraceGroup;
 use e2ee_iut::protocol::Bundle;
 use e2ee_spec::crypto::{kem, xeddsa};
@@ -333,6 +334,9 @@ pub fn check_bytes(name: &str, bytes: &[u8]) -> Result<Counts, String> {
         .to_string();
     match schema.as_str() {
         "trace.schema.json" => check_traces(&parse::<TraceGroup>(value)?).map_err(at),
+        "group_trace.schema.json" => {
+            check_group_traces(&parse::<GroupTraceGroup>(value)?).map_err(at)
+        }
         "kdf_rk.schema.json" => check(value, check_kdf_rk).map_err(at),
         "kdf_ck.schema.json" => check(value, check_kdf_ck).map_err(at),
         "message_keys_aead.schema.json" => check(value, check_message_keys_aead).map_err(at),
@@ -461,6 +465,45 @@ fn check_traces(file: &VectorFile<TraceGroup>) -> Result<Counts, String> {
             }
             counts.record(&test.tc_id, outcome);
         }
+    }
+    Ok(counts)
+}
+
+/// Group traces replayed against the spec: as every member (`Full`), as the receiving
+/// members only (`Receiver`), and in interop as each member with the spec playing the others.
+fn check_group_traces(file: &VectorFile<GroupTraceGroup>) -> Result<Counts, String> {
+    use crate::engine::{Mode, Status};
+    use crate::group_engine::{receivers, run};
+    use crate::spec_iut::SpecIut;
+    envelope_ok(file)?;
+    let hello = SpecIut::hello();
+    let mut counts = Counts::default();
+    for test in file.test_groups.iter().flat_map(|g| &g.tests) {
+        let mut modes = vec![Mode::Full];
+        if !receivers(test).is_empty() {
+            modes.push(Mode::Receiver);
+        }
+        modes.extend(test.members.iter().map(|m| Mode::Interop {
+            iut_party: m.clone(),
+        }));
+        let mut outcome = Ok(());
+        for mode in modes {
+            let (mut spec, mut peer) = (SpecIut::new(0), SpecIut::new(1));
+            let o = run(
+                &mut spec,
+                Some(&mut peer),
+                &hello,
+                &file.profile,
+                test,
+                &mode,
+                &[],
+            );
+            if o.status != Status::Pass {
+                outcome = Err(format!("{mode:?}: {:?} {}", o.status, o.detail));
+                break;
+            }
+        }
+        counts.record(&test.tc_id, outcome);
     }
     Ok(counts)
 }

@@ -6,6 +6,8 @@ pub mod digest;
 pub mod engine;
 pub mod envelope;
 pub mod generate;
+pub mod group_engine;
+pub mod group_trace;
 pub mod kat;
 pub mod layout;
 pub mod notes;

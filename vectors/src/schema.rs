@@ -151,7 +151,11 @@ fn envelope(name: &str, title: &str, group: Value, mut defs: Map<String, Value>)
             ("algorithm", string()),
             (
                 "profile",
-                json!({"enum": e2ee_spec::Profile::ALL.map(|p| p.name())}),
+                json!({"enum": e2ee_spec::Profile::ALL
+                    .map(|p| p.name())
+                    .into_iter()
+                    .chain(e2ee_spec::group::GroupProfile::ALL.map(|p| p.name()))
+                    .collect::<Vec<_>>()}),
             ),
             ("schema", json!({"const": name})),
             ("numberOfTests", json!({"type": "integer", "minimum": 0})),
@@ -377,6 +381,103 @@ fn trace_schema() -> Value {
     )
 }
 
+fn group_trace_schema() -> Value {
+    let expect = object(
+        &[],
+        &[
+            ("error", reference("errorClass")),
+            ("distribution", hex()),
+            ("message", hex()),
+            ("plaintext", hex()),
+        ],
+    );
+    let op = |name: &str| json!({"const": name});
+    let with_expect = |name: &str, fields: &[(&str, Value)], optional: &[(&str, Value)]| {
+        let mut required = vec![("op", op(name)), ("actor", string())];
+        required.extend(fields.iter().cloned());
+        required.push(("expect", reference("expect")));
+        object(&required, optional)
+    };
+    let steps = vec![
+        with_expect(
+            "create",
+            &[
+                ("group", string()),
+                ("label", string()),
+                ("chainKey", hex()),
+                ("iteration", uint()),
+                ("signingPrivate", hex_len(32)),
+            ],
+            &[("distributionId", hex_len(16)), ("chainId", uint())],
+        ),
+        with_expect("share", &[("group", string()), ("label", string())], &[]),
+        with_expect("join", &[("sender", string()), ("label", string())], &[]),
+        with_expect(
+            "send",
+            &[
+                ("group", string()),
+                ("label", string()),
+                ("plaintext", hex()),
+            ],
+            &[("signatureRandomness", hex_len(64))],
+        ),
+        with_expect("deliver", &[("sender", string()), ("label", string())], &[]),
+        object(
+            &[("op", op("inject")), ("label", string()), ("bytes", hex())],
+            &[("sessionId", hex_len(32))],
+        ),
+        object(
+            &[
+                ("op", op("snapshot")),
+                ("actor", string()),
+                ("name", string()),
+            ],
+            &[],
+        ),
+        object(
+            &[
+                ("op", op("restore")),
+                ("actor", string()),
+                ("name", string()),
+            ],
+            &[],
+        ),
+    ];
+    let test = object(
+        &[
+            ("tcId", reference("tcId")),
+            ("comment", string()),
+            ("flags", reference("flags")),
+            ("result", reference("result")),
+            (
+                "members",
+                json!({"type": "array", "minItems": 1, "items": string()}),
+            ),
+            ("steps", json!({"type": "array", "items": {"oneOf": steps}})),
+        ],
+        &[],
+    );
+    let group = object(
+        &[
+            ("type", json!({"const": "GroupTraceTest"})),
+            (
+                "tests",
+                json!({"type": "array", "items": reference("test")}),
+            ),
+        ],
+        &[],
+    );
+    let mut defs = Map::new();
+    defs.insert("test".into(), test);
+    defs.insert("expect".into(), expect);
+    envelope(
+        "group_trace.schema.json",
+        "Group trace vectors: Sender Keys and Megolm conversations as steps with expected results",
+        group,
+        defs,
+    )
+}
+
 /// Every schema: (file name, schema).
 pub fn schemas() -> Vec<(&'static str, Value)> {
     let x3dh_modern = {
@@ -429,6 +530,7 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
     );
     vec![
         ("trace.schema.json", trace_schema()),
+        ("group_trace.schema.json", group_trace_schema()),
         (
             "pqxdh.schema.json",
             kat_file(

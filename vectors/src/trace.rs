@@ -162,6 +162,9 @@ pub struct Expect {
     pub message: Option<Hex>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plaintext: Option<Hex>,
+    /// Group traces: the distribution a `create` or `share` step gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Hex>,
     /// Checkpoint: SHA-256 of the actor's state in the spec's canonical encoding
     /// (`vectors/README.md` §Checkpoints), after the step. Checked against the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]

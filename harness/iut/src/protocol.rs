@@ -165,6 +165,12 @@ pub enum Request {
     },
 }
 
+/// The capability of an IUT that takes the injected draws of [`Request::GroupCreate`] (chain
+/// key or Megolm ratchet, chain id, first iteration, signing key) but may draw its own XEdDSA
+/// nonce: its group messages are then compared byte for byte except the Sender Keys
+/// signature, which must verify (SHIM.md §Groups). `deterministic` implies it.
+pub const GROUP_DRAWS: &str = "group-draws";
+
 /// The capability of an IUT that answers [`Request::XeddsaVerify`]: the runner then replays
 /// the XEdDSA known answers against it (`kat/<profile>/kat_xeddsa/<tcId>`).
 pub const XEDDSA_VERIFY: &str = "xeddsa-verify";

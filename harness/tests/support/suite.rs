@@ -3,14 +3,14 @@
 
 use e2ee_harness::corpus::{Corpus, Source};
 use e2ee_harness::suite::{Options, RunMode};
-use e2ee_spec::Profile;
+use e2ee_spec::AnyProfile;
 
 /// A run of `modes` over `profiles` with the published vectors, seed 7 and `cases` property
 /// cases per test.
-pub fn options(modes: Vec<RunMode>, profiles: Vec<Profile>, cases: u32) -> Options {
+pub fn options<P: Into<AnyProfile>>(modes: Vec<RunMode>, profiles: Vec<P>, cases: u32) -> Options {
     Options {
         modes,
-        profiles,
+        profiles: profiles.into_iter().map(Into::into).collect(),
         vectors: Source::Published,
         cases,
         seed: 7,

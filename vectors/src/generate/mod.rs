@@ -2,6 +2,7 @@
 //! fixed seeds, byte for byte the same on every run (`e2ee-conform vectors generate`).
 
 mod forge;
+mod groups;
 mod kat;
 mod script;
 mod structure;
@@ -21,6 +22,7 @@ pub fn files() -> Vec<(PathBuf, String)> {
     let mut out = kat::files();
     out.extend(traces::files());
     out.extend(structure::files());
+    out.extend(groups::files());
     out
 }
 
