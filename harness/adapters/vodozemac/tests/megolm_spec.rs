@@ -758,6 +758,12 @@ fn bad_session_keys_are_refused_alike() {
         .expect("some y has no x");
     let mut foreign_key = key.clone();
     foreign_key[133..165].copy_from_slice(&not_a_point);
+    // The identity point (y = 1): a point, of small order, so no signature verifies under
+    // it (`verify_strict` in both).
+    let mut small_order = [0u8; 32];
+    small_order[0] = 1;
+    let mut weak_key = key.clone();
+    weak_key[133..165].copy_from_slice(&small_order);
     let mut exported = InboundSession::from_session_key(&key)
         .unwrap()
         .export_at(0)
@@ -790,6 +796,11 @@ fn bad_session_keys_are_refused_alike() {
             "session key, signing key not a point",
             foreign_key,
             "invalid_key",
+        ),
+        (
+            "session key, small-order signing key",
+            weak_key,
+            "bad_signature",
         ),
         (
             "exported key, short",
