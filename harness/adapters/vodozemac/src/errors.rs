@@ -17,23 +17,43 @@
 //! | `SessionCreationError::NonContributoryKey` | `invalid_key` |
 //! | `SessionCreationError::Decryption(e)` | as `e` |
 //!
+//! Megolm (`vodozemac::megolm`, profile `megolm-v1`):
+//!
+//! | vodozemac | class |
+//! |---|---|
+//! | `SessionKeyDecodeError::{Version, Read, Base64}` | `decode_error` |
+//! | `SessionKeyDecodeError::PublicKey` (the Ed25519 key is not a point) | `invalid_key` |
+//! | `SessionKeyDecodeError::Signature` | `bad_signature` |
+//! | `megolm::DecryptionError::Signature` | `bad_signature` |
+//! | `megolm::DecryptionError::InvalidMAC` | `auth_failure` |
+//! | `megolm::DecryptionError::InvalidMACLength` (a version 4, full-MAC message) | `decode_error` |
+//! | `megolm::DecryptionError::InvalidPadding` | `auth_failure` |
+//! | `megolm::DecryptionError::UnknownMessageIndex` (below the first known index) | `duplicate_message` |
+//!
+//! Megolm's `InvalidPadding` is not split by length as Olm's is: the spec's
+//! `megolm::InboundSession::decrypt` calls every CBC failure after a verified MAC
+//! `auth_failure`.
+//!
 //! `InvalidPadding` is split by ciphertext length because vodozemac reports a ciphertext that
 //! is not whole blocks and one whose padding is wrong alike, and only the first is malformed
 //! bytes; both can only happen after the MAC verified.
 
 use e2ee_iut::Failure;
+use vodozemac::megolm::{self, SessionKeyDecodeError};
 use vodozemac::olm::{DecryptionError, EncryptionError, SessionCreationError};
 use vodozemac::DecodeError;
 
 /// The classes this adapter tells apart (`hello`'s `error_classes`). `bad_signature` is
-/// absent because Olm signs nothing in a session setup.
-pub const CLASSES: [&str; 8] = [
+/// Megolm's alone (Olm signs nothing in a session setup); `too_far_ahead` is Olm's alone
+/// (Megolm has no forward-jump limit).
+pub const CLASSES: [&str; 9] = [
     "decode_error",
     "auth_failure",
     "duplicate_message",
     "too_far_ahead",
     "invalid_key",
     "untrusted_identity",
+    "bad_signature",
     "unknown_prekey",
     "state_error",
 ];
@@ -84,6 +104,30 @@ pub fn session_creation(e: &SessionCreationError, ciphertext_len: usize) -> Fail
         SessionCreationError::MismatchedIdentityKey(..) => "untrusted_identity",
         SessionCreationError::MismatchedSessionConfig { .. } => "decode_error",
         SessionCreationError::NonContributoryKey => "invalid_key",
+    };
+    rejected(class, e.to_string())
+}
+
+/// A Megolm session key or exported key that vodozemac refused.
+pub fn megolm_key(e: SessionKeyDecodeError) -> Failure {
+    let class = match e {
+        SessionKeyDecodeError::Version(..)
+        | SessionKeyDecodeError::Read(_)
+        | SessionKeyDecodeError::Base64(_) => "decode_error",
+        SessionKeyDecodeError::PublicKey(_) => "invalid_key",
+        SessionKeyDecodeError::Signature(_) => "bad_signature",
+    };
+    rejected(class, e.to_string())
+}
+
+/// A Megolm message that vodozemac's `InboundGroupSession::decrypt` refused.
+pub fn megolm_decryption(e: &megolm::DecryptionError) -> Failure {
+    let class = match e {
+        megolm::DecryptionError::Signature(_) => "bad_signature",
+        megolm::DecryptionError::InvalidMAC(_) => "auth_failure",
+        megolm::DecryptionError::InvalidMACLength(..) => "decode_error",
+        megolm::DecryptionError::InvalidPadding(_) => "auth_failure",
+        megolm::DecryptionError::UnknownMessageIndex(..) => "duplicate_message",
     };
     rejected(class, e.to_string())
 }

@@ -18,7 +18,7 @@ fn public(secret: [u8; 32]) -> String {
 }
 
 #[test]
-fn hello_names_vodozemac_and_olm_only() {
+fn hello_names_vodozemac_olm_and_megolm() {
     let Ok(Reply::Hello(h)) = VodozemacIut::new().call(&Request::Hello {
         protocol: 1,
         minor: 1,
@@ -29,15 +29,22 @@ fn hello_names_vodozemac_and_olm_only() {
         (h.name.as_str(), h.version.as_str()),
         ("vodozemac", "0.11.1")
     );
-    assert_eq!(h.profiles, ["olm-v1"]);
+    assert_eq!(h.profiles, ["olm-v1", "megolm-v1"]);
     assert_eq!(h.capabilities, ["import-keys", "snapshot"]);
-    assert!(!h.error_classes.contains(&"bad_signature".to_string()));
+    // Megolm signs its messages and session keys; Olm signs nothing.
+    assert!(h.error_classes.contains(&"bad_signature".to_string()));
 }
 
 #[test]
 fn other_profiles_and_header_encryption_are_unsupported() {
     let mut iut = VodozemacIut::new();
-    for (profile, he) in [("modern", false), ("signal-v3", false), ("olm-v1", true)] {
+    for (profile, he) in [
+        ("modern", false),
+        ("signal-v3", false),
+        ("signal-sk-v3", false),
+        ("olm-v1", true),
+        ("megolm-v1", true),
+    ] {
         let r = iut.call(&Request::CreateParty {
             profile: profile.into(),
             header_encryption: he,
