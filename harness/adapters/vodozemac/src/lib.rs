@@ -62,7 +62,11 @@ impl VodozemacIut {
             name: "vodozemac".into(),
             version: vodozemac::VERSION.into(),
             profiles: vec![PROFILE.into(), megolm::PROFILE.into()],
-            capabilities: vec!["import-keys".into(), "snapshot".into()],
+            capabilities: vec![
+                "import-keys".into(),
+                "snapshot".into(),
+                e2ee_iut::protocol::GROUP_DRAWS.into(),
+            ],
             error_classes: errors::CLASSES.iter().map(|c| c.to_string()).collect(),
         }
     }
