@@ -30,7 +30,8 @@ fn hello_names_vodozemac_olm_and_megolm() {
         ("vodozemac", "0.11.1")
     );
     assert_eq!(h.profiles, ["olm-v1", "megolm-v1"]);
-    assert_eq!(h.capabilities, ["import-keys", "snapshot"]);
+    // group-draws: Megolm sessions are built from the injected ratchet and seed (pickles).
+    assert_eq!(h.capabilities, ["import-keys", "snapshot", "group-draws"]);
     // Megolm signs its messages and session keys; Olm signs nothing.
     assert!(h.error_classes.contains(&"bad_signature".to_string()));
 }
