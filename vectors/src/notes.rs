@@ -105,6 +105,9 @@ const CATALOG: &[(&str, BugType, &str, &str)] = &[
     ("OneTimeKyberPrekeyReuse", PrekeyReuse, "A second session from a bundle whose one-time Kyber prekey a first session already used: the key was deleted (PQXDH §3.4), unknown_prekey. A last-resort Kyber prekey may be used again.", "Keeping used one-time KEM prekeys loses their forward secrecy."),
     ("LastResortKyberPrekeyReuse", Functionality, "Two sessions from a bundle whose Kyber prekey is the last-resort one: both start (PQXDH §3.4 keeps it).", "Deleting the last-resort key makes later initiators fail."),
     ("PqxdhDowngrade", Downgrade, "A signal-v4 receiver gets an X3DH prekey message (version byte 0x34) or a version-4 one without the Kyber fields: decode_error, no session.", "Accepting it lets an attacker who strips the KEM fields force a pre-quantum session."),
+    // Franking: committing encryption.
+    ("NonCommittingAead", KeyCommitment, "One ciphertext (with its tag) opens validly under two different keys to two different plaintexts, as AES-256-GCM and ChaCha20-Poly1305 allow (Dodis-Grubbs-Ristenpart-Woodage 2018, \"invisible salamanders\"). Both openings must succeed: the test shows the AEAD, not an implementation, is at fault.", "An AEAD that does not commit to its key lets one ciphertext open to two messages; a franking report can resolve to the benign one."),
+    ("CollisionThirdKey", AuthBypass, "The colliding ciphertext of another test under a third, unrelated key: it must not open. The collision holds for the two keys it was built for only.", "Accepting it means the tag is not checked."),
     // XEdDSA.
     ("WrongPublicKey", AuthBypass, "The signature is verified with another public key.", ""),
     ("WrongMessage", AuthBypass, "The signature is verified against a modified message.", ""),

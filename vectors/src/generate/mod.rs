@@ -3,6 +3,7 @@
 
 mod forge;
 mod kat;
+mod salamander;
 mod script;
 mod structure;
 mod traces;
@@ -21,7 +22,14 @@ pub fn files() -> Vec<(PathBuf, String)> {
     let mut out = kat::files();
     out.extend(traces::files());
     out.extend(structure::files());
+    out.push(committing_aead_file());
     out
+}
+
+/// `franking/kat_committing_aead.json` alone (`vectors/tests/committing_aead.rs` checks it
+/// without generating the whole corpus).
+pub fn committing_aead_file() -> (PathBuf, String) {
+    salamander::file()
 }
 
 /// Write every vector file under `out` (`out/<profile>/<name>.json`), remove `.json` files
