@@ -20,6 +20,9 @@ pub type GroupTraceFile = (String, VectorFile<GroupTraceGroup>);
 /// A `kat_xeddsa.json` file: replayed against IUTs that declare `xeddsa-verify`.
 pub type XeddsaFile = (String, VectorFile<Group<XeddsaTest>>);
 
+/// Vector files as read: (`DIR/NAME.json`, bytes) in name order.
+pub type Files = Vec<(String, Cow<'static, [u8]>)>;
+
 /// Where a run's vectors come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -45,18 +48,25 @@ impl Source {
 
     /// The `.json` files of one profile: (`PROFILE/NAME.json`, bytes) in name order. A missing
     /// or unreadable directory is an error, never an empty corpus.
-    pub fn files(&self, profile: AnyProfile) -> Result<Vec<(String, Cow<'static, [u8]>)>, String> {
+    pub fn files(&self, profile: AnyProfile) -> Result<Files, String> {
+        self.files_in(profile.name())
+    }
+
+    /// The `.json` files of one directory of the corpus (see [`directories`]), as [`files`].
+    ///
+    /// [`files`]: Source::files
+    pub fn files_in(&self, dir: &str) -> Result<Files, String> {
         match self {
             Source::Published => {
-                let prefix = format!("{}/", profile.name());
+                let prefix = format!("{dir}/");
                 Ok(e2ee_vectors::published::files()
                     .iter()
                     .filter(|(name, _)| name.starts_with(&prefix))
                     .map(|(name, bytes)| (name.to_string(), Cow::Borrowed(*bytes)))
                     .collect())
             }
-            Source::Dir(dir) => {
-                let sub = dir.join(profile.name());
+            Source::Dir(root) => {
+                let sub = root.join(dir);
                 let entries =
                     std::fs::read_dir(&sub).map_err(|e| format!("{}: {e}", sub.display()))?;
                 let mut paths = Vec::new();
@@ -73,7 +83,7 @@ impl Source {
                         let bytes =
                             std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
                         let file = path.file_name().unwrap_or_default().to_string_lossy();
-                        Ok((format!("{}/{file}", profile.name()), Cow::Owned(bytes)))
+                        Ok((format!("{dir}/{file}"), Cow::Owned(bytes)))
                     })
                     .collect()
             }
@@ -87,6 +97,39 @@ impl Source {
             Source::Dir(dir) => dir.join(name).display().to_string(),
         }
     }
+}
+
+/// What one directory of a corpus (`vectors/data/<name>/`) holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Directory {
+    /// A 1:1 session profile's known answers and traces: a run loads, validates and replays
+    /// them ([`load`]); `vectors check` re-derives them with the spec.
+    Session(Profile),
+    /// A group profile's traces: loaded and replayed like a session profile's.
+    Group(GroupProfile),
+    /// Known answers of a layer over the sessions that no shim operation drives yet
+    /// (franking's committing-AEAD vectors): `vectors check` re-derives them with the spec;
+    /// a run does not load them, so they are not in its digest.
+    KnownAnswersOnly(&'static str),
+}
+
+impl Directory {
+    pub fn name(self) -> &'static str {
+        match self {
+            Directory::Session(p) => p.name(),
+            Directory::Group(g) => g.name(),
+            Directory::KnownAnswersOnly(name) => name,
+        }
+    }
+}
+
+/// Every directory a corpus has, the session profiles' first: the one place that says which
+/// directories are not a session profile's (a test holds it to `vectors/data/`).
+pub fn directories() -> Vec<Directory> {
+    let mut dirs: Vec<Directory> = Profile::ALL.into_iter().map(Directory::Session).collect();
+    dirs.extend(GroupProfile::ALL.into_iter().map(Directory::Group));
+    dirs.push(Directory::KnownAnswersOnly(e2ee_vectors::kat::FRANKING));
+    dirs
 }
 
 /// The trace files of the requested profiles, and what identifies the corpus in a report.
@@ -274,6 +317,22 @@ mod tests {
         }
         for g in GroupProfile::ALL {
             assert!(!c.groups_of(g).is_empty(), "{}", g.name());
+        }
+    }
+
+    /// Every directory of the published corpus is one `directories()` names, and each it
+    /// names is there: a new kind of directory must say what it is before it ships.
+    #[test]
+    fn every_published_directory_is_understood() {
+        let published: std::collections::BTreeSet<&str> = e2ee_vectors::published::files()
+            .iter()
+            .filter_map(|(name, _)| name.split_once('/').map(|(dir, _)| dir))
+            .collect();
+        let named: std::collections::BTreeSet<&str> =
+            directories().into_iter().map(Directory::name).collect();
+        assert_eq!(published, named);
+        for dir in directories() {
+            assert!(!Source::Published.files_in(dir.name()).unwrap().is_empty());
         }
     }
 

@@ -592,15 +592,16 @@ fn vectors(command: VectorsCommand) -> ExitCode {
     }
 }
 
-/// Known-answer files are re-derived with the spec; trace files are replayed against it.
+/// Known-answer files are re-derived with the spec; trace files are replayed against it. Every
+/// directory of the corpus is checked, the session profiles' and the others'.
 fn check_vectors(source: &corpus::Source) -> ExitCode {
     let (mut passed, mut failed, mut files) = (0usize, 0usize, 0usize);
-    for profile in AnyProfile::ALL {
-        let profile_files = match source.files(profile) {
+    for dir in corpus::directories() {
+        let dir_files = match source.files_in(dir.name()) {
             Ok(f) => f,
             Err(e) => return usage(format!("vectors: {e}")),
         };
-        for (name, bytes) in profile_files {
+        for (name, bytes) in dir_files {
             let located = source.locate(&name);
             let (p, f, errors) = match e2ee_vectors::kat::check_bytes(&located, &bytes) {
                 Ok(c) => (c.passed, c.failed, c.failures),

@@ -115,6 +115,27 @@ pub const SOURCE: &[SourceItem] = &[
         tests: &[CRYPTO_CONTRACTS],
     },
     SourceItem {
+        file: "spec/src/crypto/aes_gcm.rs",
+        function: "seal",
+        attribute: "requires",
+        states: "the plaintext is at most the SP 800-38D limit (no profile seals with it; franking's vectors are short)",
+        tests: &["spec/tests/crypto_rfc.rs::aes_gcm_round_trip"],
+    },
+    SourceItem {
+        file: "spec/src/crypto/aes_gcm.rs",
+        function: "seal",
+        attribute: "ensures",
+        states: "the output is the plaintext length plus the 16-byte tag",
+        tests: &["spec/tests/crypto_rfc.rs::aes_gcm_round_trip"],
+    },
+    SourceItem {
+        file: "spec/src/crypto/aes_gcm.rs",
+        function: "open",
+        attribute: "ensures",
+        states: "on success the plaintext is 16 bytes shorter than the input; every failure is AuthFailure",
+        tests: &[CRYPTO_CONTRACTS],
+    },
+    SourceItem {
         file: "spec/src/crypto/aes_cbc.rs",
         function: "encrypt",
         attribute: "ensures",
@@ -251,6 +272,20 @@ pub const SOURCE: &[SourceItem] = &[
         attribute: "opaque",
         states: "ChaCha20-Poly1305 decryption (RFC 8439 §2.8)",
         tests: &["spec/tests/crypto_wycheproof.rs::wycheproof_chacha20_poly1305"],
+    },
+    SourceItem {
+        file: "spec/src/crypto/aes_gcm.rs",
+        function: "seal",
+        attribute: "opaque",
+        states: "AES-256-GCM encryption with a 96-bit IV (SP 800-38D §7.1)",
+        tests: &["spec/tests/crypto_wycheproof.rs::wycheproof_aes_gcm"],
+    },
+    SourceItem {
+        file: "spec/src/crypto/aes_gcm.rs",
+        function: "open",
+        attribute: "opaque",
+        states: "AES-256-GCM decryption with a 96-bit IV (SP 800-38D §7.2)",
+        tests: &["spec/tests/crypto_wycheproof.rs::wycheproof_aes_gcm"],
     },
     SourceItem {
         file: "spec/src/crypto/aes_cbc.rs",

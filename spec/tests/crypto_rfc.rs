@@ -2,7 +2,7 @@
 //! Wycheproof), XEdDSA known answers and rejections, and property tests (no function panics on
 //! any input; round trips).
 
-use e2ee_spec::crypto::{aes_cbc, chacha, kdf, x25519, xeddsa, CryptoError};
+use e2ee_spec::crypto::{aes_cbc, aes_gcm, chacha, kdf, x25519, xeddsa, CryptoError};
 use proptest::prelude::*;
 
 fn h(s: &str) -> Vec<u8> {
@@ -560,6 +560,13 @@ proptest! {
     }
 
     #[test]
+    fn aes_gcm_round_trip(key in any::<[u8; 32]>(), nonce in any::<[u8; 12]>(), aad in bytes(64), pt in bytes(300)) {
+        let sealed = aes_gcm::seal(&key, &nonce, &aad, &pt);
+        prop_assert_eq!(sealed.len(), pt.len() + aes_gcm::TAG_LEN);
+        prop_assert_eq!(aes_gcm::open(&key, &nonce, &aad, &sealed), Ok(pt));
+    }
+
+    #[test]
     fn aes_cbc_round_trip(key in any::<[u8; 32]>(), iv in any::<[u8; 16]>(), pt in bytes(300)) {
         let ct = aes_cbc::encrypt(&key, &iv, &pt);
         prop_assert_eq!(ct.len(), (pt.len() / 16 + 1) * 16);
@@ -580,7 +587,7 @@ proptest! {
         prop_assert_eq!(kdf::verify_hmac_sha256_truncated(&key, &data, &tag[..n]), Ok(()));
     }
 
-    /// The `hax_lib::ensures` contracts of `open`, `decrypt` and `verify_hmac_sha256_truncated`,
+    /// The `hax_lib::ensures` contracts of both AEADs' `open`, `decrypt` and `verify_hmac_sha256_truncated`,
     /// checked at run time on arbitrary and on genuine inputs (the contracts of `seal`,
     /// `encrypt` and `hkdf_sha256` are checked by the round-trip and length properties above).
     #[test]
@@ -588,6 +595,11 @@ proptest! {
         let sealed = if genuine { chacha::seal(&key, &n12, &y, &x) } else { x.clone() };
         match chacha::open(&key, &n12, &y, &sealed) {
             Ok(pt) => prop_assert_eq!(pt.len() + chacha::TAG_LEN, sealed.len()),
+            Err(e) => prop_assert_eq!(e, CryptoError::AuthFailure),
+        }
+        let sealed = if genuine { aes_gcm::seal(&key, &n12, &y, &x) } else { x.clone() };
+        match aes_gcm::open(&key, &n12, &y, &sealed) {
+            Ok(pt) => prop_assert_eq!(pt.len() + aes_gcm::TAG_LEN, sealed.len()),
             Err(e) => prop_assert_eq!(e, CryptoError::AuthFailure),
         }
         let ct = if genuine { aes_cbc::encrypt(&key, &n16, &x) } else { x.clone() };
@@ -621,6 +633,8 @@ proptest! {
         let _ = kdf::verify_hmac_sha256_truncated(&x, &y, &x);
         let _ = chacha::seal(&a, &n12, &x, &y);
         let _ = chacha::open(&a, &n12, &x, &y);
+        let _ = aes_gcm::seal(&a, &n12, &x, &y);
+        let _ = aes_gcm::open(&a, &n12, &x, &y);
         let _ = aes_cbc::encrypt(&a, &n16, &x);
         let _ = aes_cbc::decrypt(&a, &n16, &x);
         let _ = xeddsa::sign(&a, &x, &sig);

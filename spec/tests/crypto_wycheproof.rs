@@ -5,7 +5,7 @@
 //! applicable", never skipped silently; each test prints its counts and fails on any mismatch or
 //! if fewer cases than the file is known to hold for our parameters passed.
 
-use e2ee_spec::crypto::{aes_cbc, chacha, kdf, x25519, CryptoError};
+use e2ee_spec::crypto::{aes_cbc, aes_gcm, chacha, kdf, x25519, CryptoError};
 use serde_json::Value;
 
 fn load(file: &str) -> Value {
@@ -141,6 +141,35 @@ fn wycheproof_chacha20_poly1305() {
         tally.check(ok, test);
     });
     tally.finish("chacha20_poly1305_test.json", 316);
+}
+
+/// Only AES-256 with a 96-bit IV applies (`aes_gcm` fixes both; every case of the file has a
+/// 128-bit tag): 128- and 192-bit keys and other IV sizes, including the empty IV, are not
+/// applicable. Valid: `seal` gives `ct || tag` and `open` gives the message back. Invalid
+/// (modified tags, counter wrap-around cases computed with a wrong tag): `open` refuses.
+#[test]
+fn wycheproof_aes_gcm() {
+    let file = load("aes_gcm_test.json");
+    let mut tally = Tally::default();
+    for_each_test(&file, |group, test| {
+        assert_eq!(group["tagSize"], 128);
+        let (key, iv) = (hex_field(test, "key"), hex_field(test, "iv"));
+        if key.len() != 32 || iv.len() != 12 {
+            tally.not_applicable += 1;
+            return;
+        }
+        let (key, iv) = (array(&key), array(&iv));
+        let (aad, msg) = (hex_field(test, "aad"), hex_field(test, "msg"));
+        let mut ct_tag = hex_field(test, "ct");
+        ct_tag.extend(hex_field(test, "tag"));
+        let opened = aes_gcm::open(&key, &iv, &aad, &ct_tag);
+        let ok = match result(test) {
+            "valid" => aes_gcm::seal(&key, &iv, &aad, &msg) == ct_tag && opened == Ok(msg),
+            _ => opened == Err(CryptoError::AuthFailure),
+        };
+        tally.check(ok, test);
+    });
+    tally.finish("aes_gcm_test.json", 66);
 }
 
 /// All cases apply (any salt, IKM, info, length). Invalid cases ask for more than 255 * 32 bytes.

@@ -69,6 +69,10 @@ pub enum BugType {
     PrekeyReuse,
     /// A post-quantum key agreement silently replaced by a weaker one.
     Downgrade,
+    /// One ciphertext opens validly under two keys to two messages: the AEAD does not commit
+    /// to its key, so whatever must bind a message to its ciphertext (a franking report) has
+    /// to commit to the key itself.
+    KeyCommitment,
 }
 
 /// `valid`, `invalid` or `acceptable` (may be rejected; if accepted the outputs must match).

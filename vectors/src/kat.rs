@@ -295,6 +295,35 @@ pub struct BundleTest {
     pub error: Option<String>,
 }
 
+/// The directory and `profile` of franking's vectors (issue 17). Franking is a layer over a
+/// session's plaintext, not a session profile, so it is no [`Profile`].
+pub const FRANKING: &str = "franking";
+
+/// The AEADs of [`CommittingAeadTest`], as the file names them.
+pub const AES_256_GCM: &str = "AES-256-GCM";
+pub const CHACHA20_POLY1305: &str = "ChaCha20-Poly1305";
+
+/// A non-committing AEAD (franking, issue 17): `ct` (ciphertext ‖ 16-byte tag) under `nonce`
+/// and `aad` opens under `key1` to `pt1`. Valid: it also opens under `key2`, to `pt2`.
+/// Invalid (no `pt2`): it must not open under `key2`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CommittingAeadTest {
+    pub tc_id: String,
+    pub comment: String,
+    pub flags: Vec<String>,
+    pub aead: String,
+    pub key1: Hex,
+    pub key2: Hex,
+    pub nonce: Hex,
+    pub aad: Hex,
+    pub ct: Hex,
+    pub pt1: Hex,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pt2: Option<Hex>,
+    pub result: Verdict,
+}
+
 /// Tests passed and failed in one file; `failures` says which and why.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -351,6 +380,7 @@ pub fn check_bytes(name: &str, bytes: &[u8]) -> Result<Counts, String> {
         "pqxdh.schema.json" => check(value, check_pqxdh).map_err(at),
         "kem.schema.json" => check(value, check_kem).map_err(at),
         "bundle.schema.json" => check(value, check_bundle).map_err(at),
+        "committing_aead.schema.json" => check_committing_aead(value).map_err(at),
         other => Err(at(format!("unknown schema {other:?}"))),
     }
 }
@@ -389,7 +419,8 @@ tc!(
     OlmTripleDhTest,
     PqxdhTest,
     KemTest,
-    BundleTest
+    BundleTest,
+    CommittingAeadTest
 );
 
 fn check<T: DeserializeOwned + Serialize + Tc>(
@@ -867,4 +898,48 @@ fn check_bundle(profile: Profile, t: &BundleTest) -> Result<(), String> {
         &kem_m,
     );
     outcome(t.result, &t.error, got).map(|_| ())
+}
+
+/// Franking's committing-AEAD file: not a session profile's, so checked without a
+/// [`Profile`]. Each test's `ct` is opened with the spec's AEAD under both keys.
+fn check_committing_aead(value: serde_json::Value) -> Result<Counts, String> {
+    let file: VectorFile<Group<CommittingAeadTest>> = parse(value)?;
+    if file.profile != FRANKING {
+        return Err(format!("profile {:?}, expected {FRANKING:?}", file.profile));
+    }
+    envelope_ok(&file)?;
+    let mut counts = Counts::default();
+    for group in &file.test_groups {
+        for test in &group.tests {
+            counts.record(&test.tc_id, check_committing_aead_test(test));
+        }
+    }
+    Ok(counts)
+}
+
+fn check_committing_aead_test(t: &CommittingAeadTest) -> Result<(), String> {
+    use e2ee_spec::crypto::{aes_gcm, chacha};
+    let open = match t.aead.as_str() {
+        AES_256_GCM => aes_gcm::open,
+        CHACHA20_POLY1305 => chacha::open,
+        other => return Err(format!("unknown AEAD {other:?}")),
+    };
+    let (nonce, aad, ct) = (arr(&t.nonce)?, bytes(&t.aad)?, bytes(&t.ct)?);
+    let under = |key: &str| -> Result<Option<Vec<u8>>, String> {
+        Ok(open(&arr(key)?, &nonce, &aad, &ct).ok())
+    };
+    match under(&t.key1)? {
+        Some(pt) => eq("pt1", &pt, &t.pt1)?,
+        None => return Err("does not open under key1".into()),
+    }
+    match (t.result, under(&t.key2)?, &t.pt2) {
+        (Verdict::Valid, Some(pt), Some(want)) => eq("pt2", &pt, want),
+        (Verdict::Valid, None, Some(_)) => Err("does not open under key2".into()),
+        (Verdict::Invalid, None, None) => Ok(()),
+        (Verdict::Invalid, Some(_), None) => Err("opens under key2, which must fail".into()),
+        (result, _, pt2) => Err(format!(
+            "a {result:?} test with{} pt2",
+            if pt2.is_some() { "" } else { "out" }
+        )),
+    }
 }

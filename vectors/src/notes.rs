@@ -118,6 +118,9 @@ const CATALOG: &[(&str, BugType, &str, &str)] = &[
     ("SenderKeyStatesEvicted", SkipLimitDos, "More distributions of one sender than the profile keeps states for (libsignal: 5): the oldest state is dropped, and its late messages find no state (state_error).", "Unbounded states let one sender exhaust a member's memory."),
     ("MegolmNoForwardLimit", EdgeCase, "A message far ahead (index 100,000): Megolm derives any later index in at most 4 × 255 hashes and stores no skipped keys, so there is no limit and the message decrypts, as do earlier ones at or after the first known index.", "An implementation that applies a ratchet-style skip limit loses messages after long gaps."),
     ("ExportedKey", Functionality, "Megolm's exported session key (version 1, unsigned, for backup and forwarding) at a later index, then merged with the session key from an earlier one.", ""),
+    // Franking: committing encryption.
+    ("NonCommittingAead", KeyCommitment, "One ciphertext (with its tag) opens validly under two different keys to two different plaintexts, as AES-256-GCM and ChaCha20-Poly1305 allow (Dodis-Grubbs-Ristenpart-Woodage 2018, \"invisible salamanders\"). Both openings must succeed: the test shows the AEAD, not an implementation, is at fault.", "An AEAD that does not commit to its key lets one ciphertext open to two messages; a franking report can resolve to the benign one."),
+    ("CollisionThirdKey", AuthBypass, "The colliding ciphertext of another test under a third, unrelated key: it must not open. The collision holds for the two keys it was built for only.", "Accepting it means the tag is not checked."),
     // XEdDSA.
     ("WrongPublicKey", AuthBypass, "The signature is verified with another public key.", ""),
     ("WrongMessage", AuthBypass, "The signature is verified against a modified message.", ""),

@@ -118,7 +118,7 @@ fn common_defs() -> Map<String, Value> {
 }
 
 /// Every `BugType` (envelope.rs), as the JSON names them.
-const ALL_BUG_TYPES: [&str; 22] = [
+const ALL_BUG_TYPES: [&str; 23] = [
     "BASIC",
     "AUTH_BYPASS",
     "CAN_OF_WORMS",
@@ -141,6 +141,7 @@ const ALL_BUG_TYPES: [&str; 22] = [
     "UNBOUND_ASSOCIATED_DATA",
     "PREKEY_REUSE",
     "DOWNGRADE",
+    "KEY_COMMITMENT",
 ];
 
 /// A whole file: the envelope around groups of `group`.
@@ -739,6 +740,36 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                 ),
             ),
         ),
+        ("committing_aead.schema.json", {
+            let mut s = kat_file(
+                "committing_aead.schema.json",
+                "One ciphertext under two AEAD keys (franking's committing-encryption vectors)",
+                "CommittingAeadTest",
+                false,
+                kat_test(
+                    &[
+                        (
+                            "aead",
+                            json!({"enum": [crate::kat::AES_256_GCM, crate::kat::CHACHA20_POLY1305]}),
+                        ),
+                        ("key1", hex_len(32)),
+                        ("key2", hex_len(32)),
+                        ("nonce", hex_len(12)),
+                        ("aad", hex()),
+                        // The ciphertext and its 16-byte tag.
+                        (
+                            "ct",
+                            json!({"type": "string", "pattern": "^([0-9a-f]{2}){16,}$"}),
+                        ),
+                        ("pt1", hex()),
+                    ],
+                    &[("pt2", hex())],
+                ),
+            );
+            // Franking is a layer, not a session profile (kat::FRANKING).
+            s["properties"]["profile"] = json!({"const": crate::kat::FRANKING});
+            s
+        }),
         ("bundle.schema.json", {
             let mut s = kat_file(
                 "bundle.schema.json",

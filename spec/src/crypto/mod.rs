@@ -8,6 +8,7 @@
 //! All randomness is an input (see `xeddsa::sign`'s `z`).
 
 pub mod aes_cbc;
+pub mod aes_gcm;
 pub mod chacha;
 pub mod ed25519;
 pub mod kdf;

@@ -4,6 +4,7 @@
 mod forge;
 mod groups;
 mod kat;
+mod salamander;
 mod script;
 mod structure;
 mod traces;
@@ -23,7 +24,14 @@ pub fn files() -> Vec<(PathBuf, String)> {
     out.extend(traces::files());
     out.extend(structure::files());
     out.extend(groups::files());
+    out.push(committing_aead_file());
     out
+}
+
+/// `franking/kat_committing_aead.json` alone (`vectors/tests/committing_aead.rs` checks it
+/// without generating the whole corpus).
+pub fn committing_aead_file() -> (PathBuf, String) {
+    salamander::file()
 }
 
 /// Write every vector file under `out` (`out/<profile>/<name>.json`), remove `.json` files
