@@ -187,10 +187,16 @@ fn a_suite_error_exits_2_and_blames_nobody() {
     use e2ee_spec::Profile;
     use e2ee_vectors::layout;
     let dir = scratch("suite-error");
-    for profile in ["modern", "signal-v4", "olm-v1"] {
+    for (profile, name) in [
+        ("modern", "trace_skip.json"),
+        ("signal-v4", "trace_skip.json"),
+        ("olm-v1", "trace_skip.json"),
+        ("signal-sk-v3", "trace_group.json"),
+        ("megolm-v1", "trace_group.json"),
+    ] {
         std::fs::create_dir_all(dir.join(profile)).unwrap();
-        let src = published().join(profile).join("trace_skip.json");
-        std::fs::copy(src, dir.join(profile).join("trace_skip.json")).unwrap();
+        let src = published().join(profile).join(name);
+        std::fs::copy(src, dir.join(profile).join(name)).unwrap();
     }
     let path = published().join("signal-v3/trace_tamper.json");
     let mut file: serde_json::Value =
