@@ -3,6 +3,8 @@
 
 pub mod corpus;
 pub mod expectations;
+pub mod group_props;
+pub mod group_scripts;
 pub mod impls;
 pub mod primitives;
 pub mod report;

@@ -86,6 +86,11 @@ pub enum Job {
         test: Arc<GroupTraceTest>,
         mode: Mode,
     },
+    /// Random group conversations, the IUT playing `role`.
+    GroupProps {
+        profile: GroupProfile,
+        role: &'static str,
+    },
 }
 
 fn supports(hello: &Hello, profile: impl Into<AnyProfile>) -> bool {
@@ -314,6 +319,16 @@ fn plan_groups(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
                 });
             }
         }
+        // The members are symmetric (each creates, shares, sends and receives at random):
+        // one of them is enough.
+        let role = crate::group_scripts::MEMBERS[0];
+        out.push(Planned {
+            id: format!("props/{}/{role}", profile.name()),
+            profile: profile.into(),
+            mode: RunMode::Props,
+            job: Job::GroupProps { profile, role },
+            bug_types: Vec::new(),
+        });
     }
     out
 }
@@ -393,20 +408,7 @@ pub fn run_one(
             test,
             mode,
         } => {
-            let mut spec = SpecIut::new(0);
-            let peer: Option<&mut dyn e2ee_iut::Iut> = match mode {
-                Mode::Interop { .. } => Some(&mut spec),
-                _ => None,
-            };
-            let outcome = group_engine::run(
-                imp.iut.as_mut(),
-                peer,
-                &imp.hello,
-                profile.name(),
-                test,
-                mode,
-                &error_map,
-            );
+            let outcome = run_group_trace(imp, *profile, test, mode, &error_map);
             result.status = status_of(&outcome);
             if let (Status::Fail, Some(step)) = (result.status, outcome.step) {
                 result.unchecked_steps = test.steps.len().saturating_sub(step + 1);
@@ -414,6 +416,11 @@ pub fn run_one(
             result.detail = outcome.detail;
             result.notes = outcome.notes;
             result.mapped_steps = outcome.mapped;
+        }
+        Job::GroupProps { profile, role } => {
+            let (status, detail) = crate::group_props::run(imp, *profile, role, options);
+            result.status = status;
+            result.detail = detail;
         }
         Job::Xeddsa(test) => {
             if has(&imp.hello, XEDDSA_VERIFY) {
@@ -428,6 +435,30 @@ pub fn run_one(
     }
     result.duration = start.elapsed();
     result
+}
+
+/// A group trace; in interop the spec plays the other members.
+fn run_group_trace(
+    imp: &mut Implementation,
+    profile: GroupProfile,
+    test: &GroupTraceTest,
+    mode: &Mode,
+    error_map: &engine::ErrorMap,
+) -> Outcome {
+    let mut spec = SpecIut::new(0);
+    let peer: Option<&mut dyn e2ee_iut::Iut> = match mode {
+        Mode::Interop { .. } => Some(&mut spec),
+        _ => None,
+    };
+    group_engine::run(
+        imp.iut.as_mut(),
+        peer,
+        &imp.hello,
+        profile.name(),
+        test,
+        mode,
+        error_map,
+    )
 }
 
 fn status_of(outcome: &Outcome) -> Status {
@@ -648,6 +679,9 @@ pub fn replay(
     known: &Expectations,
 ) -> Result<Vec<TestResult>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if text.contains("\"group_trace.schema.json\"") {
+        return replay_groups(imp, path, &text, known);
+    }
     let file: VectorFile<TraceGroup> = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not a trace file: {e}", path.display()))?;
     let mut results = Vec::new();
@@ -691,6 +725,69 @@ pub fn replay(
                     duration: start.elapsed(),
                 });
             }
+        }
+    }
+    Ok(results)
+}
+
+/// `--replay FILE` for a group trace file: every test, as every member (an IUT that takes
+/// the draws) or as each member in turn against the spec.
+fn replay_groups(
+    imp: &mut Implementation,
+    path: &Path,
+    text: &str,
+    known: &Expectations,
+) -> Result<Vec<TestResult>, String> {
+    let file: VectorFile<e2ee_vectors::group_trace::GroupTraceGroup> =
+        serde_json::from_str(text)
+            .map_err(|e| format!("{}: not a group trace file: {e}", path.display()))?;
+    let profile = GroupProfile::from_name(&file.profile).ok_or_else(|| {
+        format!(
+            "{}: {} is not a group profile",
+            path.display(),
+            file.profile
+        )
+    })?;
+    let mut results = Vec::new();
+    for test in file.test_groups.iter().flat_map(|g| &g.tests) {
+        let modes: Vec<Mode> = if group_engine::takes_draws(&imp.hello) {
+            vec![Mode::Full]
+        } else {
+            test.members
+                .iter()
+                .map(|m| Mode::Interop {
+                    iut_party: m.clone(),
+                })
+                .collect()
+        };
+        for mode in modes {
+            let suffix = match &mode {
+                Mode::Interop { iut_party } => format!("@{iut_party}"),
+                _ => String::new(),
+            };
+            let id = format!("replay/{}/{}{suffix}", file.profile, test.tc_id);
+            let start = Instant::now();
+            let outcome =
+                run_group_trace(imp, profile, test, &mode, &known.error_map(&imp.name, &id));
+            let unchecked_steps = match (&outcome.status, outcome.step) {
+                (engine::Status::Fail, Some(step)) => test.steps.len().saturating_sub(step + 1),
+                _ => 0,
+            };
+            let result = TestResult {
+                implementation: imp.name.clone(),
+                mode: "replay".into(),
+                id,
+                status: status_of(&outcome),
+                detail: outcome.detail,
+                notes: outcome.notes,
+                bug_types: bug_types(&file.notes, &test.flags),
+                unchecked_steps,
+                mapped_steps: outcome.mapped,
+                expectation: None,
+                error_map: None,
+                duration: start.elapsed(),
+            };
+            results.push(result);
         }
     }
     Ok(results)

@@ -936,7 +936,7 @@ fn run(mut imp: Implementation, corpus: &Corpus) -> (Vec<(String, Vec<String>)>,
             let flags = match &p.job {
                 Job::Trace { test, .. } => test.flags.clone(),
                 Job::GroupTrace { test, .. } => test.flags.clone(),
-                Job::Props { .. } | Job::Xeddsa(_) => Vec::new(),
+                Job::Props { .. } | Job::GroupProps { .. } | Job::Xeddsa(_) => Vec::new(),
             };
             tolerated += usize::from(r.notes.iter().any(|n| n.contains(STRICTER)));
             (r.status == Status::Fail).then_some((r.id, flags))
@@ -1042,4 +1042,86 @@ fn every_single_bug_variant_is_caught_and_the_correct_variants_pass() {
     );
     assert!(missed.is_empty(), "not caught: {missed:?}");
     assert!(blamed.is_empty(), "correct variants failed: {blamed:?}");
+}
+
+/// Property mode on its own finds the group variants whose mistake a random conversation
+/// reaches (replays, tampered signatures, rejoins that rewind), and passes the spec and the
+/// reordered-fields variant: random scripts are judged as fairly as the vectors.
+#[test]
+fn group_property_mode_catches_group_variants_and_passes_correct_ones() {
+    let opts = Options {
+        failures_dir: std::env::temp_dir().join("e2ee-conform-mutant-failures"),
+        ..support::options(vec![RunMode::Props], GroupProfile::ALL.to_vec(), 48)
+    };
+    let corpus = e2ee_harness::corpus::load(&opts.vectors, &opts.profiles).expect("vectors");
+    let props = |mut imp: Implementation| -> Vec<(String, Status, String)> {
+        let plan = suite::plan(&imp.hello, &opts, &corpus);
+        let jobs: Vec<_> = plan
+            .iter()
+            .filter(|p| matches!(p.job, Job::GroupProps { .. }))
+            .collect();
+        assert_eq!(
+            jobs.len(),
+            GroupProfile::ALL.len(),
+            "one props job per group profile"
+        );
+        jobs.iter()
+            .map(|p| {
+                let r = suite::run_one(&mut imp, p, &opts, &Expectations::default());
+                (r.id, r.status, r.detail)
+            })
+            .collect()
+    };
+    for bug in [
+        GroupReplayAccepted,
+        GroupSignatureUnchecked,
+        DistributionRewinds,
+    ] {
+        let results = props(Implementation {
+            name: name(bug),
+            iut: Box::new(Mutant::new(bug)),
+            hello: SpecIut::hello(),
+        });
+        for (id, status, detail) in &results {
+            assert_eq!(
+                *status,
+                Status::Fail,
+                "{}: {id} not caught: {detail}",
+                name(bug)
+            );
+            // The shrunk script is written out, and replaying it fails the variant again.
+            let path = detail
+                .split("minimal script written to ")
+                .nth(1)
+                .and_then(|rest| rest.split(" (replay").next())
+                .unwrap_or_else(|| panic!("{id}: no script in {detail}"));
+            let mut imp = Implementation {
+                name: name(bug),
+                iut: Box::new(Mutant::new(bug)),
+                hello: SpecIut::hello(),
+            };
+            let replayed = suite::replay(
+                &mut imp,
+                std::path::Path::new(path),
+                &Expectations::default(),
+            )
+            .expect("the written script loads");
+            assert!(
+                replayed.iter().any(|r| r.status == Status::Fail),
+                "{id}: the shrunk script {path} does not fail again: {replayed:?}"
+            );
+        }
+    }
+    for imp in [
+        Implementation {
+            name: "spec".into(),
+            iut: Box::new(SpecIut::new(0)),
+            hello: SpecIut::hello(),
+        },
+        reordered::implementation(),
+    ] {
+        for (id, status, detail) in props(imp) {
+            assert_eq!(status, Status::Pass, "{id}: {detail}");
+        }
+    }
 }

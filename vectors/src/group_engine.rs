@@ -205,6 +205,12 @@ pub fn run(
             );
             continue;
         }
+        if let GroupStep::Tamper { .. } = step {
+            if let Err(e) = tamper(&mut labels, step) {
+                return Outcome::suite_error(i, e, notes);
+            }
+            continue;
+        }
         let Some(actor) = step.actor() else { continue };
         let exec = executor(actor);
         let expect = step.expect().cloned().unwrap_or_default();
@@ -376,6 +382,10 @@ pub fn record(spec: &mut dyn Iut, profile: &str, test: &mut GroupTraceTest) -> R
             );
             continue;
         }
+        if let GroupStep::Tamper { .. } = &step {
+            tamper(&mut labels, &step).map_err(|e| format!("step {i}: {e}"))?;
+            continue;
+        }
         let Some(actor) = step.actor() else { continue };
         let handle = handles
             .iter()
@@ -441,6 +451,41 @@ fn fail(i: usize, op: &str, detail: String, notes: Vec<String>) -> Outcome {
 fn remember(labels: &mut Vec<(String, Labelled)>, label: &str, value: Labelled) {
     labels.retain(|(l, _)| l != label);
     labels.push((label.to_string(), value));
+}
+
+/// A `tamper` step: the flipped copy keeps the original's session id and maker (a spec
+/// member that accepts a tampered copy of the IUT's message is still judged on the IUT).
+fn tamper(labels: &mut Vec<(String, Labelled)>, step: &GroupStep) -> Result<(), String> {
+    let GroupStep::Tamper {
+        label,
+        as_label,
+        from_end,
+        xor,
+    } = step
+    else {
+        return Ok(());
+    };
+    let original = find(labels, label).ok_or_else(|| format!("no message labelled {label:?}"))?;
+    let mut b = bytes(&original.bytes).map_err(|e| format!("{label}: {e}"))?;
+    let at = b
+        .len()
+        .checked_sub(*from_end as usize)
+        .filter(|_| *from_end > 0 && *xor != 0)
+        .ok_or_else(|| {
+            format!(
+                "{label} has {} bytes: cannot flip {from_end} from the end",
+                b.len()
+            )
+        })?;
+    b[at] ^= xor;
+    let copy = Labelled {
+        bytes: hex::encode(b),
+        session_id: original.session_id.clone(),
+        from_iut: original.from_iut,
+        injected: true,
+    };
+    remember(labels, as_label, copy);
+    Ok(())
 }
 
 fn find<'a>(labels: &'a [(String, Labelled)], label: &str) -> Option<&'a Labelled> {
@@ -620,7 +665,9 @@ fn request_for(
                 .map(|(_, s)| s.clone())
                 .ok_or_else(|| format!("no snapshot named {name:?}"))?,
         },
-        GroupStep::Inject { .. } => return Err("inject is not a request".into()),
+        GroupStep::Inject { .. } | GroupStep::Tamper { .. } => {
+            return Err(format!("{} is not a request", step.op()))
+        }
     })
 }
 

@@ -97,6 +97,17 @@ pub enum GroupStep {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         session_id: Option<Hex>,
     },
+    /// A copy of message `label`, whoever made it, with the byte `fromEnd` bytes before its
+    /// end XORed with `xor`, remembered as `as` (property mode tampers with live bytes,
+    /// which an `inject` cannot name in advance).
+    #[serde(rename_all = "camelCase")]
+    Tamper {
+        label: String,
+        #[serde(rename = "as")]
+        as_label: String,
+        from_end: u32,
+        xor: u8,
+    },
     /// The actor's whole state is saved under `name`.
     Snapshot { actor: String, name: String },
     /// The actor's state becomes the one saved under `name`.
@@ -113,7 +124,7 @@ impl GroupStep {
             | GroupStep::Deliver { actor, .. }
             | GroupStep::Snapshot { actor, .. }
             | GroupStep::Restore { actor, .. } => Some(actor),
-            GroupStep::Inject { .. } => None,
+            GroupStep::Inject { .. } | GroupStep::Tamper { .. } => None,
         }
     }
 
@@ -144,6 +155,7 @@ impl GroupStep {
             GroupStep::Send { .. } => "send",
             GroupStep::Deliver { .. } => "deliver",
             GroupStep::Inject { .. } => "inject",
+            GroupStep::Tamper { .. } => "tamper",
             GroupStep::Snapshot { .. } => "snapshot",
             GroupStep::Restore { .. } => "restore",
         }

@@ -429,6 +429,19 @@ fn group_trace_schema() -> Value {
         ),
         object(
             &[
+                ("op", op("tamper")),
+                ("label", string()),
+                ("as", string()),
+                ("fromEnd", json!({"type": "integer", "minimum": 1})),
+                (
+                    "xor",
+                    json!({"type": "integer", "minimum": 1, "maximum": 255}),
+                ),
+            ],
+            &[],
+        ),
+        object(
+            &[
                 ("op", op("snapshot")),
                 ("actor", string()),
                 ("name", string()),

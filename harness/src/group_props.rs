@@ -1,0 +1,228 @@
+//! Property mode for the group profiles: random group conversations (`group_scripts`), the
+//! IUT playing one member against the spec playing the others, judged against the spec
+//! playing all three. A failure is shrunk and written out as a group trace file that
+//! `--replay` runs again.
+
+use crate::group_scripts::{self, GroupAction};
+use crate::impls::Implementation;
+use crate::report::Status;
+use crate::suite::Options;
+use e2ee_spec::group::GroupProfile;
+use e2ee_vectors::engine::{self, Mode};
+use e2ee_vectors::group_engine;
+use e2ee_vectors::group_trace::{GroupTraceGroup, GroupTraceTest};
+use e2ee_vectors::spec_iut::SpecIut;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use std::cell::RefCell;
+use std::time::Instant;
+
+fn action() -> impl Strategy<Value = GroupAction> {
+    prop_oneof![
+        1 => (any::<u8>(), 0u8..6).prop_map(|(m, l)| GroupAction::Create(m, l)),
+        2 => (any::<u8>(), any::<u8>()).prop_map(|(m, to)| GroupAction::Share(m, to)),
+        3 => (any::<u8>(), 1u8..=4).prop_map(|(m, n)| GroupAction::Send(m, n)),
+        1 => (any::<u8>(), 5u8..=25).prop_map(|(m, n)| GroupAction::Send(m, n)),
+        6 => any::<usize>().prop_map(GroupAction::Deliver),
+        1 => any::<usize>().prop_map(GroupAction::Duplicate),
+        1 => (any::<usize>(), 1u8..=64, 1u8..=255)
+            .prop_map(|(n, at, x)| GroupAction::Tamper(n, at, x)),
+    ]
+}
+
+/// Record `actions` with the spec: the expectations every member's steps must meet.
+fn script(
+    profile: GroupProfile,
+    seed: u64,
+    actions: &[GroupAction],
+) -> Result<GroupTraceTest, String> {
+    let mut test = group_scripts::conversation(profile, seed, actions);
+    group_engine::record(&mut SpecIut::new(seed), profile.name(), &mut test)?;
+    Ok(test)
+}
+
+pub fn run(
+    imp: &mut Implementation,
+    profile: GroupProfile,
+    role: &str,
+    options: &Options,
+) -> (Status, String) {
+    let config = Config {
+        cases: options.cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(
+        config,
+        proptest::test_runner::TestRng::from_seed(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+            &seed_bytes(options.seed, profile, role),
+        ),
+    );
+    let strategy = (any::<u64>(), proptest::collection::vec(action(), 1..40));
+    // proptest's runner takes an `Fn`: the IUT and the notes go through RefCells. A suite
+    // error is not the IUT's failure, so it is not shrunk: the first one is kept.
+    let skipped = RefCell::new(None);
+    let suite_error = RefCell::new(None);
+    let iut = RefCell::new(imp.iut.as_mut());
+    let hello = imp.hello.clone();
+    let start = Instant::now();
+    let result = runner.run(&strategy, |(seed, actions)| {
+        let test = script(profile, seed, &actions)
+            .map_err(|e| TestCaseError::fail(format!("spec: {e}")))?;
+        let mut peer = SpecIut::new(seed ^ 1);
+        let mut iut = iut.borrow_mut();
+        let outcome = group_engine::run(
+            *iut,
+            Some(&mut peer),
+            &hello,
+            profile.name(),
+            &test,
+            &Mode::Interop {
+                iut_party: role.to_string(),
+            },
+            &[],
+        );
+        match outcome.status {
+            engine::Status::Pass => Ok(()),
+            engine::Status::Skip => {
+                *skipped.borrow_mut() = Some(outcome.detail);
+                Ok(())
+            }
+            engine::Status::SuiteError => {
+                suite_error.borrow_mut().get_or_insert(outcome.detail);
+                Ok(())
+            }
+            engine::Status::Fail => Err(TestCaseError::fail(outcome.detail)),
+        }
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    if let Some(why) = skipped.into_inner() {
+        return (Status::Skip, why);
+    }
+    if let (Ok(()), Some(why)) = (&result, suite_error.into_inner()) {
+        return (Status::SuiteError, format!("{why} (seed {})", options.seed));
+    }
+    match result {
+        Ok(()) => (
+            Status::Pass,
+            format!(
+                "{} cases in {elapsed:.1} s ({:.0} cases/min)",
+                options.cases,
+                options.cases as f64 * 60.0 / elapsed.max(1e-9)
+            ),
+        ),
+        Err(TestError::Fail(why, (seed, actions))) => {
+            let mut test = group_scripts::conversation(profile, seed, &actions);
+            let _ = group_engine::record(&mut SpecIut::new(seed), profile.name(), &mut test);
+            test.tc_id = format!(
+                "props.{}.{}.{role}.{seed:016x}",
+                imp.name.replace(|c: char| !c.is_alphanumeric(), "_"),
+                profile.name()
+            );
+            test.comment = format!("shrunk property-mode failure: {why}");
+            let path = write_failure(options, profile, &imp.name, test);
+            (
+                Status::Fail,
+                format!("{why}; minimal script written to {path} (replay with --replay {path})"),
+            )
+        }
+        Err(TestError::Abort(why)) => (Status::Fail, format!("property run aborted: {why}")),
+    }
+}
+
+fn seed_bytes(seed: u64, profile: GroupProfile, role: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::new()
+        .chain_update(seed.to_be_bytes())
+        .chain_update(profile.name())
+        .chain_update(role)
+        .finalize()
+        .into()
+}
+
+fn write_failure(
+    options: &Options,
+    profile: GroupProfile,
+    imp: &str,
+    test: GroupTraceTest,
+) -> String {
+    let file = e2ee_vectors::envelope::VectorFile {
+        algorithm: "GroupMessaging-Trace".into(),
+        profile: profile.name().into(),
+        schema: "group_trace.schema.json".into(),
+        number_of_tests: 1,
+        header: vec![format!(
+            "Minimal failing group conversation found by property mode against {imp}."
+        )],
+        notes: Default::default(),
+        test_groups: vec![GroupTraceGroup {
+            group_type: "GroupTraceTest".into(),
+            tests: vec![test.clone()],
+        }],
+    };
+    let _ = std::fs::create_dir_all(&options.failures_dir);
+    let path = options.failures_dir.join(format!("{}.json", test.tc_id));
+    let text = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
+    match std::fs::write(&path, text) {
+        Ok(()) => path.display().to_string(),
+        Err(e) => format!("(could not write {}: {e})", path.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use e2ee_vectors::group_trace::GroupStep;
+    use proptest::strategy::ValueTree;
+    use std::collections::BTreeMap;
+
+    /// The random scripts reach every outcome a member can give, for each profile, and
+    /// tampered copies reach the member the IUT plays: otherwise property mode tests little.
+    #[test]
+    fn random_scripts_reach_every_outcome() {
+        for profile in GroupProfile::ALL {
+            let mut runner = TestRunner::deterministic();
+            let strategy = (any::<u64>(), proptest::collection::vec(action(), 1..40));
+            let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+            for _ in 0..200 {
+                let (seed, actions) = strategy.new_tree(&mut runner).expect("tree").current();
+                let test = script(profile, seed, &actions).expect("the spec records it");
+                let mut tampered = Vec::new();
+                for step in &test.steps {
+                    match step {
+                        GroupStep::Tamper { as_label, .. } => tampered.push(as_label.clone()),
+                        GroupStep::Deliver {
+                            actor,
+                            label,
+                            expect,
+                            ..
+                        } => {
+                            let what = expect.error.clone().unwrap_or("plaintext".into());
+                            *seen.entry(what).or_default() += 1;
+                            if tampered.contains(label) && actor == group_scripts::MEMBERS[0] {
+                                *seen.entry("tampered to alice".into()).or_default() += 1;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            println!("{}: {seen:?}", profile.name());
+            for outcome in [
+                "plaintext",
+                "duplicate_message",
+                "bad_signature",
+                "state_error",
+                "tampered to alice",
+            ] {
+                assert!(
+                    seen.get(outcome).is_some_and(|n| *n >= 5),
+                    "{}: {outcome} reached {:?} times in 200 scripts",
+                    profile.name(),
+                    seen.get(outcome)
+                );
+            }
+        }
+    }
+}
