@@ -200,8 +200,10 @@ pub struct InboundSession {
     /// Whether the signing key came with a signature by itself (a session key) rather than
     /// unsigned (an exported key).
     pub signing_key_verified: bool,
-    /// Indices decrypted so far, ascending.
-    pub decrypted: Vec<u32>,
+    /// Indices decrypted so far, as ascending, disjoint, non-adjacent inclusive ranges: an
+    /// in-order stream is one range however long it runs (a record of single indices would
+    /// grow, and be copied, with every message).
+    pub decrypted: Vec<(u32, u32)>,
 }
 
 impl InboundSession {
@@ -271,13 +273,62 @@ impl InboundSession {
         kdf::verify_hmac_sha256_truncated(&mac_key, message.body, message.mac)?;
         let plaintext =
             aes_cbc::decrypt(&aes_key, &iv, message.ciphertext).map_err(|_| Error::AuthFailure)?;
-        let slot = match self.decrypted.binary_search(&message.index) {
-            Ok(_) => return Err(Error::DuplicateMessage),
-            Err(slot) => slot,
-        };
+        if self
+            .decrypted
+            .iter()
+            .any(|&(first, last)| first <= message.index && message.index <= last)
+        {
+            return Err(Error::DuplicateMessage);
+        }
         let mut next = self.clone();
-        next.decrypted.insert(slot, message.index);
+        record(&mut next.decrypted, message.index);
         Ok((next, plaintext, message.index))
+    }
+}
+
+/// Adds `index`, which `ranges` does not hold, keeping them ascending, disjoint and
+/// non-adjacent.
+fn record(ranges: &mut Vec<(u32, u32)>, index: u32) {
+    // The first range that ends at or after `index` starts after it.
+    let at = ranges.partition_point(|&(_, last)| last < index);
+    let joins_previous = at > 0 && ranges[at - 1].1.checked_add(1) == Some(index);
+    let joins_next = at < ranges.len() && index.checked_add(1) == Some(ranges[at].0);
+    match (joins_previous, joins_next) {
+        (true, true) => {
+            ranges[at - 1].1 = ranges[at].1;
+            ranges.remove(at);
+        }
+        (true, false) => ranges[at - 1].1 = index,
+        (false, true) => ranges[at].0 = index,
+        (false, false) => ranges.insert(at, (index, index)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::record;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    proptest! {
+        /// The ranges hold exactly the indices recorded, ascending, disjoint, non-adjacent.
+        #[test]
+        fn ranges_hold_exactly_the_recorded_indices(
+            indices in proptest::collection::vec(prop_oneof![0u32..64, Just(u32::MAX), Just(u32::MAX - 1)], 0..80)
+        ) {
+            let mut ranges = Vec::new();
+            let mut set = BTreeSet::new();
+            for i in indices {
+                if set.insert(i) {
+                    record(&mut ranges, i);
+                }
+            }
+            let held: BTreeSet<u32> = ranges.iter().flat_map(|&(a, b)| a..=b).collect();
+            prop_assert_eq!(&held, &set);
+            for w in ranges.windows(2) {
+                prop_assert!(w[0].0 <= w[0].1 && w[0].1 + 1 < w[1].0, "{:?}", ranges);
+            }
+        }
     }
 }
 
