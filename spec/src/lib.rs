@@ -14,6 +14,7 @@
 pub mod crypto;
 pub mod double_ratchet;
 pub mod error;
+pub mod franking;
 pub mod group;
 pub mod header_encryption;
 pub mod megolm;
