@@ -17,6 +17,10 @@
 // - ping-pong: Alice -> Bob then Bob -> Alice, each receiver performing a DH ratchet step;
 //   reported per message (the pair's time halved).
 //
+// - group message: Sender Keys, as `harness/adapters/vodozemac/benches/group.rs` times the
+//   spec's: Alice's SenderKeyDistributionMessage processed by Bob once, then per iteration
+//   groupEncrypt by Alice and groupDecrypt by Bob of the next message (64-byte payload).
+//
 // Each operation is run for a calibrated number of iterations per batch (about --batch-ms
 // long, default 300), in --batches batches (default 11, at least 7) after one warm-up batch;
 // the report is the median of the batches' per-operation times, with their min and max.
@@ -159,6 +163,22 @@ function config(version, pqxdh) {
     return p;
   }
 
+  // Sender Keys: one member's store of SenderKeyRecords, keyed by address and distribution id.
+  class SenderKeys extends S.SenderKeyStore {
+    constructor() { super(); this.records = new Map(); }
+    async saveSenderKey(a, id, r) { this.records.set(`${a.toString()}/${id}`, r); }
+    async getSenderKey(a, id) { return this.records.get(`${a.toString()}/${id}`) ?? null; }
+  }
+  const distributionId = 'd1b0a8f2-7c3e-4b5a-9e61-2f8d4c7a1b3e';
+  const payload = Buffer.alloc(64, 0x42);
+  async function group() {
+    const alice = new SenderKeys();
+    const bob = new SenderKeys();
+    const skdm = await S.SenderKeyDistributionMessage.create(aliceAddr, distributionId, alice);
+    await S.processSenderKeyDistributionMessage(aliceAddr, skdm, bob);
+    return { alice, bob };
+  }
+
   // The version byte of Alice's prekey message, so that the report says what was measured.
   async function versionByte() {
     return `0x${(await setup(fresh())).toString(16)}`;
@@ -194,6 +214,14 @@ function config(version, pqxdh) {
         perIter: 1,
         prepare: async () => established(),
         run: (p) => send(p.alice, aliceAddr, p.bob, bobAddr),
+      },
+      'group message': {
+        perIter: 1,
+        prepare: async () => group(),
+        run: async (g) => {
+          const ct = await S.groupEncrypt(aliceAddr, distributionId, g.alice, payload);
+          await S.groupDecrypt(aliceAddr, g.bob, ct.serialize());
+        },
       },
       'ping-pong message': {
         perIter: 2,
