@@ -7,7 +7,8 @@
 //! `sending_step`, `session::*`); every derivation and every byte layout is a `letfun` from
 //! `schedule`, whose tests check it against the spec on bytes.
 //!
-//! One module per family of models (`x3dh`, `dr`, `pcs`, `session`), each with a table of
+//! One module per family of models (`x3dh`, `dr`, `pcs`, `session`, `pqxdh`, and
+//! `sender_keys`, signal-sk-v3's group messages, written from `schedule_sk`), each with a table of
 //! its variants; the parties' steps they share are in `handshake` (X3DH) and `ratchet`
 //! (Double Ratchet), the process builder in `process`, and the fixed ProVerif text in
 //! `templates/`, put together by `text`.
@@ -22,6 +23,7 @@ mod pcs;
 mod pqxdh;
 mod process;
 mod ratchet;
+mod sender_keys;
 mod session;
 mod text;
 mod x3dh;
@@ -107,7 +109,8 @@ impl FixedQuery {
 }
 
 /// All models, in a fixed order: per profile the X3DH variants, the Double Ratchet ones,
-/// post-compromise security, then the session; then signal-v4's PQXDH models.
+/// post-compromise security, then the session; then signal-v4's PQXDH models and
+/// signal-sk-v3's Sender Keys models.
 pub fn all() -> Vec<Model> {
     let mut out = Vec::new();
     for profile in schedule::PROFILES {
@@ -117,6 +120,7 @@ pub fn all() -> Vec<Model> {
         out.extend(session::VARIANTS.iter().map(|v| session::model(profile, v)));
     }
     out.extend(pqxdh::VARIANTS.iter().map(pqxdh::model));
+    out.extend(sender_keys::VARIANTS.iter().map(sender_keys::model));
     out
 }
 

@@ -2,6 +2,7 @@
 //! printing context that collects the declarations its terms need (`Ctx`).
 
 use crate::schedule::{self, counter, message_layout, LetFun};
+use crate::schedule_sk;
 use crate::schedule_v4;
 use crate::term::{Decls, Term, Ty};
 use e2ee_spec::Profile;
@@ -46,13 +47,24 @@ impl Proc {
     }
 }
 
+/// Which protocol's names, letfuns and layouts a model is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Family {
+    /// X3DH and the Double Ratchet of the context's profile (`schedule`).
+    Pairwise,
+    /// signal-v4: PQXDH, then signal-v3's Double Ratchet under signal-v4's version
+    /// (`schedule_v4`).
+    Pqxdh,
+    /// signal-sk-v3's Sender Keys (`schedule_sk`): no Double Ratchet at all.
+    SenderKeys,
+}
+
 /// Printing context: the declarations a model needs and its profile's letfuns.
 pub(super) struct Ctx {
-    /// The profile whose Double Ratchet the model runs (signal-v4 runs signal-v3's).
+    /// The profile whose Double Ratchet the model runs (signal-v4 runs signal-v3's; unused by
+    /// Sender Keys).
     pub(super) p: Profile,
-    /// signal-v4 (PQXDH), which has no `Profile` variant yet: names and layouts are
-    /// `schedule_v4`'s.
-    pub(super) v4: bool,
+    pub(super) family: Family,
     pub(super) d: Decls,
     funs: Vec<LetFun>,
 }
@@ -61,7 +73,7 @@ impl Ctx {
     pub(super) fn new(p: Profile) -> Ctx {
         Ctx {
             p,
-            v4: false,
+            family: Family::Pairwise,
             d: Decls::default(),
             funs: schedule::letfuns(p),
         }
@@ -71,36 +83,45 @@ impl Ctx {
     pub(super) fn signal_v4() -> Ctx {
         Ctx {
             p: Profile::SignalV3,
-            v4: true,
+            family: Family::Pqxdh,
             d: Decls::default(),
             funs: schedule_v4::letfuns(),
         }
     }
 
+    /// A signal-sk-v3 model: Sender Keys.
+    pub(super) fn signal_sk_v3() -> Ctx {
+        Ctx {
+            p: Profile::SignalV3,
+            family: Family::SenderKeys,
+            d: Decls::default(),
+            funs: schedule_sk::letfuns(),
+        }
+    }
+
     /// The profile's name (model header, expected.json).
     pub(super) fn profile_name(&self) -> &'static str {
-        if self.v4 {
-            schedule_v4::NAME
-        } else {
-            self.p.name()
+        match self.family {
+            Family::Pairwise => self.p.name(),
+            Family::Pqxdh => schedule_v4::NAME,
+            Family::SenderKeys => schedule_sk::name(),
         }
     }
 
     /// The model-file prefix.
     pub(super) fn prefix(&self) -> &'static str {
-        if self.v4 {
-            schedule_v4::PREFIX
-        } else {
-            schedule::prefix(self.p)
+        match self.family {
+            Family::Pairwise => schedule::prefix(self.p),
+            Family::Pqxdh => schedule_v4::PREFIX,
+            Family::SenderKeys => schedule_sk::PREFIX,
         }
     }
 
     /// A Double Ratchet message as it travels (`schedule::message_layout`).
     pub(super) fn message_layout(&self, dh: Term, pn: Term, n: Term, ct: Term, mac: Term) -> Term {
-        if self.v4 {
-            schedule_v4::message_layout(dh, pn, n, ct, mac)
-        } else {
-            message_layout(self.p, dh, pn, n, ct, mac)
+        match self.family {
+            Family::Pqxdh => schedule_v4::message_layout(dh, pn, n, ct, mac),
+            _ => message_layout(self.p, dh, pn, n, ct, mac),
         }
     }
 

@@ -2,7 +2,7 @@
 //! processes and queries printed, and the parts that follow from the queries and processes
 //! (the `query` statement, the secrecy assumptions).
 
-use super::process::{Ctx, Proc};
+use super::process::{Ctx, Family, Proc};
 use super::{About, Model, Query};
 use e2ee_spec::Profile;
 
@@ -10,9 +10,11 @@ use e2ee_spec::Profile;
 const HEADER: &str = include_str!("../templates/header.pv");
 /// What every model assumes of the primitives, before its own declarations.
 const PRELUDE: &str = include_str!("../templates/prelude.pvl");
-/// The profile's message encryption: modern's AEAD, signal-v3's AES-CBC (with a MAC).
+/// The profile's message encryption: modern's AEAD, signal-v3's AES-CBC (with a MAC), and
+/// Sender Keys' AES-CBC with no MAC (malleable: only the signature authenticates).
 const AEAD: &str = include_str!("../templates/aead.pvl");
 const CBC: &str = include_str!("../templates/cbc.pvl");
+const CBC_NO_MAC: &str = include_str!("../templates/cbc_no_mac.pvl");
 
 /// `template` with each `{name}` replaced by its value in `values`. Every placeholder must
 /// have a value and every value a placeholder, so a template and its caller cannot drift
@@ -42,8 +44,9 @@ pub(super) fn fill(template: &str, values: &[(&str, &str)]) -> String {
 /// letfuns, then `rest` (names, events, queries, processes).
 pub(super) fn assemble(mut cx: Ctx, about: &About, queries: Vec<Query>, rest: &str) -> Model {
     let letfuns = cx.letfuns();
-    let cipher = match cx.p {
-        Profile::Modern => AEAD,
+    let cipher = match (cx.family, cx.p) {
+        (Family::SenderKeys, _) => CBC_NO_MAC,
+        (_, Profile::Modern) => AEAD,
         _ => CBC,
     };
     // No crate version in the header: a version bump alone must not invalidate the recorded runs.
