@@ -99,7 +99,11 @@ impl Book {
 pub fn conversation(profile: GroupProfile, seed: u64, actions: &[GroupAction]) -> GroupTraceTest {
     let mut rng = Rng::from_u64(seed);
     let signal = profile == GroupProfile::SignalSkV3;
-    let distribution_id = rng.hex(16);
+    // A random (version 4) UUID, as applications use: libsignal's Node binding takes no other.
+    let mut uuid: [u8; 16] = rng.bytes();
+    uuid[6] = (uuid[6] & 0x0f) | 0x40;
+    uuid[8] = (uuid[8] & 0x3f) | 0x80;
+    let distribution_id = hex::encode(uuid);
     let mut steps = Vec::new();
     let mut book = Book {
         profile,
