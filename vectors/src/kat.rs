@@ -324,6 +324,64 @@ pub struct CommittingAeadTest {
     pub result: Verdict,
 }
 
+/// Message franking (issue 17; `e2ee_spec::franking`, PROFILES.md §Franking): the sender
+/// franks `m` with `nF`, the server tags the delivery (`sender`, `recipient`, `timestamp`)
+/// under `kFb`, the recipient opens `payload` and keeps its opening, and a report of it goes
+/// back to the server. `payload`, `tF`, `context` and `rF` are derived from the inputs
+/// (`payload` except where the recipient must refuse it as malformed). The recipient is
+/// given `deliveredTF` instead of `tF` where present, and the server checks `report`
+/// instead of the recipient's opening where present. An invalid test fails at receipt
+/// (`deliveredTF`, or a malformed payload) or at the report, with `error`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FrankingTest {
+    pub tc_id: String,
+    pub comment: String,
+    pub flags: Vec<String>,
+    pub n_f: Hex,
+    /// `M = kind ‖ body`.
+    pub m: Hex,
+    pub sender: Hex,
+    pub recipient: Hex,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp: u64,
+    pub k_fb: Hex,
+    pub payload: Hex,
+    pub t_f: Hex,
+    pub context: Hex,
+    pub r_f: Hex,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_t_f: Option<Hex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<FrankingReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<FrankingAttachment>,
+    pub result: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What a report reveals: `(M, N_F, R_F, context)`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FrankingReport {
+    pub m: Hex,
+    pub n_f: Hex,
+    pub r_f: Hex,
+    pub sender: Hex,
+    pub recipient: Hex,
+    pub timestamp: u64,
+}
+
+/// An attachment message's ciphertext (with its tag), and the plaintext the recipient is
+/// shown and a verified report resolves to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FrankingAttachment {
+    pub ciphertext: Hex,
+    pub plaintext: Hex,
+}
+
 /// Tests passed and failed in one file; `failures` says which and why.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -381,6 +439,7 @@ pub fn check_bytes(name: &str, bytes: &[u8]) -> Result<Counts, String> {
         "kem.schema.json" => check(value, check_kem).map_err(at),
         "bundle.schema.json" => check(value, check_bundle).map_err(at),
         "committing_aead.schema.json" => check_committing_aead(value).map_err(at),
+        "franking.schema.json" => check_franking(value).map_err(at),
         other => Err(at(format!("unknown schema {other:?}"))),
     }
 }
@@ -420,7 +479,8 @@ tc!(
     PqxdhTest,
     KemTest,
     BundleTest,
-    CommittingAeadTest
+    CommittingAeadTest,
+    FrankingTest
 );
 
 fn check<T: DeserializeOwned + Serialize + Tc>(
@@ -941,5 +1001,115 @@ fn check_committing_aead_test(t: &CommittingAeadTest) -> Result<(), String> {
             "a {result:?} test with{} pt2",
             if pt2.is_some() { "" } else { "out" }
         )),
+    }
+}
+
+/// Franking's known answers: not a session profile's, so checked without a [`Profile`].
+fn check_franking(value: serde_json::Value) -> Result<Counts, String> {
+    let file: VectorFile<Group<FrankingTest>> = parse(value)?;
+    if file.profile != FRANKING {
+        return Err(format!("profile {:?}, expected {FRANKING:?}", file.profile));
+    }
+    envelope_ok(&file)?;
+    let mut counts = Counts::default();
+    for group in &file.test_groups {
+        for test in &group.tests {
+            counts.record(&test.tc_id, check_franking_test(test));
+        }
+    }
+    Ok(counts)
+}
+
+fn franking_context(
+    sender: &str,
+    recipient: &str,
+    timestamp: u64,
+) -> Result<e2ee_spec::franking::Context, String> {
+    Ok(e2ee_spec::franking::Context {
+        sender: bytes(sender)?,
+        recipient: bytes(recipient)?,
+        timestamp,
+    })
+}
+
+/// The plaintext of `attachment` under the descriptor inside `message`.
+fn attachment_plaintext(
+    message: &e2ee_spec::franking::Message,
+    attachment: &FrankingAttachment,
+) -> Result<Vec<u8>, String> {
+    use e2ee_spec::franking::{open_attachment, Message};
+    let Message::Attachment { descriptor, .. } = message else {
+        return Err("a test with an attachment whose message is not one".into());
+    };
+    open_attachment(descriptor, &bytes(&attachment.ciphertext)?)
+        .map_err(|e| format!("the attachment does not open: {}", e.class()))
+}
+
+fn check_franking_test(t: &FrankingTest) -> Result<(), String> {
+    use e2ee_spec::franking::{self as fr, Message, Report};
+    let class = |what: &'static str| move |e: Error| format!("{what}: {}", e.class());
+    let ctx = franking_context(&t.sender, &t.recipient, t.timestamp)?;
+    let (n_f, m, k_fb) = (arr(&t.n_f)?, bytes(&t.m)?, arr(&t.k_fb)?);
+    eq(
+        "context",
+        &ctx.encode().map_err(class("context"))?,
+        &t.context,
+    )?;
+    let t_f = fr::commitment(&n_f, &m);
+    eq("tF", &t_f, &t.t_f)?;
+    let r_f = fr::server_tag(&k_fb, &t_f, &ctx).map_err(class("rF"))?;
+    eq("rF", &r_f, &t.r_f)?;
+    // An invalid test without a report fails at receipt: the delivered T_F, or else the
+    // payload, which is then the malformed one the recipient decrypted, not the sender's.
+    let at_receipt =
+        t.delivered_t_f.is_some() || (t.result == Verdict::Invalid && t.report.is_none());
+    let malformed = at_receipt && t.delivered_t_f.is_none();
+    if at_receipt && (t.report.is_some() || t.attachment.is_some()) {
+        return Err("a test refused at receipt has no report or attachment".into());
+    }
+    if !malformed {
+        let message = Message::decode(&m).map_err(class("m"))?;
+        eq("payload", &fr::frank(&n_f, &message).0, &t.payload)?;
+    }
+    let delivered = t
+        .delivered_t_f
+        .as_deref()
+        .map(arr)
+        .transpose()?
+        .unwrap_or(t_f);
+    let opened = fr::open(&bytes(&t.payload)?, &delivered, &r_f, &ctx);
+    if at_receipt {
+        return outcome(t.result, &t.error, opened).map(|_| ());
+    }
+    let opening = opened.map_err(class("the recipient refused the message"))?;
+    if let Some(a) = &t.attachment {
+        eq(
+            "attachment (shown)",
+            &attachment_plaintext(&opening.message, a)?,
+            &a.plaintext,
+        )?;
+    }
+    let report = match &t.report {
+        Some(r) => Report {
+            m: bytes(&r.m)?,
+            n_f: arr(&r.n_f)?,
+            r_f: arr(&r.r_f)?,
+            context: franking_context(&r.sender, &r.recipient, r.timestamp)?,
+        },
+        None => Report::from(&opening),
+    };
+    let Some(reported) = outcome(t.result, &t.error, fr::verify_report(&k_fb, &report))? else {
+        return Ok(());
+    };
+    if reported != opening.message {
+        return Err("the report resolves to another message than the recipient was shown".into());
+    }
+    match &t.attachment {
+        Some(a) => eq(
+            "attachment (reported)",
+            &attachment_plaintext(&reported, a)?,
+            &a.plaintext,
+        ),
+        None => Ok(()),
     }
 }

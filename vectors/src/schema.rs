@@ -19,6 +19,12 @@ fn uint() -> Value {
     json!({"type": "integer", "minimum": 0, "maximum": 4294967295u64})
 }
 
+/// Milliseconds since the Unix epoch: the spec takes any u64, the files stay below 2^53 so
+/// that every JSON reader (JavaScript's numbers) reads them exactly.
+fn timestamp() -> Value {
+    json!({"type": "integer", "minimum": 0, "maximum": 9007199254740991u64})
+}
+
 fn string() -> Value {
     json!({"type": "string"})
 }
@@ -780,6 +786,58 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                 ),
             );
             // Franking is a layer, not a session profile (kat::FRANKING).
+            s["properties"]["profile"] = json!({"const": crate::kat::FRANKING});
+            s
+        }),
+        ("franking.schema.json", {
+            let mut s = kat_file(
+                "franking.schema.json",
+                "Message franking: a message franked, tagged, opened and reported",
+                "FrankingTest",
+                false,
+                kat_test(
+                    &[
+                        ("nF", hex_len(32)),
+                        ("m", hex()),
+                        ("sender", hex()),
+                        ("recipient", hex()),
+                        ("timestamp", timestamp()),
+                        ("kFb", hex_len(32)),
+                        ("payload", hex()),
+                        ("tF", hex_len(32)),
+                        ("context", hex()),
+                        ("rF", hex_len(32)),
+                    ],
+                    &[
+                        ("deliveredTF", hex_len(32)),
+                        ("report", reference("report")),
+                        ("attachment", reference("attachment")),
+                        ("error", reference("errorClass")),
+                    ],
+                ),
+            );
+            s["$defs"]["report"] = object(
+                &[
+                    ("m", hex()),
+                    ("nF", hex_len(32)),
+                    ("rF", hex_len(32)),
+                    ("sender", hex()),
+                    ("recipient", hex()),
+                    ("timestamp", timestamp()),
+                ],
+                &[],
+            );
+            s["$defs"]["attachment"] = object(
+                &[
+                    // The AES-256-GCM ciphertext and its 16-byte tag.
+                    (
+                        "ciphertext",
+                        json!({"type": "string", "pattern": "^([0-9a-f]{2}){16,}$"}),
+                    ),
+                    ("plaintext", hex()),
+                ],
+                &[],
+            );
             s["properties"]["profile"] = json!({"const": crate::kat::FRANKING});
             s
         }),

@@ -2,6 +2,7 @@
 //! fixed seeds, byte for byte the same on every run (`e2ee-conform vectors generate`).
 
 mod forge;
+mod franking;
 mod groups;
 mod kat;
 mod salamander;
@@ -25,6 +26,7 @@ pub fn files() -> Vec<(PathBuf, String)> {
     out.extend(structure::files());
     out.extend(groups::files());
     out.push(committing_aead_file());
+    out.push(franking_file());
     out
 }
 
@@ -32,6 +34,11 @@ pub fn files() -> Vec<(PathBuf, String)> {
 /// without generating the whole corpus).
 pub fn committing_aead_file() -> (PathBuf, String) {
     salamander::file()
+}
+
+/// `franking/kat_franking.json` alone (`vectors/tests/franking.rs`).
+pub fn franking_file() -> (PathBuf, String) {
+    franking::file()
 }
 
 /// Write every vector file under `out` (`out/<profile>/<name>.json`), remove `.json` files

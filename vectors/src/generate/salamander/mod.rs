@@ -320,6 +320,18 @@ fn third_key(aead: Aead, of: &CommittingAeadTest) -> CommittingAeadTest {
     }
 }
 
+/// The AES-256-GCM collision of the case franking's attachment vectors use
+/// (`generate/franking.rs`): a JPEG start under key 1, a PDF start under key 2, and no AAD,
+/// as an attachment is encrypted without.
+pub(super) fn aes_gcm_attachment() -> CommittingAeadTest {
+    let case = CASES
+        .iter()
+        .find(|c| c.name == "file_headers")
+        .expect("the file-headers case");
+    assert_eq!(case.aad_len, 0, "attachments are encrypted without AAD");
+    valid(Aead::AesGcm, case)
+}
+
 fn hex_array<const N: usize>(s: &str) -> [u8; N] {
     hex::decode(s).expect("hex").try_into().expect("length")
 }
