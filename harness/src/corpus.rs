@@ -108,7 +108,7 @@ pub enum Directory {
     /// A group profile's traces: loaded and replayed like a session profile's.
     Group(GroupProfile),
     /// Known answers of a layer over the sessions that no shim operation drives yet
-    /// (franking's committing-AEAD vectors): `vectors check` re-derives them with the spec;
+    /// (franking: its known answers and the committing-AEAD vectors): `vectors check` re-derives them with the spec;
     /// a run does not load them, so they are not in its digest.
     KnownAnswersOnly(&'static str),
 }
