@@ -8,14 +8,11 @@ use crate::impls::Implementation;
 use crate::report::Status;
 use crate::suite::Options;
 use e2ee_spec::group::GroupProfile;
-use e2ee_vectors::engine::{self, Mode};
+use e2ee_vectors::engine::Mode;
 use e2ee_vectors::group_engine;
 use e2ee_vectors::group_trace::{GroupTraceGroup, GroupTraceTest};
 use e2ee_vectors::spec_iut::SpecIut;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
-use std::cell::RefCell;
-use std::time::Instant;
 
 fn action() -> impl Strategy<Value = GroupAction> {
     prop_oneof![
@@ -47,88 +44,40 @@ pub fn run(
     role: &str,
     options: &Options,
 ) -> (Status, String) {
-    let config = Config {
-        cases: options.cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(
-        config,
-        proptest::test_runner::TestRng::from_seed(
-            proptest::test_runner::RngAlgorithm::ChaCha,
-            &seed_bytes(options.seed, profile, role),
-        ),
-    );
-    let strategy = (any::<u64>(), proptest::collection::vec(action(), 1..40));
-    // proptest's runner takes an `Fn`: the IUT and the notes go through RefCells. A suite
-    // error is not the IUT's failure, so it is not shrunk: the first one is kept.
-    let skipped = RefCell::new(None);
-    let suite_error = RefCell::new(None);
-    let iut = RefCell::new(imp.iut.as_mut());
-    let hello = imp.hello.clone();
-    let start = Instant::now();
-    let result = runner.run(&strategy, |(seed, actions)| {
-        let test = script(profile, seed, &actions)
-            .map_err(|e| TestCaseError::fail(format!("spec: {e}")))?;
-        let mut peer = SpecIut::new(seed ^ 1);
-        let mut iut = iut.borrow_mut();
-        let outcome = group_engine::run(
-            *iut,
-            Some(&mut peer),
-            &hello,
-            profile.name(),
-            &test,
-            &Mode::Interop {
-                iut_party: role.to_string(),
-            },
-            &[],
-        );
-        match outcome.status {
-            engine::Status::Pass => Ok(()),
-            engine::Status::Skip => {
-                *skipped.borrow_mut() = Some(outcome.detail);
-                Ok(())
-            }
-            engine::Status::SuiteError => {
-                suite_error.borrow_mut().get_or_insert(outcome.detail);
-                Ok(())
-            }
-            engine::Status::Fail => Err(TestCaseError::fail(outcome.detail)),
-        }
-    });
-    let elapsed = start.elapsed().as_secs_f64();
-    if let Some(why) = skipped.into_inner() {
-        return (Status::Skip, why);
-    }
-    if let (Ok(()), Some(why)) = (&result, suite_error.into_inner()) {
-        return (Status::SuiteError, format!("{why} (seed {})", options.seed));
-    }
-    match result {
-        Ok(()) => (
-            Status::Pass,
-            format!(
-                "{} cases in {elapsed:.1} s ({:.0} cases/min)",
-                options.cases,
-                options.cases as f64 * 60.0 / elapsed.max(1e-9)
-            ),
-        ),
-        Err(TestError::Fail(why, (seed, actions))) => {
-            let mut test = group_scripts::conversation(profile, seed, &actions);
+    let name = imp.name.clone();
+    crate::props::drive(
+        imp,
+        options.cases,
+        seed_bytes(options.seed, profile, role),
+        action(),
+        |iut, hello, seed, actions| {
+            let test = script(profile, seed, actions)?;
+            let mut peer = SpecIut::new(seed ^ 1);
+            Ok(group_engine::run(
+                iut,
+                Some(&mut peer),
+                hello,
+                profile.name(),
+                &test,
+                &Mode::Interop {
+                    iut_party: role.to_string(),
+                },
+                &[],
+            ))
+        },
+        |why, seed, actions| {
+            let mut test = group_scripts::conversation(profile, seed, actions);
             let _ = group_engine::record(&mut SpecIut::new(seed), profile.name(), &mut test);
             test.tc_id = format!(
                 "props.{}.{}.{role}.{seed:016x}",
-                imp.name.replace(|c: char| !c.is_alphanumeric(), "_"),
+                name.replace(|c: char| !c.is_alphanumeric(), "_"),
                 profile.name()
             );
             test.comment = format!("shrunk property-mode failure: {why}");
-            let path = write_failure(options, profile, &imp.name, test);
-            (
-                Status::Fail,
-                format!("{why}; minimal script written to {path} (replay with --replay {path})"),
-            )
-        }
-        Err(TestError::Abort(why)) => (Status::Fail, format!("property run aborted: {why}")),
-    }
+            write_failure(options, profile, &name, test)
+        },
+        options.seed,
+    )
 }
 
 fn seed_bytes(seed: u64, profile: GroupProfile, role: &str) -> [u8; 32] {
@@ -175,6 +124,7 @@ mod tests {
     use super::*;
     use e2ee_vectors::group_trace::GroupStep;
     use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
     use std::collections::BTreeMap;
 
     /// The random scripts reach every outcome a member can give, for each profile, and

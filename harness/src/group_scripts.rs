@@ -40,6 +40,9 @@ struct Sent {
     index: u32,
 }
 
+/// A sender's sessions a receiver holds, most recent first, each with its first readable index.
+type Held = Vec<(usize, u32)>;
+
 /// What the script has done so far, enough to know which tampered copies have one answer.
 struct Book {
     profile: GroupProfile,
@@ -48,7 +51,7 @@ struct Book {
     next_index: [u32; 3],
     /// (receiver, sender) → the sender's sessions the receiver holds, most recent first, each
     /// with the first index it can read.
-    held: Vec<((usize, usize), Vec<(usize, u32)>)>,
+    held: Vec<((usize, usize), Held)>,
     sent: Vec<Sent>,
 }
 

@@ -7,6 +7,7 @@ pub mod group_props;
 pub mod group_scripts;
 pub mod impls;
 pub mod primitives;
+pub mod props;
 pub mod report;
 pub mod scripts;
 pub mod shim_client;

@@ -17,7 +17,6 @@ use e2ee_vectors::notes;
 use e2ee_vectors::spec_iut::SpecIut;
 use e2ee_vectors::trace::{TraceGroup, TraceTest};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -543,92 +542,45 @@ fn run_props(
     role: &str,
     options: &Options,
 ) -> (Status, String) {
-    let config = Config {
-        cases: options.cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(
-        config,
-        proptest::test_runner::TestRng::from_seed(
-            proptest::test_runner::RngAlgorithm::ChaCha,
-            &seed_bytes(options.seed, profile, header_encryption, role),
-        ),
-    );
     let group = group_of(header_encryption);
-    let strategy = (any::<u64>(), proptest::collection::vec(action(), 1..40));
-    // proptest's runner takes an `Fn`: the IUT and the skip note go through RefCells. A
-    // suite error is not the IUT's failure, so it is not shrunk either: the first one is kept.
-    let skipped = std::cell::RefCell::new(None);
-    let suite_error = std::cell::RefCell::new(None);
-    let iut = std::cell::RefCell::new(imp.iut.as_mut());
-    let hello = imp.hello.clone();
-    let start = Instant::now();
-    let result = runner.run(&strategy, |(seed, actions)| {
-        let mut test = scripts::conversation(profile, header_encryption, seed, &actions);
-        let mut spec = SpecIut::new(seed);
-        engine::record(&mut spec, profile.name(), header_encryption, &mut test)
-            .map_err(|e| TestCaseError::fail(format!("spec: {e}")))?;
-        let mut peer = SpecIut::new(seed ^ 1);
-        let mut iut = iut.borrow_mut();
-        let outcome = engine::run(
-            *iut,
-            Some(&mut peer),
-            &hello,
-            profile.name(),
-            &group,
-            &test,
-            &Mode::Interop {
-                iut_party: role.to_string(),
-            },
-            &[],
-        );
-        match outcome.status {
-            engine::Status::Pass => Ok(()),
-            engine::Status::Skip => {
-                *skipped.borrow_mut() = Some(outcome.detail);
-                Ok(())
-            }
-            engine::Status::SuiteError => {
-                suite_error.borrow_mut().get_or_insert(outcome.detail);
-                Ok(())
-            }
-            engine::Status::Fail => Err(TestCaseError::fail(outcome.detail)),
-        }
-    });
-    let elapsed = start.elapsed().as_secs_f64();
-    let rate = format!(
-        "{} cases in {:.1} s ({:.0} cases/min)",
+    let name = imp.name.clone();
+    crate::props::drive(
+        imp,
         options.cases,
-        elapsed,
-        options.cases as f64 * 60.0 / elapsed.max(1e-9)
-    );
-    if let Some(why) = skipped.into_inner() {
-        return (Status::Skip, why);
-    }
-    if let (Ok(()), Some(why)) = (&result, suite_error.into_inner()) {
-        return (Status::SuiteError, format!("{why} (seed {})", options.seed));
-    }
-    match result {
-        Ok(()) => (Status::Pass, rate),
-        Err(TestError::Fail(why, (seed, actions))) => {
-            let mut test = scripts::conversation(profile, header_encryption, seed, &actions);
+        seed_bytes(options.seed, profile, header_encryption, role),
+        action(),
+        |iut, hello, seed, actions| {
+            let mut test = scripts::conversation(profile, header_encryption, seed, actions);
+            let mut spec = SpecIut::new(seed);
+            engine::record(&mut spec, profile.name(), header_encryption, &mut test)?;
+            let mut peer = SpecIut::new(seed ^ 1);
+            Ok(engine::run(
+                iut,
+                Some(&mut peer),
+                hello,
+                profile.name(),
+                &group,
+                &test,
+                &Mode::Interop {
+                    iut_party: role.to_string(),
+                },
+                &[],
+            ))
+        },
+        |why, seed, actions| {
+            let mut test = scripts::conversation(profile, header_encryption, seed, actions);
             let mut spec = SpecIut::new(seed);
             let _ = engine::record(&mut spec, profile.name(), header_encryption, &mut test);
             test.tc_id = format!(
                 "props.{}.{}.{role}.{seed:016x}",
-                imp.name.replace(|c: char| !c.is_alphanumeric(), "_"),
+                name.replace(|c: char| !c.is_alphanumeric(), "_"),
                 profile.name()
             );
             test.comment = format!("shrunk property-mode failure: {why}");
-            let path = write_failure(options, profile, header_encryption, &imp.name, test);
-            (
-                Status::Fail,
-                format!("{why}; minimal script written to {path} (replay with --replay {path})"),
-            )
-        }
-        Err(TestError::Abort(why)) => (Status::Fail, format!("property run aborted: {why}")),
-    }
+            write_failure(options, profile, header_encryption, &name, test)
+        },
+        options.seed,
+    )
 }
 
 fn seed_bytes(seed: u64, profile: Profile, header_encryption: bool, role: &str) -> [u8; 32] {
