@@ -6,7 +6,7 @@ use e2ee_spec::group::GroupProfile;
 use e2ee_spec::{AnyProfile, Profile};
 use e2ee_vectors::envelope::VectorFile;
 use e2ee_vectors::group_trace::GroupTraceGroup;
-use e2ee_vectors::kat::{Group, XeddsaTest};
+use e2ee_vectors::kat::{FrankingTest, Group, XeddsaTest};
 use e2ee_vectors::trace::TraceGroup;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -19,6 +19,8 @@ pub type TraceFile = (String, VectorFile<TraceGroup>);
 pub type GroupTraceFile = (String, VectorFile<GroupTraceGroup>);
 /// A `kat_xeddsa.json` file: replayed against IUTs that declare `xeddsa-verify`.
 pub type XeddsaFile = (String, VectorFile<Group<XeddsaTest>>);
+/// `franking/kat_franking.json`: replayed against IUTs that declare the `franking` profile.
+pub type FrankingFile = (String, VectorFile<Group<FrankingTest>>);
 
 /// Vector files as read: (`DIR/NAME.json`, bytes) in name order.
 pub type Files = Vec<(String, Cow<'static, [u8]>)>;
@@ -107,10 +109,10 @@ pub enum Directory {
     Session(Profile),
     /// A group profile's traces: loaded and replayed like a session profile's.
     Group(GroupProfile),
-    /// Known answers of a layer over the sessions that no shim operation drives yet
-    /// (franking: its known answers and the committing-AEAD vectors): `vectors check` re-derives them with the spec;
-    /// a run does not load them, so they are not in its digest.
-    KnownAnswersOnly(&'static str),
+    /// Franking, the layer over a session's plaintext: its known answers (replayed against
+    /// an IUT through `frank` / `frank_open`) and the committing-AEAD vectors (about the
+    /// ciphers, not an implementation: `vectors check` alone re-derives them).
+    Franking,
 }
 
 impl Directory {
@@ -118,7 +120,7 @@ impl Directory {
         match self {
             Directory::Session(p) => p.name(),
             Directory::Group(g) => g.name(),
-            Directory::KnownAnswersOnly(name) => name,
+            Directory::Franking => e2ee_spec::profile::FRANKING,
         }
     }
 }
@@ -128,7 +130,7 @@ impl Directory {
 pub fn directories() -> Vec<Directory> {
     let mut dirs: Vec<Directory> = Profile::ALL.into_iter().map(Directory::Session).collect();
     dirs.extend(GroupProfile::ALL.into_iter().map(Directory::Group));
-    dirs.push(Directory::KnownAnswersOnly(e2ee_vectors::kat::FRANKING));
+    dirs.push(Directory::Franking);
     dirs
 }
 
@@ -141,6 +143,8 @@ pub struct Corpus {
     pub xeddsa: Vec<(Profile, Vec<XeddsaFile>)>,
     /// Per group profile: its group trace files.
     pub groups: Vec<(GroupProfile, Vec<GroupTraceFile>)>,
+    /// Franking's known-answer files, if the run asked for the profile.
+    pub franking: Vec<FrankingFile>,
     /// SHA-256 over every file's name (`PROFILE/NAME.json`), length and bytes, in name order:
     /// two runs with the same digest replayed the same vectors, built in or from a directory.
     pub digest: String,
@@ -189,6 +193,7 @@ pub fn load(source: &Source, profiles: &[AnyProfile]) -> Result<Corpus, String> 
     let mut traces = Vec::new();
     let mut xeddsa = Vec::new();
     let mut groups = Vec::new();
+    let mut franking = Vec::new();
     let mut count = 0;
     for &profile in profiles {
         let mut files = Vec::new();
@@ -228,7 +233,20 @@ pub fn load(source: &Source, profiles: &[AnyProfile]) -> Result<Corpus, String> 
                 let file: VectorFile<Group<XeddsaTest>> =
                     serde_json::from_value(value).map_err(|e| at(e.to_string()))?;
                 kats.push((name, file));
+            } else if value["schema"] == "franking.schema.json" {
+                let file: VectorFile<Group<FrankingTest>> =
+                    serde_json::from_value(value).map_err(|e| at(e.to_string()))?;
+                franking.push((name, file));
             }
+        }
+        if profile == AnyProfile::Franking {
+            if franking.is_empty() {
+                return Err(format!(
+                    "{}: no franking known-answer file",
+                    source.locate(profile.name())
+                ));
+            }
+            continue;
         }
         if files.is_empty() && group_files.is_empty() {
             return Err(format!(
@@ -242,6 +260,7 @@ pub fn load(source: &Source, profiles: &[AnyProfile]) -> Result<Corpus, String> 
                 xeddsa.push((p, kats));
             }
             AnyProfile::Group(g) => groups.push((g, group_files)),
+            AnyProfile::Franking => {}
         }
     }
     Ok(Corpus {
@@ -249,6 +268,7 @@ pub fn load(source: &Source, profiles: &[AnyProfile]) -> Result<Corpus, String> 
         traces,
         xeddsa,
         groups,
+        franking,
         digest: hex::encode(hasher.finalize()),
         files: count,
     })

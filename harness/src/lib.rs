@@ -3,6 +3,7 @@
 
 pub mod corpus;
 pub mod expectations;
+pub mod franking;
 pub mod group_props;
 pub mod group_scripts;
 pub mod impls;

@@ -90,6 +90,8 @@ pub enum Job {
         profile: GroupProfile,
         role: &'static str,
     },
+    /// One franking known answer: the IUT as sender and recipient, the runner the server.
+    Franking(Arc<e2ee_vectors::kat::FrankingTest>),
 }
 
 fn supports(hello: &Hello, profile: impl Into<AnyProfile>) -> bool {
@@ -261,6 +263,30 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
         }
     }
     out.extend(plan_groups(hello, corpus));
+    out.extend(plan_franking(hello, corpus));
+    out
+}
+
+/// Franking's known answers in which the IUT acts (`franking::involves_the_iut`), for an
+/// IUT that declares the `franking` profile.
+fn plan_franking(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
+    if !supports(hello, AnyProfile::Franking) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (_, file) in &corpus.franking {
+        for test in file.test_groups.iter().flat_map(|g| &g.tests) {
+            if crate::franking::involves_the_iut(test) {
+                out.push(Planned {
+                    id: format!("kat/{}/{}", AnyProfile::Franking.name(), test.tc_id),
+                    profile: AnyProfile::Franking,
+                    mode: RunMode::Kat,
+                    job: Job::Franking(Arc::new(test.clone())),
+                    bug_types: bug_types(&file.notes, &test.flags),
+                });
+            }
+        }
+    }
     out
 }
 
@@ -420,6 +446,12 @@ pub fn run_one(
             let (status, detail) = crate::group_props::run(imp, *profile, role, options);
             result.status = status;
             result.detail = detail;
+        }
+        Job::Franking(test) => {
+            let (status, detail, notes) = crate::franking::run(imp.iut.as_mut(), &imp.hello, test);
+            result.status = status;
+            result.detail = detail;
+            result.notes = notes;
         }
         Job::Xeddsa(test) => {
             if has(&imp.hello, XEDDSA_VERIFY) {

@@ -113,6 +113,11 @@ enum Bug {
     GroupAnySenderDecrypts,
     /// Groups: joining a distribution again starts its session afresh.
     DistributionRewinds,
+    /// Franking: the recipient shows a message whatever T_F came with it.
+    FrankingTagUnchecked,
+    /// Franking: the commitment covers an attachment's digest and caption but not its key,
+    /// as with a cipher trusted to commit (the non-committing variant).
+    AttachmentKeyUncommitted,
 }
 
 use Bug::*;
@@ -197,6 +202,8 @@ const BUGS: &[(Bug, &[&str])] = &[
     (GroupForwardLimitUnenforced, &["SkipOverLimit"]),
     (GroupAnySenderDecrypts, &["SenderBinding"]),
     (DistributionRewinds, &["DistributionRewind"]),
+    (FrankingTagUnchecked, &["FrankingTagMismatch"]),
+    (AttachmentKeyUncommitted, &["SalamanderAttachment"]),
 ];
 
 /// How many earlier states a variant that "keeps everything" remembers per party.
@@ -356,6 +363,47 @@ impl Iut for Mutant {
             return self.group_call(request);
         }
         match request {
+            Request::Frank {
+                franking_key,
+                message,
+            } if self.bug == AttachmentKeyUncommitted => {
+                let result = self.spec.call(request);
+                let (Ok(Reply::Franked { payload, .. }), Ok(n_f), Ok(mut m)) =
+                    (&result, arr::<32>(franking_key), bytes(message))
+                else {
+                    return result;
+                };
+                if m.first() == Some(&e2ee_spec::franking::KIND_ATTACHMENT) && m.len() > 32 {
+                    m[1..33].fill(0);
+                }
+                Ok(Reply::Franked {
+                    payload: payload.clone(),
+                    commitment: hex_of(&kdf::hmac_sha256(&n_f, &m)),
+                })
+            }
+            Request::FrankOpen {
+                payload,
+                server_tag,
+                sender,
+                recipient,
+                timestamp,
+                ..
+            } if self.bug == FrankingTagUnchecked => {
+                // The commitment it should have checked, made up from the payload itself.
+                let p = bytes(payload)?;
+                let commitment = match (p.get(1..33), p.get(33..)) {
+                    (Some(n_f), Some(m)) => hex_of(&kdf::hmac_sha256(n_f, m)),
+                    _ => String::new(),
+                };
+                self.spec.call(&Request::FrankOpen {
+                    payload: payload.clone(),
+                    commitment,
+                    server_tag: server_tag.clone(),
+                    sender: sender.clone(),
+                    recipient: recipient.clone(),
+                    timestamp: *timestamp,
+                })
+            }
             Request::Reset {} => {
                 let bug = self.bug;
                 *self = Mutant::new(bug);
@@ -936,6 +984,7 @@ fn run(mut imp: Implementation, corpus: &Corpus) -> (Vec<(String, Vec<String>)>,
             let flags = match &p.job {
                 Job::Trace { test, .. } => test.flags.clone(),
                 Job::GroupTrace { test, .. } => test.flags.clone(),
+                Job::Franking(test) => test.flags.clone(),
                 Job::Props { .. } | Job::GroupProps { .. } | Job::Xeddsa(_) => Vec::new(),
             };
             tolerated += usize::from(r.notes.iter().any(|n| n.contains(STRICTER)));

@@ -8,28 +8,32 @@
 use crate::group::GroupProfile;
 use crate::profiles::{modern, olm_v1, signal_v3, signal_v4};
 
-/// Every profile the spec defines: the 1:1 session profiles and the group profiles. What
-/// a run selects with `--profile` and what a vector directory is named after.
+/// Every profile the spec defines: the 1:1 session profiles, the group profiles, and
+/// franking, the layer over a session's plaintext (`franking.rs`). What a run selects with
+/// `--profile` and what a vector directory is named after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AnyProfile {
     Session(Profile),
     Group(GroupProfile),
+    Franking,
 }
 
 impl AnyProfile {
-    pub const ALL: [AnyProfile; 6] = [
+    pub const ALL: [AnyProfile; 7] = [
         AnyProfile::Session(Profile::Modern),
         AnyProfile::Session(Profile::SignalV3),
         AnyProfile::Session(Profile::SignalV4),
         AnyProfile::Session(Profile::OlmV1),
         AnyProfile::Group(GroupProfile::SignalSkV3),
         AnyProfile::Group(GroupProfile::MegolmV1),
+        AnyProfile::Franking,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
             AnyProfile::Session(p) => p.name(),
             AnyProfile::Group(g) => g.name(),
+            AnyProfile::Franking => FRANKING,
         }
     }
 
@@ -37,6 +41,9 @@ impl AnyProfile {
         AnyProfile::ALL.iter().copied().find(|p| p.name() == name)
     }
 }
+
+/// The franking layer's profile name (and vector directory).
+pub const FRANKING: &str = "franking";
 
 impl From<Profile> for AnyProfile {
     fn from(p: Profile) -> AnyProfile {

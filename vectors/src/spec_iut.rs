@@ -11,6 +11,7 @@ use e2ee_iut::protocol::{
     PROTOCOL_VERSION, XEDDSA_VERIFY,
 };
 use e2ee_spec::crypto::kem;
+use e2ee_spec::franking;
 use e2ee_spec::group::{GroupProfile, Member, SenderDraws};
 use e2ee_spec::party::{self, KemPrekeyInput, Party, PartyUpdate};
 use e2ee_spec::pqxdh::SignedKemPrekey;
@@ -78,6 +79,7 @@ impl SpecIut {
                 .iter()
                 .map(|p| p.name())
                 .chain(GroupProfile::ALL.iter().map(|p| p.name()))
+                .chain([e2ee_spec::profile::FRANKING])
                 .map(str::to_string)
                 .collect(),
             capabilities: [
@@ -646,6 +648,47 @@ impl SpecIut {
             | Request::GroupJoin { .. }
             | Request::GroupEncrypt { .. }
             | Request::GroupDecrypt { .. } => unreachable!("answered by answer_group"),
+            Request::Frank {
+                franking_key,
+                message,
+            } => {
+                let n_f = arr::<32>(franking_key)?;
+                let message = franking::Message::decode(&bytes(message)?)
+                    .map_err(|e| rejected(e, "not a franking message (kind ‖ body)"))?;
+                let (payload, t_f) = franking::frank(&n_f, &message);
+                Ok(Reply::Franked {
+                    payload: hex_of(&payload),
+                    commitment: hex_of(&t_f),
+                })
+            }
+            Request::FrankOpen {
+                payload,
+                commitment,
+                server_tag,
+                sender,
+                recipient,
+                timestamp,
+            } => {
+                let context = franking::Context {
+                    sender: bytes(sender)?,
+                    recipient: bytes(recipient)?,
+                    timestamp: *timestamp,
+                };
+                franking::open(
+                    &bytes(payload)?,
+                    &arr::<32>(commitment)?,
+                    &arr::<32>(server_tag)?,
+                    &context,
+                )
+                .map(|o| Reply::FrankOpened {
+                    message: hex_of(&o.m),
+                    franking_key: hex_of(&o.n_f),
+                })
+                .map_err(|e| match e {
+                    Error::AuthFailure => rejected(e, "T_F is not the commitment to this payload"),
+                    _ => rejected(e, "malformed franked payload or context"),
+                })
+            }
         }
     }
 }

@@ -84,7 +84,9 @@ impl Handles {
             Request::Hello { .. }
             | Request::Reset {}
             | Request::CreateParty { .. }
-            | Request::XeddsaVerify { .. } => {}
+            | Request::XeddsaVerify { .. }
+            | Request::Frank { .. }
+            | Request::FrankOpen { .. } => {}
         }
         Some(r)
     }

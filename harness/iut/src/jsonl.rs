@@ -56,6 +56,14 @@ fn reply_value(reply: &Reply) -> Value {
         Reply::Snapshot { snapshot } => json!({"snapshot": snapshot}),
         Reply::Distribution { distribution } => json!({"distribution": distribution}),
         Reply::GroupMessage { message } => json!({"message": message}),
+        Reply::Franked {
+            payload,
+            commitment,
+        } => json!({"payload": payload, "commitment": commitment}),
+        Reply::FrankOpened {
+            message,
+            franking_key,
+        } => json!({"message": message, "franking_key": franking_key}),
     }
 }
 
@@ -131,6 +139,14 @@ pub fn parse_reply_line(line: &str, id: u64, request: &Request) -> Result<Reply,
         },
         Request::Snapshot { .. } => Reply::Snapshot {
             snapshot: field("snapshot")?,
+        },
+        Request::Frank { .. } => Reply::Franked {
+            payload: field("payload")?,
+            commitment: field("commitment")?,
+        },
+        Request::FrankOpen { .. } => Reply::FrankOpened {
+            message: field("message")?,
+            franking_key: field("franking_key")?,
         },
     })
 }

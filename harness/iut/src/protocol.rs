@@ -163,6 +163,21 @@ pub enum Request {
         session_id: Option<Hex>,
         message: Hex,
     },
+    /// Franking, the sender (profile `franking`, SHIM.md §Franking): the payload to encrypt
+    /// in the 1:1 session (`0x01 ‖ N_F ‖ M`) and the commitment `T_F`, for `message` (`M`:
+    /// kind ‖ body) under the franking key `N_F` (32 bytes, injected).
+    Frank { franking_key: Hex, message: Hex },
+    /// Franking, the recipient: the decrypted `payload` and what the server delivered beside
+    /// it (`T_F`, `R_F`, the context). Refuses a payload `T_F` does not commit to
+    /// (`auth_failure`) or cannot parse (`decode_error`); else what a report reveals.
+    FrankOpen {
+        payload: Hex,
+        commitment: Hex,
+        server_tag: Hex,
+        sender: Hex,
+        recipient: Hex,
+        timestamp: u64,
+    },
 }
 
 /// The capability of an IUT that takes the injected draws of [`Request::GroupCreate`] (chain
@@ -193,6 +208,8 @@ impl Request {
             Request::GroupJoin { .. } => "group_join",
             Request::GroupEncrypt { .. } => "group_encrypt",
             Request::GroupDecrypt { .. } => "group_decrypt",
+            Request::Frank { .. } => "frank",
+            Request::FrankOpen { .. } => "frank_open",
         }
     }
 }
@@ -280,6 +297,17 @@ pub enum Reply {
     /// `group_encrypt`: the group message.
     GroupMessage {
         message: Hex,
+    },
+    /// `frank`: the payload for the session and `T_F`.
+    Franked {
+        payload: Hex,
+        commitment: Hex,
+    },
+    /// `frank_open`: the message `M` as committed and `N_F`: with the delivery's `R_F` and
+    /// context, the report.
+    FrankOpened {
+        message: Hex,
+        franking_key: Hex,
     },
 }
 

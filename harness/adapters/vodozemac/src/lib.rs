@@ -504,6 +504,10 @@ impl Iut for VodozemacIut {
             Request::Restore { party, snapshot } => self.restore(party, snapshot),
             // olm-v1 has no signatures in bundles; the capability is not declared.
             Request::XeddsaVerify { .. } => Err(Failure::Unsupported("xeddsa_verify".into())),
+            // Franking is no part of vodozemac; the profile is not declared.
+            Request::Frank { .. } | Request::FrankOpen { .. } => Err(Failure::Unsupported(
+                format!("{}: no franking", request.op()),
+            )),
             Request::GroupCreate { .. }
             | Request::GroupShare { .. }
             | Request::GroupJoin { .. }
