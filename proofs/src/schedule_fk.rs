@@ -23,7 +23,10 @@ fn version() -> Term {
 }
 
 fn kind_attachment() -> Term {
-    cnst(&[fk::KIND_ATTACHMENT], "e2ee_spec::franking::KIND_ATTACHMENT")
+    cnst(
+        &[fk::KIND_ATTACHMENT],
+        "e2ee_spec::franking::KIND_ATTACHMENT",
+    )
 }
 
 /// The spec's letfuns, in dependency order.
@@ -200,7 +203,10 @@ mod tests {
             ("pt", pt.clone()),
             ("caption", b"look".to_vec()),
         ];
-        let model_ct = call("fk_attachment_ct", vec![var("key"), var("nonce"), var("pt")]);
+        let model_ct = call(
+            "fk_attachment_ct",
+            vec![var("key"), var("nonce"), var("pt")],
+        );
         assert_eq!(eval(model_ct.clone(), &env), ct);
         let digest = call("fk_digest", vec![model_ct.clone()]);
         assert_eq!(eval(digest.clone(), &env), descriptor.digest);
@@ -239,10 +245,7 @@ mod tests {
             ("ts", c.timestamp.to_be_bytes().to_vec()),
         ];
         let who = || vec![var("sender"), var("recipient"), var("ts")];
-        assert_eq!(
-            eval(call("fk_context", who()), &env),
-            c.encode().unwrap()
-        );
+        assert_eq!(eval(call("fk_context", who()), &env), c.encode().unwrap());
         let mut args = vec![var("kfb"), var("t_f")];
         args.extend(who());
         let r_f = eval(call("fk_server_tag", args), &env);
@@ -277,7 +280,10 @@ mod tests {
                 ("ts", c.timestamp.to_be_bytes().to_vec()),
             ];
             eval(
-                call("fk_context", vec![var("sender"), var("recipient"), var("ts")]),
+                call(
+                    "fk_context",
+                    vec![var("sender"), var("recipient"), var("ts")],
+                ),
                 &env,
             )
         };

@@ -8,9 +8,9 @@
 
 #[cfg(test)]
 use e2ee_spec::crypto::{aes_cbc, aes_gcm, chacha, kdf, x25519};
+use e2ee_spec::wire::protobuf;
 #[cfg(test)]
 use sha2::{Digest, Sha256};
-use e2ee_spec::wire::protobuf;
 use std::collections::BTreeMap;
 
 /// ProVerif types: group elements, private scalars, and everything else.

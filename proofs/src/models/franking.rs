@@ -288,7 +288,10 @@ fn parts(cx: &mut Ctx, v: &Variant) -> Parts {
                 &bits(&["n_f", "m"]),
             ),
             cx.pattern(
-                &call("fk_attachment", vars(&["key", "nonce", "digest", "caption"])),
+                &call(
+                    "fk_attachment",
+                    vars(&["key", "nonce", "digest", "caption"]),
+                ),
                 &bits(&["key", "nonce", "digest", "caption"]),
             ),
         )
@@ -426,7 +429,10 @@ fn sender_binding(cx: &mut Ctx, v: &Variant, p: &Parts) -> (String, String) {
                 "weak_attachment",
                 vec![var("nonce"), var("digest"), var("caption")],
             )),
-            cx.t(&call("weak_payload", vec![var("n_f"), var("key"), var("m")])),
+            cx.t(&call(
+                "weak_payload",
+                vec![var("n_f"), var("key"), var("m")],
+            )),
         )
     };
     let processes = format!(
@@ -506,9 +512,7 @@ fn secrecy(cx: &mut Ctx, p: &Parts) -> (String, String) {
             var("caption"),
         ],
     ));
-    let payload = |cx: &mut Ctx, n: &str, m: &str| {
-        cx.t(&call("fk_payload", vec![var(n), var(m)]))
-    };
+    let payload = |cx: &mut Ctx, n: &str, m: &str| cx.t(&call("fk_payload", vec![var(n), var(m)]));
     let (p1, p2, p3) = (
         payload(cx, "n_f1", "m1"),
         payload(cx, "n_f2", "m2"),
