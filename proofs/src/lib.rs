@@ -13,6 +13,7 @@ mod models;
 mod obligations;
 mod record;
 mod schedule;
+mod schedule_fk;
 mod schedule_sk;
 mod schedule_v4;
 mod term;

@@ -7,8 +7,10 @@
 //! input to the real KDF.
 
 #[cfg(test)]
-use e2ee_spec::crypto::{aes_cbc, chacha, kdf, x25519};
+use e2ee_spec::crypto::{aes_cbc, aes_gcm, chacha, kdf, x25519};
 use e2ee_spec::wire::protobuf;
+#[cfg(test)]
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// ProVerif types: group elements, private scalars, and everything else.
@@ -83,6 +85,16 @@ pub enum Term {
         iv: Box<Term>,
         plaintext: Box<Term>,
     },
+    /// AES-256-GCM with no associated data (franking's attachments).
+    Gcm {
+        key: Box<Term>,
+        nonce: Box<Term>,
+        plaintext: Box<Term>,
+    },
+    /// SHA-256 (an attachment's digest).
+    Sha256(Box<Term>),
+    /// `u16(len) ‖ value`, big-endian (franking's context fields): the prefix follows the value.
+    Len16(Box<Term>),
     /// A length-delimited protobuf field; the field key is public, the length follows the value.
     PbBytes {
         field: u32,
@@ -182,6 +194,7 @@ pub struct Decls {
     pub truncs: std::collections::BTreeSet<usize>,
     pub cats: std::collections::BTreeSet<usize>,
     pub pb_keys: std::collections::BTreeSet<u32>,
+    pub len16: bool,
 }
 
 impl Decls {
@@ -236,6 +249,10 @@ impl Decls {
         if !self.pb_keys.is_empty() {
             out.push_str("\n(* A length-delimited protobuf field: key bytes, value (the length follows the value). *)\n");
             out.push_str("fun pb_len(bitstring, bitstring): bitstring [data].\n");
+        }
+        if self.len16 {
+            out.push_str("\n(* A length-prefixed field: u16(len) || value (the length follows the value). *)\n");
+            out.push_str("fun len16(bitstring): bitstring [data].\n");
         }
         out.push_str("\n(* Bytes from..to of an HKDF output stream. *)\n");
         for (from, to) in &self.ranges {
@@ -304,6 +321,21 @@ impl Term {
             Term::Cbc { key, iv, plaintext } => {
                 format!("cbc_enc({}, {}, {})", key.pv(d), iv.pv(d), plaintext.pv(d))
             }
+            Term::Gcm {
+                key,
+                nonce,
+                plaintext,
+            } => format!(
+                "gcm_enc({}, {}, {})",
+                key.pv(d),
+                nonce.pv(d),
+                plaintext.pv(d)
+            ),
+            Term::Sha256(x) => format!("sha256({})", x.pv(d)),
+            Term::Len16(x) => {
+                d.len16 = true;
+                format!("len16({})", x.pv(d))
+            }
             Term::PbBytes { field, value } => {
                 let key = d.add_pb_key(*field);
                 format!("pb_len({key}, {})", value.pv(d))
@@ -342,6 +374,10 @@ impl Term {
                 let key = d.add_pb_key(*field);
                 format!("pb_len(={key}, {})", value.pattern(d, bind, expand))
             }
+            Term::Len16(x) => {
+                d.len16 = true;
+                format!("len16({})", x.pattern(d, bind, expand))
+            }
             Term::Call(f, args) if args.iter().any(|a| a.binds(bind)) => {
                 expand(f, args).pattern(d, bind, expand)
             }
@@ -361,7 +397,7 @@ impl Term {
     fn children(&self) -> Vec<&Term> {
         match self {
             Term::Var(_) | Term::Const { .. } => Vec::new(),
-            Term::Pk(x) | Term::Bytes(x) => vec![x],
+            Term::Pk(x) | Term::Bytes(x) | Term::Sha256(x) | Term::Len16(x) => vec![x],
             Term::Dh { public, private } => vec![public, private],
             Term::Cat(parts) | Term::Call(_, parts) => parts.iter().collect(),
             Term::Hkdf {
@@ -376,6 +412,11 @@ impl Term {
                 plaintext,
             } => vec![key, nonce, aad, plaintext],
             Term::Cbc { key, iv, plaintext } => vec![key, iv, plaintext],
+            Term::Gcm {
+                key,
+                nonce,
+                plaintext,
+            } => vec![key, nonce, plaintext],
             Term::PbBytes { value, .. } => vec![value],
         }
     }
@@ -426,6 +467,20 @@ impl Term {
             Term::Cbc { key, iv, plaintext } => {
                 let iv: [u8; 16] = e(iv)?.try_into().ok()?;
                 aes_cbc::encrypt(&key32(key)?, &iv, &e(plaintext)?)
+            }
+            Term::Gcm {
+                key,
+                nonce,
+                plaintext,
+            } => {
+                let nonce: [u8; 12] = e(nonce)?.try_into().ok()?;
+                aes_gcm::seal(&key32(key)?, &nonce, &[], &e(plaintext)?)
+            }
+            Term::Sha256(x) => Sha256::digest(e(x)?).to_vec(),
+            Term::Len16(x) => {
+                let value = e(x)?;
+                let len = u16::try_from(value.len()).ok()?;
+                [&len.to_be_bytes()[..], &value].concat()
             }
             Term::PbBytes { field, value } => {
                 let mut out = Vec::new();
@@ -486,6 +541,17 @@ impl Term {
                 iv: b(iv),
                 plaintext: b(plaintext),
             },
+            Term::Gcm {
+                key,
+                nonce,
+                plaintext,
+            } => Term::Gcm {
+                key: b(key),
+                nonce: b(nonce),
+                plaintext: b(plaintext),
+            },
+            Term::Sha256(x) => Term::Sha256(b(x)),
+            Term::Len16(x) => Term::Len16(b(x)),
             Term::PbBytes { field, value } => Term::PbBytes {
                 field: *field,
                 value: b(value),

@@ -18,6 +18,7 @@
 //! bounded to the messages written out in each family.
 
 mod dr;
+mod franking;
 mod handshake;
 mod pcs;
 mod pqxdh;
@@ -110,7 +111,7 @@ impl FixedQuery {
 
 /// All models, in a fixed order: per profile the X3DH variants, the Double Ratchet ones,
 /// post-compromise security, then the session; then signal-v4's PQXDH models and
-/// signal-sk-v3's Sender Keys models.
+/// signal-sk-v3's Sender Keys models, then the franking models.
 pub fn all() -> Vec<Model> {
     let mut out = Vec::new();
     for profile in schedule::PROFILES {
@@ -121,6 +122,7 @@ pub fn all() -> Vec<Model> {
     }
     out.extend(pqxdh::VARIANTS.iter().map(pqxdh::model));
     out.extend(sender_keys::VARIANTS.iter().map(sender_keys::model));
+    out.extend(franking::VARIANTS.iter().map(franking::model));
     out
 }
 

@@ -2,6 +2,7 @@
 //! printing context that collects the declarations its terms need (`Ctx`).
 
 use crate::schedule::{self, counter, message_layout, LetFun};
+use crate::schedule_fk;
 use crate::schedule_sk;
 use crate::schedule_v4;
 use crate::term::{Decls, Term, Ty};
@@ -57,6 +58,9 @@ pub(super) enum Family {
     Pqxdh,
     /// signal-sk-v3's Sender Keys (`schedule_sk`): no Double Ratchet at all.
     SenderKeys,
+    /// Message franking over a 1:1 session (`schedule_fk`); `committing` says whether the
+    /// attachments' AES-GCM is modelled as committing to its key.
+    Franking { committing: bool },
 }
 
 /// Printing context: the declarations a model needs and its profile's letfuns.
@@ -99,12 +103,27 @@ impl Ctx {
         }
     }
 
+    /// A franking model (`weakened`: with the sanity models' letfuns as well).
+    pub(super) fn franking(committing: bool, weakened: bool) -> Ctx {
+        let mut funs = schedule_fk::letfuns();
+        if weakened {
+            funs.extend(schedule_fk::weakened_letfuns());
+        }
+        Ctx {
+            p: Profile::SignalV3,
+            family: Family::Franking { committing },
+            d: Decls::default(),
+            funs,
+        }
+    }
+
     /// The profile's name (model header, expected.json).
     pub(super) fn profile_name(&self) -> &'static str {
         match self.family {
             Family::Pairwise => self.p.name(),
             Family::Pqxdh => schedule_v4::NAME,
             Family::SenderKeys => schedule_sk::name(),
+            Family::Franking { .. } => schedule_fk::PREFIX,
         }
     }
 
@@ -114,6 +133,7 @@ impl Ctx {
             Family::Pairwise => schedule::prefix(self.p),
             Family::Pqxdh => schedule_v4::PREFIX,
             Family::SenderKeys => schedule_sk::PREFIX,
+            Family::Franking { .. } => schedule_fk::PREFIX,
         }
     }
 

@@ -15,6 +15,10 @@ const PRELUDE: &str = include_str!("../templates/prelude.pvl");
 const AEAD: &str = include_str!("../templates/aead.pvl");
 const CBC: &str = include_str!("../templates/cbc.pvl");
 const CBC_NO_MAC: &str = include_str!("../templates/cbc_no_mac.pvl");
+/// Franking's attachment encryption: AES-GCM as an ideal (committing) AEAD, or as it is
+/// (not committing), with SHA-256 for the digest.
+const GCM: &str = include_str!("../templates/gcm.pvl");
+const GCM_SALAMANDER: &str = include_str!("../templates/gcm_salamander.pvl");
 
 /// `template` with each `{name}` replaced by its value in `values`. Every placeholder must
 /// have a value and every value a placeholder, so a template and its caller cannot drift
@@ -46,6 +50,8 @@ pub(super) fn assemble(mut cx: Ctx, about: &About, queries: Vec<Query>, rest: &s
     let letfuns = cx.letfuns();
     let cipher = match (cx.family, cx.p) {
         (Family::SenderKeys, _) => CBC_NO_MAC,
+        (Family::Franking { committing: true }, _) => GCM,
+        (Family::Franking { committing: false }, _) => GCM_SALAMANDER,
         (_, Profile::Modern) => AEAD,
         _ => CBC,
     };
