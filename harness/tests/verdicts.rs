@@ -193,6 +193,7 @@ fn a_suite_error_exits_2_and_blames_nobody() {
         ("olm-v1", "trace_skip.json"),
         ("signal-sk-v3", "trace_group.json"),
         ("megolm-v1", "trace_group.json"),
+        ("franking", "kat_franking.json"),
     ] {
         std::fs::create_dir_all(dir.join(profile)).unwrap();
         let src = published().join(profile).join(name);
