@@ -13,7 +13,6 @@ use e2ee_vectors::kat::{CommittingAeadTest, FrankingTest, Group, AES_256_GCM};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::Command;
 
 fn path() -> PathBuf {
     data_dir().join("franking/kat_franking.json")
@@ -180,32 +179,13 @@ for (const group of file.testGroups) {
 process.stdout.write(JSON.stringify({ node: process.version, openssl: process.versions.openssl, results }) + '\n');
 "#;
 
-/// Node is a test dependency like cargo: CI has it (`.ci/run` checks), so only a machine
-/// without it skips, and says so; with `CI` set, its absence fails.
+/// The JavaScript judge's verdicts on the committed file (`None`: no Node here).
 fn node_judgement() -> Option<Value> {
-    let version = Command::new("node").arg("--version").output();
-    if !version.as_ref().is_ok_and(|o| o.status.success()) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "node is not on PATH ({version:?}); CI must have it"
-        );
-        eprintln!(
-            "SKIPPED every_test_has_its_verdict_with_node: `node` is not installed or not on \
-             PATH, so the independent judge (Node's crypto) was not run"
-        );
-        return None;
-    }
-    let out = Command::new("node")
-        .args(["-e", JUDGE])
-        .arg(path())
-        .output()
-        .expect("run node");
-    assert!(
-        out.status.success(),
-        "the JavaScript judge failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).expect("the judge's JSON"))
+    let file = path();
+    node_json(
+        &["-e".as_ref(), JUDGE.as_ref(), file.as_os_str()],
+        "the independent judge (Node's crypto)",
+    )
 }
 
 #[test]
