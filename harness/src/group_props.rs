@@ -68,11 +68,7 @@ pub fn run(
         |why, seed, actions| {
             let mut test = group_scripts::conversation(profile, seed, actions);
             let _ = group_engine::record(&mut SpecIut::new(seed), profile.name(), &mut test);
-            test.tc_id = format!(
-                "props.{}.{}.{role}.{seed:016x}",
-                name.replace(|c: char| !c.is_alphanumeric(), "_"),
-                profile.name()
-            );
+            test.tc_id = crate::props::script_id(&name, profile.name(), role, seed);
             test.comment = format!("shrunk property-mode failure: {why}");
             write_failure(options, profile, &name, test)
         },
@@ -110,13 +106,7 @@ fn write_failure(
             tests: vec![test.clone()],
         }],
     };
-    let _ = std::fs::create_dir_all(&options.failures_dir);
-    let path = options.failures_dir.join(format!("{}.json", test.tc_id));
-    let text = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
-    match std::fs::write(&path, text) {
-        Ok(()) => path.display().to_string(),
-        Err(e) => format!("(could not write {}: {e})", path.display()),
-    }
+    crate::props::write_script(&options.failures_dir, &test.tc_id, &file)
 }
 
 #[cfg(test)]

@@ -86,14 +86,13 @@ impl Book {
     /// Whether `receiver` holds the session of `sent` and its key for that index: then the
     /// only answer to a copy with a broken signature is `bad_signature`, whatever order an
     /// implementation checks things in.
-    fn readable(&mut self, receiver: usize, sent: usize) -> bool {
-        let (sender, session, index) = {
-            let s = &self.sent[sent];
-            (s.sender, s.session, s.index)
-        };
-        self.holds(receiver, sender)
+    fn readable(&self, receiver: usize, sent: usize) -> bool {
+        let s = &self.sent[sent];
+        self.held
             .iter()
-            .any(|(s, first)| *s == session && *first <= index)
+            .filter(|(k, _)| *k == (receiver, s.sender))
+            .flat_map(|(_, held)| held)
+            .any(|(session, first)| *session == s.session && *first <= s.index)
     }
 }
 

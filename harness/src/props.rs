@@ -82,3 +82,27 @@ pub fn drive<A: Clone + std::fmt::Debug>(
         Err(TestError::Abort(why)) => (Status::Fail, format!("property run aborted: {why}")),
     }
 }
+
+/// The id of a shrunk failure's script: implementation, profile, role and case seed.
+pub fn script_id(imp: &str, profile: &str, role: &str, seed: u64) -> String {
+    format!(
+        "props.{}.{profile}.{role}.{seed:016x}",
+        imp.replace(|c: char| !c.is_alphanumeric(), "_")
+    )
+}
+
+/// Write a shrunk failure as a one-test vector file named after `tc_id` in `dir`, for
+/// `--replay`; returns its path, or why it could not be written.
+pub fn write_script<G: serde::Serialize>(
+    dir: &std::path::Path,
+    tc_id: &str,
+    file: &e2ee_vectors::envelope::VectorFile<G>,
+) -> String {
+    let _ = std::fs::create_dir_all(dir);
+    let path = dir.join(format!("{tc_id}.json"));
+    let text = serde_json::to_string_pretty(file).unwrap_or_default() + "\n";
+    match std::fs::write(&path, text) {
+        Ok(()) => path.display().to_string(),
+        Err(e) => format!("(could not write {}: {e})", path.display()),
+    }
+}

@@ -48,6 +48,26 @@ pub struct TestResult {
     pub duration: Duration,
 }
 
+impl TestResult {
+    /// A result not yet run: skipped, with nothing to say.
+    pub fn new(implementation: &str, mode: &str, id: &str, bug_types: Vec<String>) -> TestResult {
+        TestResult {
+            implementation: implementation.into(),
+            mode: mode.into(),
+            id: id.into(),
+            status: Status::Skip,
+            detail: String::new(),
+            notes: Vec::new(),
+            bug_types,
+            unchecked_steps: 0,
+            mapped_steps: 0,
+            expectation: None,
+            error_map: None,
+            duration: Duration::default(),
+        }
+    }
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }

@@ -382,20 +382,12 @@ pub fn run_one(
 ) -> TestResult {
     let start = Instant::now();
     let error_map = known.error_map(&imp.name, &planned.id);
-    let mut result = TestResult {
-        implementation: imp.name.clone(),
-        mode: planned.mode.name().into(),
-        id: planned.id.clone(),
-        status: Status::Skip,
-        detail: String::new(),
-        notes: Vec::new(),
-        bug_types: planned.bug_types.clone(),
-        unchecked_steps: 0,
-        mapped_steps: 0,
-        expectation: None,
-        error_map: None,
-        duration: Default::default(),
-    };
+    let mut result = TestResult::new(
+        &imp.name,
+        planned.mode.name(),
+        &planned.id,
+        planned.bug_types.clone(),
+    );
     match &planned.job {
         Job::Trace {
             profile,
@@ -411,13 +403,7 @@ pub fn run_one(
                 mode,
                 &error_map,
             );
-            result.status = status_of(&outcome);
-            if let (Status::Fail, Some(step)) = (result.status, outcome.step) {
-                result.unchecked_steps = test.steps.len().saturating_sub(step + 1);
-            }
-            result.detail = outcome.detail;
-            result.notes = outcome.notes;
-            result.mapped_steps = outcome.mapped;
+            record_outcome(&mut result, outcome, test.steps.len());
         }
         Job::Props {
             profile,
@@ -434,13 +420,7 @@ pub fn run_one(
             mode,
         } => {
             let outcome = run_group_trace(imp, *profile, test, mode, &error_map);
-            result.status = status_of(&outcome);
-            if let (Status::Fail, Some(step)) = (result.status, outcome.step) {
-                result.unchecked_steps = test.steps.len().saturating_sub(step + 1);
-            }
-            result.detail = outcome.detail;
-            result.notes = outcome.notes;
-            result.mapped_steps = outcome.mapped;
+            record_outcome(&mut result, outcome, test.steps.len());
         }
         Job::GroupProps { profile, role } => {
             let (status, detail) = crate::group_props::run(imp, *profile, role, options);
@@ -490,6 +470,18 @@ fn run_group_trace(
         mode,
         error_map,
     )
+}
+
+/// What an engine outcome says of a test of `steps` steps: status, detail, notes, mapped
+/// steps, and the steps a failure left unchecked.
+fn record_outcome(result: &mut TestResult, outcome: Outcome, steps: usize) {
+    result.status = status_of(&outcome);
+    if let (Status::Fail, Some(step)) = (result.status, outcome.step) {
+        result.unchecked_steps = steps.saturating_sub(step + 1);
+    }
+    result.detail = outcome.detail;
+    result.notes = outcome.notes;
+    result.mapped_steps = outcome.mapped;
 }
 
 fn status_of(outcome: &Outcome) -> Status {
@@ -603,11 +595,7 @@ fn run_props(
             let mut test = scripts::conversation(profile, header_encryption, seed, actions);
             let mut spec = SpecIut::new(seed);
             let _ = engine::record(&mut spec, profile.name(), header_encryption, &mut test);
-            test.tc_id = format!(
-                "props.{}.{}.{role}.{seed:016x}",
-                name.replace(|c: char| !c.is_alphanumeric(), "_"),
-                profile.name()
-            );
+            test.tc_id = crate::props::script_id(&name, profile.name(), role, seed);
             test.comment = format!("shrunk property-mode failure: {why}");
             write_failure(options, profile, header_encryption, &name, test)
         },
@@ -647,13 +635,7 @@ fn write_failure(
             ..group_of(header_encryption)
         }],
     };
-    let _ = std::fs::create_dir_all(&options.failures_dir);
-    let path = options.failures_dir.join(format!("{}.json", test.tc_id));
-    let text = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
-    match std::fs::write(&path, text) {
-        Ok(()) => path.display().to_string(),
-        Err(e) => format!("(could not write {}: {e})", path.display()),
-    }
+    crate::props::write_script(&options.failures_dir, &test.tc_id, &file)
 }
 
 /// `--replay FILE`: every test of a trace file, in the modes the implementation supports.
@@ -690,24 +672,15 @@ pub fn replay(
                 let id = format!("replay/{}/{}{suffix}", file.profile, test.tc_id);
                 let error_map = known.error_map(&imp.name, &id);
                 let outcome = run_trace(imp, &file.profile, group, test, &mode, &error_map);
-                let unchecked_steps = match (&outcome.status, outcome.step) {
-                    (engine::Status::Fail, Some(step)) => test.steps.len().saturating_sub(step + 1),
-                    _ => 0,
-                };
-                results.push(TestResult {
-                    implementation: imp.name.clone(),
-                    mode: "replay".into(),
-                    id,
-                    status: status_of(&outcome),
-                    detail: outcome.detail,
-                    notes: outcome.notes,
-                    bug_types: bug_types(&file.notes, &test.flags),
-                    unchecked_steps,
-                    mapped_steps: outcome.mapped,
-                    expectation: None,
-                    error_map: None,
-                    duration: start.elapsed(),
-                });
+                let mut result = TestResult::new(
+                    &imp.name,
+                    "replay",
+                    &id,
+                    bug_types(&file.notes, &test.flags),
+                );
+                record_outcome(&mut result, outcome, test.steps.len());
+                result.duration = start.elapsed();
+                results.push(result);
             }
         }
     }
@@ -753,24 +726,14 @@ fn replay_groups(
             let start = Instant::now();
             let outcome =
                 run_group_trace(imp, profile, test, &mode, &known.error_map(&imp.name, &id));
-            let unchecked_steps = match (&outcome.status, outcome.step) {
-                (engine::Status::Fail, Some(step)) => test.steps.len().saturating_sub(step + 1),
-                _ => 0,
-            };
-            let result = TestResult {
-                implementation: imp.name.clone(),
-                mode: "replay".into(),
-                id,
-                status: status_of(&outcome),
-                detail: outcome.detail,
-                notes: outcome.notes,
-                bug_types: bug_types(&file.notes, &test.flags),
-                unchecked_steps,
-                mapped_steps: outcome.mapped,
-                expectation: None,
-                error_map: None,
-                duration: start.elapsed(),
-            };
+            let mut result = TestResult::new(
+                &imp.name,
+                "replay",
+                &id,
+                bug_types(&file.notes, &test.flags),
+            );
+            record_outcome(&mut result, outcome, test.steps.len());
+            result.duration = start.elapsed();
             results.push(result);
         }
     }
