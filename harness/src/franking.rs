@@ -133,25 +133,27 @@ fn judge(iut: &mut dyn Iut, hello: &Hello, test: &FrankingTest) -> Result<Vec<St
     }
     // The server: the IUT's opening, with the delivery's R_F and context, is a report that
     // verifies and resolves to what was shown.
-    let vector = |e: String| Stop::Fail(format!("suite error: malformed vector: {e}"));
+    // `message` and `franking_key` equal the vector's (checked above): a field that does not
+    // decode is the vector's fault, not the IUT's.
+    let vector = |e: Failure| Stop::Fail(format!("suite error: malformed vector: {e}"));
     let report = Report {
-        m: bytes(&message).map_err(|e| vector(e.to_string()))?,
-        n_f: arr(&franking_key).map_err(|e| vector(e.to_string()))?,
-        r_f: arr(&test.r_f).map_err(|e| vector(e.to_string()))?,
+        m: bytes(&message).map_err(vector)?,
+        n_f: arr(&franking_key).map_err(vector)?,
+        r_f: arr(&test.r_f).map_err(vector)?,
         context: Context {
-            sender: bytes(&test.sender).map_err(|e| vector(e.to_string()))?,
-            recipient: bytes(&test.recipient).map_err(|e| vector(e.to_string()))?,
+            sender: bytes(&test.sender).map_err(vector)?,
+            recipient: bytes(&test.recipient).map_err(vector)?,
             timestamp: test.timestamp,
         },
     };
-    let k_fb = arr(&test.k_fb).map_err(|e| vector(e.to_string()))?;
+    let k_fb = arr(&test.k_fb).map_err(vector)?;
     let reported = franking::verify_report(&k_fb, &report).map_err(|e| {
         Stop::Fail(format!(
             "the report of the IUT's opening does not verify: {e:?}"
         ))
     })?;
     if let (Message::Attachment { descriptor, .. }, Some(a)) = (&reported, &test.attachment) {
-        let ciphertext = bytes(&a.ciphertext).map_err(|e| vector(e.to_string()))?;
+        let ciphertext = bytes(&a.ciphertext).map_err(vector)?;
         let opened = franking::open_attachment(descriptor, &ciphertext)
             .map_err(|e| Stop::Fail(format!("the reported attachment does not open: {e:?}")))?;
         if hex::encode(opened) != a.plaintext {
