@@ -27,6 +27,7 @@ use e2ee_spec::crypto::kdf;
 use e2ee_spec::double_ratchet as dr;
 use e2ee_spec::group::GroupProfile;
 use e2ee_spec::party::{self, Party};
+use e2ee_spec::profile::WireVariant;
 use e2ee_spec::profiles::{olm_v1, signal_v3};
 use e2ee_spec::session::{self, MessageKind as Kind, OneTimePrekeyRef, Ratchet, Session};
 use e2ee_spec::{sender_keys, x3dh, AnyProfile, Profile};
@@ -56,6 +57,9 @@ enum Bug {
     PaddingUnchecked,
     /// The version byte is not checked.
     VersionIgnored,
+    /// signal-v3: a reader that wants its own low nibble (`0x34`) refuses the `0x33` that
+    /// libsignal-protocol-java and its ports write.
+    LegacyVersionRefused,
     /// A low-order ratchet key (all-zero DH output) is used.
     LowOrderRatchetKeyUnchecked,
     /// A low-order key in a bundle is used.
@@ -151,6 +155,7 @@ const BUGS: &[(Bug, &[&str])] = &[
     (AnySessionDecrypts, &["WrongSession"]),
     (PaddingUnchecked, &["AuthenticatedBadPadding"]),
     (VersionIgnored, &["TamperedVersion"]),
+    (LegacyVersionRefused, &["LegacyVersionByte"]),
     (
         LowOrderRatchetKeyUnchecked,
         &["LowOrderRatchetKey", "LowOrderRatchetKeyAuthenticated"],
@@ -404,6 +409,22 @@ impl Iut for Mutant {
                     timestamp: *timestamp,
                 })
             }
+            Request::Decrypt { party, message, .. } if self.bug == LegacyVersionRefused => {
+                let v3 = self
+                    .party(party)
+                    .is_some_and(|p| p.profile == Profile::SignalV3);
+                let m = bytes(message)?;
+                if v3
+                    && m.first()
+                        .is_some_and(|b| b & 0x0f != signal_v3::CURRENT_VERSION)
+                {
+                    return Err(Failure::Rejected {
+                        class: "decode_error".into(),
+                        detail: "unknown message version".into(),
+                    });
+                }
+                self.spec.call(request)
+            }
             Request::Reset {} => {
                 let bug = self.bug;
                 *self = Mutant::new(bug);
@@ -582,6 +603,13 @@ fn with_message(req: &Request, message: &[u8]) -> Request {
     r
 }
 
+/// The wire variant that wrote `m` (its first byte), so a re-encoded copy keeps it.
+fn writer(profile: Profile, m: &[u8]) -> WireVariant {
+    m.first()
+        .and_then(|b| WireVariant::from_version_byte(profile, *b))
+        .unwrap_or_default()
+}
+
 /// A prekey message without a one-time prekey id, re-encoded with id 0 (protobuf's default).
 fn absent_as_zero(p: &Party, kind: MessageKind, m: &[u8]) -> Option<Vec<u8>> {
     if kind != MessageKind::Prekey || p.profile == Profile::OlmV1 {
@@ -592,7 +620,7 @@ fn absent_as_zero(p: &Party, kind: MessageKind, m: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     prekey.header.one_time_prekey = Some(OneTimePrekeyRef::Id(0));
-    Some(session::encode_prekey_message(p.profile, &prekey))
+    session::encode_prekey_message(p.profile, writer(p.profile, m), &prekey).ok()
 }
 
 impl Mutant {
@@ -764,7 +792,11 @@ impl Mutant {
                                 .any(|(id, _, _)| *id == prekey.header.signed_prekey_id) =>
                     {
                         prekey.header.signed_prekey_id = latest;
-                        let m = session::encode_prekey_message(before.profile, &prekey);
+                        let wire = writer(before.profile, m);
+                        let Ok(m) = session::encode_prekey_message(before.profile, wire, &prekey)
+                        else {
+                            return self.spec.call(req);
+                        };
                         let retried = self.spec.call(&with_message(req, &m));
                         if retried.is_ok() {
                             retried
@@ -896,6 +928,44 @@ fn mac_ok(s: &Session, mk: &[u8; 32], inner: &[u8]) -> bool {
             let (_, mac_key, _) = signal_v3::message_keys(mk);
             let ad = session::direction_ad(s, false);
             kdf::verify_hmac_sha256_truncated(&mac_key, &[&ad[..], body].concat(), tag).is_ok()
+        }
+    }
+}
+
+/// A correct variant when it says so: the spec writing `0x33` in every `signal-v3` party, as
+/// libsignal-protocol-java and its ports do. `declared` puts that in its `hello`; without it
+/// the departure is undeclared, and byte-for-byte replay must fail it.
+fn legacy_writer(declared: bool) -> Implementation {
+    let mut hello = SpecIut::hello();
+    hello.version_bytes = if declared {
+        BTreeMap::from([("signal-v3".to_string(), vec!["33".to_string()])])
+    } else {
+        BTreeMap::new()
+    };
+    Implementation {
+        name: "legacy_writer".into(),
+        iut: Box::new(LegacyWriter {
+            spec: SpecIut::new(0),
+        }),
+        hello,
+    }
+}
+
+struct LegacyWriter {
+    spec: SpecIut,
+}
+
+impl Iut for LegacyWriter {
+    fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        match request {
+            Request::CreateParty { profile, .. } if profile == Profile::SignalV3.name() => {
+                let mut r = request.clone();
+                if let Request::CreateParty { version_byte, .. } = &mut r {
+                    *version_byte = Some("33".into());
+                }
+                self.spec.call(&r)
+            }
+            _ => self.spec.call(request),
         }
     }
 }
@@ -1055,6 +1125,7 @@ fn every_single_bug_variant_is_caught_and_the_correct_variants_pass() {
             },
         ),
         ("reordered_protobuf_fields", reordered::implementation()),
+        ("legacy_version_byte_writer", legacy_writer(true)),
         (
             "strict_protobuf_reader",
             Implementation {
@@ -1081,6 +1152,13 @@ fn every_single_bug_variant_is_caught_and_the_correct_variants_pass() {
             blamed.push(format!("{what}: {:?}", &failed[..failed.len().min(5)]));
         }
     }
+    // The same writer that does not declare its version byte departs from the profile
+    // silently: replayed as a 0x34 writer, it must fail.
+    let undeclared = failures(legacy_writer(false), &corpus);
+    lines.push(format!(
+        "  undeclared legacy writer: {:>4} failing (must be > 0)",
+        undeclared.len()
+    ));
     let caught = BUGS.len() - missed.len();
     println!(
         "single-bug score: {caught}/{} variants caught ({} %), correct variants blamed: {}\n{}",
@@ -1091,6 +1169,10 @@ fn every_single_bug_variant_is_caught_and_the_correct_variants_pass() {
     );
     assert!(missed.is_empty(), "not caught: {missed:?}");
     assert!(blamed.is_empty(), "correct variants failed: {blamed:?}");
+    assert!(
+        !undeclared.is_empty(),
+        "a 0x33 writer that does not declare it passed byte-for-byte replay"
+    );
 }
 
 /// Property mode on its own finds the group variants whose mistake a random conversation

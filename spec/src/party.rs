@@ -5,7 +5,7 @@ use crate::crypto::kem::KemKeyPair;
 use crate::double_ratchet::KeyPair;
 use crate::error::Error;
 use crate::pqxdh::{self, SignedKemPrekey};
-use crate::profile::Profile;
+use crate::profile::{Profile, WireVariant};
 use crate::profiles;
 use crate::session::{self, MessageKind, OneTimePrekeyRef, ResponderKeys, Session};
 use crate::x3dh::{self, PreKeyBundle};
@@ -14,6 +14,9 @@ use crate::x3dh::{self, PreKeyBundle};
 pub struct Party {
     pub profile: Profile,
     pub header_encryption: bool,
+    /// How this party writes its messages' bytes (one of `profile.variants()`): every session
+    /// it starts or accepts writes so.
+    pub wire: WireVariant,
     pub identity: KeyPair,
     /// libsignal's registration id (0 elsewhere).
     pub registration_id: u32,
@@ -112,6 +115,7 @@ impl Party {
         Party {
             profile,
             header_encryption,
+            wire: WireVariant::Reference,
             identity: KeyPair::from_private(identity),
             registration_id,
             signed_prekeys: Vec::new(),
@@ -302,6 +306,10 @@ pub fn initiate(
         fresh,
         kem_m,
     )?;
+    let session = Session {
+        wire: party.wire,
+        ..session
+    };
     Ok(session_update(session, SessionChange::Replaced))
 }
 
@@ -427,6 +435,10 @@ pub fn decrypt(
         &prekey,
         fresh,
     )?;
+    let session = Session {
+        wire: party.wire,
+        ..session
+    };
     let update = PartyUpdate::Session {
         session,
         change: SessionChange::Replaced,

@@ -9,6 +9,7 @@ use e2ee_iut::protocol::Bundle;
 use e2ee_spec::crypto::{kem, xeddsa};
 use e2ee_spec::double_ratchet::{self as dr, Header, KeyPair};
 use e2ee_spec::pqxdh;
+use e2ee_spec::profile::WireVariant;
 use e2ee_spec::profiles::{self, modern, olm_v1, signal_v3, signal_v4};
 use e2ee_spec::{header_encryption as he, session, x3dh, Error, Profile};
 use serde::de::DeserializeOwned;
@@ -684,6 +685,7 @@ fn check_message(profile: Profile, t: &MessageTest) -> Result<(), String> {
     if t.result == Verdict::Valid {
         let sealed = profiles::seal(
             profile,
+            WireVariant::Reference,
             &mk,
             &header(&t.header)?,
             &bytes(&t.plaintext)?,

@@ -23,6 +23,7 @@ const CATALOG: &[(&str, BugType, &str, &str)] = &[
     ("OutOfOrder", Functionality, "Messages of one chain delivered out of order: skipped message keys must be stored and used.", "An implementation without skipped keys loses messages."),
     ("OutOfOrderAcrossRatchet", Functionality, "Late messages of an earlier sending chain arrive after a DH ratchet step.", "An implementation that forgets the previous chain loses messages."),
     ("MessageLoss", Functionality, "Some messages are never delivered; later ones must still decrypt.", ""),
+    ("LegacyVersionByte", Functionality, "Some or all parties write version byte 0x33, as libsignal-protocol-java and its ports (C, JavaScript, Python) do, where libsignal writes 0x34; the MAC covers the byte the writer wrote. Every reader of the family reads only the high nibble, so each conversation must go exactly as with 0x34.", "A reader that checks the low nibble cannot talk to clients of the libsignal-protocol-java lineage; a writer that cannot be replayed byte for byte hides its other bugs."),
     ("SkipAtLimit", EdgeCase, "A message that skips exactly the profile's MAX_SKIP message keys, which must be accepted.", "An off-by-one in the skip limit rejects valid messages."),
     // Replay.
     ("DuplicateMessage", Replay, "A message delivered a second time must be rejected with duplicate_message: its key was used and deleted.", "Accepting it lets an attacker replay messages."),

@@ -348,7 +348,7 @@ fn trace_schema() -> Value {
             ("identityPrivate", hex_len(32)),
             ("registrationId", uint()),
         ],
-        &[],
+        &[("versionByte", hex_len(1))],
     );
     let test = object(
         &[

@@ -15,6 +15,7 @@ use e2ee_spec::franking;
 use e2ee_spec::group::{GroupProfile, Member, SenderDraws};
 use e2ee_spec::party::{self, KemPrekeyInput, Party, PartyUpdate};
 use e2ee_spec::pqxdh::SignedKemPrekey;
+use e2ee_spec::profile::WireVariant;
 use e2ee_spec::profiles::signal_v4;
 use e2ee_spec::session::MessageKind as Kind;
 use e2ee_spec::x3dh::PreKeyBundle;
@@ -41,6 +42,20 @@ pub struct SpecIut {
     /// The minor protocol version agreed in `hello`: an older runner gets the classes of
     /// its own version (SHIM.md §Versions).
     minor: u32,
+}
+
+/// The wire variant of a party that writes `version_byte` (hex) first in `profile`; `None`
+/// is the profile's reference.
+pub fn wire_of(profile: Profile, version_byte: Option<&str>) -> Result<WireVariant, String> {
+    let Some(text) = version_byte else {
+        return Ok(WireVariant::Reference);
+    };
+    let byte = match hex::decode(text).as_deref() {
+        Ok([b]) => *b,
+        _ => return Err(format!("version byte {text:?} is not one hex byte")),
+    };
+    WireVariant::from_version_byte(profile, byte)
+        .ok_or_else(|| format!("{} has no writer of version byte {text}", profile.name()))
 }
 
 impl SpecIut {
@@ -93,6 +108,24 @@ impl SpecIut {
             .map(|s| s.to_string())
             .collect(),
             error_classes,
+            // The spec writes every variant of its profiles (1.2 and later).
+            version_bytes: if minor >= 2 {
+                Profile::ALL
+                    .iter()
+                    .filter(|p| p.variants().len() > 1)
+                    .map(|p| {
+                        let bytes = p
+                            .variants()
+                            .iter()
+                            .filter_map(|w| w.version_byte(*p))
+                            .map(|b| hex::encode([b]))
+                            .collect();
+                        (p.name().to_string(), bytes)
+                    })
+                    .collect()
+            } else {
+                Default::default()
+            },
         }
     }
 
@@ -406,6 +439,7 @@ impl SpecIut {
                 header_encryption,
                 identity_private,
                 registration_id,
+                version_byte,
             } => {
                 // A group member has no identity key of its own at this layer: its
                 // distributions travel over pairwise sessions, which carry the identities.
@@ -424,13 +458,17 @@ impl SpecIut {
                         "header encryption outside modern".into(),
                     ));
                 }
+                let wire = wire_of(p, version_byte.as_deref()).map_err(Failure::Unsupported)?;
                 let identity: [u8; 32] = self.or_random(identity_private)?;
-                let party = Party::new(
-                    p,
-                    *header_encryption,
-                    &identity,
-                    registration_id.unwrap_or(0),
-                );
+                let party = Party {
+                    wire,
+                    ..Party::new(
+                        p,
+                        *header_encryption,
+                        &identity,
+                        registration_id.unwrap_or(0),
+                    )
+                };
                 let handle = self.handle("p");
                 let identity_key = hex_of(&party.identity.public);
                 self.parties.push(Entry {

@@ -1,4 +1,4 @@
-//! Shim protocol 1.1: the requests and replies every implementation under test (IUT)
+//! Shim protocol 1.2: the requests and replies every implementation under test (IUT)
 //! answers, in-process (`Iut` trait) or as JSON lines over a child's stdin/stdout.
 //! `harness/SHIM.md` is the normative description; this module is its Rust form.
 
@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 
 /// The major version: a runner and a shim of different majors cannot talk.
 pub const PROTOCOL_VERSION: u32 = 1;
-/// The minor version this runner speaks. A minor version only splits an error class into
-/// finer ones ([`CLASSES_ADDED`]), so a shim of a lower minor is still judged, by the classes
-/// of its own version (SHIM.md §Versions).
-pub const PROTOCOL_MINOR: u32 = 1;
+/// The minor version this runner speaks. A minor version adds optional fields or splits an
+/// error class into finer ones ([`CLASSES_ADDED`]), so a shim of a lower minor is still
+/// judged, by the classes of its own version (SHIM.md §Versions). 1.2 added `hello`'s
+/// `version_bytes` and `create_party`'s `version_byte` (SHIM.md §Wire variants).
+pub const PROTOCOL_MINOR: u32 = 2;
 
 /// Bytes on the wire are lowercase hex strings.
 pub type Hex = String;
@@ -37,6 +38,10 @@ pub enum Request {
         identity_private: Option<Hex>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         registration_id: Option<u32>,
+        /// The first byte of every message the party writes (SHIM.md §Wire variants); only
+        /// ever one the IUT declared in `hello`'s `version_bytes`. Absent: the IUT's first.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version_byte: Option<Hex>,
     },
     /// Generate (or import) prekeys and return the bundle to publish. `olm-v1` has no
     /// signed prekey: the fields are ignored and the bundle carries none.
@@ -266,6 +271,11 @@ pub struct Hello {
     /// listed is judged as a rejection only, and reported so.
     #[serde(default)]
     pub error_classes: Vec<String>,
+    /// Per profile, the version bytes the IUT's messages can start with, the one it writes
+    /// unless told otherwise first (SHIM.md §Wire variants). A profile not listed: the
+    /// profile's reference byte only.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub version_bytes: std::collections::BTreeMap<String, Vec<Hex>>,
 }
 
 /// A successful reply's payload (the JSON `ok` object). Which variant a request gets is

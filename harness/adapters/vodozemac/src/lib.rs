@@ -68,6 +68,8 @@ impl VodozemacIut {
                 e2ee_iut::protocol::GROUP_DRAWS.into(),
             ],
             error_classes: errors::CLASSES.iter().map(|c| c.to_string()).collect(),
+            // olm-v1 and megolm-v1 have no version byte to choose.
+            version_bytes: Default::default(),
         }
     }
 
