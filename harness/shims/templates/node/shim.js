@@ -16,9 +16,9 @@
 const log = (...args) => process.stderr.write(`[shim] ${args.join(' ')}\n`);
 console.log = console.info = console.debug = console.warn = (...a) => log(...a.map(String));
 
-// The protocol version this shim speaks (SHIM.md, Versions): 1.1.
+// The protocol version this shim speaks (SHIM.md, Versions): 1.2.
 const PROTOCOL = 1;
-const MINOR = 1;
+const MINOR = 2;
 
 // ---------------------------------------------------------------------------------------------
 // What this shim is. FILL IN: your implementation's name and version, and add what your
@@ -35,6 +35,10 @@ const CAPABILITIES = [];
 // The classes of SHIM.md, Errors, that your functions throw and can tell apart. This template
 // rejects nothing, so it lists none.
 const ERROR_CLASSES = [];
+// Per profile, the version bytes your messages start with (SHIM.md, Wire variants), the one
+// you write by default first. Leave it empty if you write what libsignal writes (0x34); a
+// port of libsignal-protocol-java writes 0x33: { 'signal-v3': ['33'] }.
+const VERSION_BYTES = {};
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -116,6 +120,7 @@ function hello(req) {
     profiles: PROFILES,
     capabilities: CAPABILITIES,
     error_classes: ERROR_CLASSES,
+    ...(minor >= 2 ? { version_bytes: VERSION_BYTES } : {}),
   };
 }
 

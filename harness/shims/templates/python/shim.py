@@ -27,9 +27,9 @@ def log(*args):
     print("[shim]", *args, file=sys.stderr, flush=True)
 
 
-# The protocol version this shim speaks (SHIM.md, Versions): 1.1.
+# The protocol version this shim speaks (SHIM.md, Versions): 1.2.
 PROTOCOL = 1
-MINOR = 1
+MINOR = 2
 
 # ---------------------------------------------------------------------------------------
 # What this shim is. FILL IN: your implementation's name and version, and add what your
@@ -46,6 +46,10 @@ CAPABILITIES = []
 # The classes of SHIM.md, Errors, that your functions raise and can tell apart. This
 # template rejects nothing, so it lists none.
 ERROR_CLASSES = []
+# Per profile, the version bytes your messages start with (SHIM.md, Wire variants), the one
+# you write by default first. Leave it empty if you write what libsignal writes (0x34); a
+# port of libsignal-protocol-java writes 0x33: {"signal-v3": ["33"]}.
+VERSION_BYTES = {}
 
 # ---------------------------------------------------------------------------------------
 # Errors
@@ -128,7 +132,7 @@ def hello(req):
         log(f"the runner asked for protocol {req.get('protocol')!r}; this shim speaks {PROTOCOL}")
     # Speak the runner's minor if it is older than ours (a runner that sends none speaks 1.0).
     minor = min(MINOR, req.get("minor", 0)) if isinstance(req.get("minor", 0), int) else 0
-    return {
+    reply = {
         "protocol": PROTOCOL,
         "minor": minor,
         "name": NAME,
@@ -137,6 +141,9 @@ def hello(req):
         "capabilities": CAPABILITIES,
         "error_classes": ERROR_CLASSES,
     }
+    if minor >= 2:
+        reply["version_bytes"] = VERSION_BYTES
+    return reply
 
 
 def reset(req):
