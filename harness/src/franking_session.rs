@@ -422,8 +422,7 @@ fn receive(
     }
     let blame = p.blame(to);
     let (side, hello) = p.side(to);
-    let hello = hello.clone();
-    let shown = fk::open(side, &hello, delivered, refused, notes)
+    let shown = fk::open(side, hello, delivered, refused, notes)
         .map_err(|s| at(s, &format!("{label}: {blame}")))?;
     let Some(shown) = shown else {
         return Ok(None);

@@ -116,8 +116,11 @@ fn the_context_encoding_is_injective() {
     assert_eq!(long.encode(), Err(Error::Decode));
 }
 
+/// key1, key2, nonce, ciphertext, pt1, pt2.
+type TwoKeyCiphertext = ([u8; 32], [u8; 32], [u8; 12], Vec<u8>, Vec<u8>, Vec<u8>);
+
 /// The committing-encryption vector: one AES-256-GCM ciphertext that opens under two keys.
-fn salamander() -> ([u8; 32], [u8; 32], [u8; 12], Vec<u8>, Vec<u8>, Vec<u8>) {
+fn salamander() -> TwoKeyCiphertext {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../vectors/data/franking/kat_committing_aead.json"
