@@ -204,8 +204,8 @@ pub struct Recipient {
 /// or a delivery was replayed under a fresh server tag. A franking key must open exactly one
 /// message: a report reveals its `N_F`, and with it the server could test guesses of any
 /// other message committed under the same key (its `T_F` passed through the server).
-/// Checks in order: the payload's layout, `T_F`, then the key; on an error the caller keeps
-/// its state (a refused message keeps nothing, its `N_F` included).
+/// Checks in order: the payload's layout, `T_F`, the context, then the key; on an error the
+/// caller keeps its state (a refused message keeps nothing, its `N_F` included).
 pub fn receive(
     recipient: &Recipient,
     payload: &[u8],
