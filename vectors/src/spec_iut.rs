@@ -37,6 +37,9 @@ pub struct SpecIut {
     /// Members of the group profiles, by handle, and their snapshots.
     members: Vec<(String, Member)>,
     member_snapshots: Vec<(String, Member)>,
+    /// The franking recipient: the shim is one recipient device, and `reset` forgets what
+    /// it kept (SHIM.md §Franking).
+    franking: franking::Recipient,
     rng: Rng,
     next_handle: u64,
     /// The minor protocol version agreed in `hello`: an older runner gets the classes of
@@ -65,6 +68,7 @@ impl SpecIut {
             snapshots: Vec::new(),
             members: Vec::new(),
             member_snapshots: Vec::new(),
+            franking: franking::Recipient::default(),
             rng: Rng::from_u64(seed),
             next_handle: 0,
             minor: PROTOCOL_MINOR,
@@ -188,6 +192,11 @@ impl SpecIut {
             .iter_mut()
             .find(|(h, _)| h == handle)
             .map(|(_, m)| m)
+    }
+
+    /// The franking recipient's state, to change in place (single-bug variants).
+    pub fn franking_mut(&mut self) -> &mut franking::Recipient {
+        &mut self.franking
     }
 
     fn member_entry(&mut self, handle: &str) -> Result<&mut Member, Failure> {
@@ -432,6 +441,7 @@ impl SpecIut {
                 self.snapshots.clear();
                 self.members.clear();
                 self.member_snapshots.clear();
+                self.franking = franking::Recipient::default();
                 Ok(Reply::Done)
             }
             Request::CreateParty {
@@ -712,19 +722,37 @@ impl SpecIut {
                     recipient: bytes(recipient)?,
                     timestamp: *timestamp,
                 };
-                franking::open(
+                let (kept, opening) = franking::receive(
+                    &self.franking,
                     &bytes(payload)?,
                     &arr::<32>(commitment)?,
                     &arr::<32>(server_tag)?,
                     &context,
                 )
-                .map(|o| Reply::FrankOpened {
-                    message: hex_of(&o.m),
-                    franking_key: hex_of(&o.n_f),
-                })
                 .map_err(|e| match e {
                     Error::AuthFailure => rejected(e, "T_F is not the commitment to this payload"),
+                    Error::DuplicateMessage => {
+                        rejected(e, "a message under this franking key was already opened")
+                    }
                     _ => rejected(e, "malformed franked payload or context"),
+                })?;
+                self.franking = kept;
+                Ok(Reply::FrankOpened {
+                    message: hex_of(&opening.m),
+                })
+            }
+            Request::FrankReport { commitment } => {
+                let r = self
+                    .franking
+                    .report(&arr::<32>(commitment)?)
+                    .map_err(|e| rejected(e, "no kept message has this commitment"))?;
+                Ok(Reply::Reported {
+                    message: hex_of(&r.m),
+                    franking_key: hex_of(&r.n_f),
+                    server_tag: hex_of(&r.r_f),
+                    sender: hex_of(&r.context.sender),
+                    recipient: hex_of(&r.context.recipient),
+                    timestamp: r.context.timestamp,
                 })
             }
         }

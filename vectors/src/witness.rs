@@ -86,7 +86,8 @@ impl Handles {
             | Request::CreateParty { .. }
             | Request::XeddsaVerify { .. }
             | Request::Frank { .. }
-            | Request::FrankOpen { .. } => {}
+            | Request::FrankOpen { .. }
+            | Request::FrankReport { .. } => {}
         }
         Some(r)
     }

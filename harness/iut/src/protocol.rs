@@ -173,8 +173,9 @@ pub enum Request {
     /// kind ‖ body) under the franking key `N_F` (32 bytes, injected).
     Frank { franking_key: Hex, message: Hex },
     /// Franking, the recipient: the decrypted `payload` and what the server delivered beside
-    /// it (`T_F`, `R_F`, the context). Refuses a payload `T_F` does not commit to
-    /// (`auth_failure`) or cannot parse (`decode_error`); else what a report reveals.
+    /// it (`T_F`, `R_F`, the context). Refuses a payload it cannot parse (`decode_error`),
+    /// one `T_F` does not commit to (`auth_failure`), or one under a franking key it kept
+    /// since the last `reset` (`duplicate_message`); else keeps the opening and returns `M`.
     FrankOpen {
         payload: Hex,
         commitment: Hex,
@@ -183,6 +184,9 @@ pub enum Request {
         recipient: Hex,
         timestamp: u64,
     },
+    /// Franking, the recipient's report of the kept message whose commitment is `T_F`
+    /// (`state_error` if it kept none).
+    FrankReport { commitment: Hex },
 }
 
 /// The capability of an IUT that takes the injected draws of [`Request::GroupCreate`] (chain
@@ -215,6 +219,7 @@ impl Request {
             Request::GroupDecrypt { .. } => "group_decrypt",
             Request::Frank { .. } => "frank",
             Request::FrankOpen { .. } => "frank_open",
+            Request::FrankReport { .. } => "frank_report",
         }
     }
 }
@@ -313,11 +318,18 @@ pub enum Reply {
         payload: Hex,
         commitment: Hex,
     },
-    /// `frank_open`: the message `M` as committed and `N_F`: with the delivery's `R_F` and
-    /// context, the report.
+    /// `frank_open`: the message `M` as committed, which the recipient shows.
     FrankOpened {
         message: Hex,
+    },
+    /// `frank_report`: what a report reveals, `(M, N_F, R_F, context)`, of one message.
+    Reported {
+        message: Hex,
         franking_key: Hex,
+        server_tag: Hex,
+        sender: Hex,
+        recipient: Hex,
+        timestamp: u64,
     },
 }
 

@@ -507,9 +507,9 @@ impl Iut for VodozemacIut {
             // olm-v1 has no signatures in bundles; the capability is not declared.
             Request::XeddsaVerify { .. } => Err(Failure::Unsupported("xeddsa_verify".into())),
             // Franking is no part of vodozemac; the profile is not declared.
-            Request::Frank { .. } | Request::FrankOpen { .. } => Err(Failure::Unsupported(
-                format!("{}: no franking", request.op()),
-            )),
+            Request::Frank { .. } | Request::FrankOpen { .. } | Request::FrankReport { .. } => Err(
+                Failure::Unsupported(format!("{}: no franking", request.op())),
+            ),
             Request::GroupCreate { .. }
             | Request::GroupShare { .. }
             | Request::GroupJoin { .. }
