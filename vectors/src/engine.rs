@@ -399,7 +399,7 @@ fn execute(
         && test
             .steps
             .iter()
-            .any(|s| expect_of(s).error.is_some() && s.actor().is_some_and(|a| on_iut(a)));
+            .any(|s| expect_of(s).error.is_some() && s.actor().is_some_and(&on_iut));
     // Interop: parties not on the IUT run live on the peer.
     let live_peer = matches!(mode, Mode::Interop { .. });
     let mut world = World {
