@@ -230,6 +230,7 @@ fn converse(p: &mut Parties, seed: u64) -> Result<Vec<String>, Stop> {
                 header_encryption: false,
                 identity_private: Some(rng.hex(32)),
                 registration_id: Some(registration_id),
+                version_byte: None,
             },
         )?;
         let Reply::Party { party, .. } = reply else {
