@@ -304,6 +304,19 @@ fn record(ranges: &mut Vec<(u32, u32)>, index: u32) {
     }
 }
 
+/// version ‖ index ‖ R ‖ public key → (ratchet, public key); the caller checked the length.
+fn read_exported(bytes: &[u8]) -> Result<(Ratchet, [u8; 32]), Error> {
+    let index = u32::from_be_bytes(bytes[1..5].try_into().map_err(|_| Error::Decode)?);
+    let ratchet: [u8; RATCHET_LEN] = bytes[5..5 + RATCHET_LEN]
+        .try_into()
+        .map_err(|_| Error::Decode)?;
+    let signing_key: [u8; 32] = bytes[5 + RATCHET_LEN..EXPORTED_KEY_LEN]
+        .try_into()
+        .map_err(|_| Error::Decode)?;
+    ed25519::check_public_key(&signing_key)?;
+    Ok((Ratchet::from_bytes(&ratchet, index), signing_key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::record;
@@ -330,17 +343,4 @@ mod tests {
             }
         }
     }
-}
-
-/// version ‖ index ‖ R ‖ public key → (ratchet, public key); the caller checked the length.
-fn read_exported(bytes: &[u8]) -> Result<(Ratchet, [u8; 32]), Error> {
-    let index = u32::from_be_bytes(bytes[1..5].try_into().map_err(|_| Error::Decode)?);
-    let ratchet: [u8; RATCHET_LEN] = bytes[5..5 + RATCHET_LEN]
-        .try_into()
-        .map_err(|_| Error::Decode)?;
-    let signing_key: [u8; 32] = bytes[5 + RATCHET_LEN..EXPORTED_KEY_LEN]
-        .try_into()
-        .map_err(|_| Error::Decode)?;
-    ed25519::check_public_key(&signing_key)?;
-    Ok((Ratchet::from_bytes(&ratchet, index), signing_key))
 }
