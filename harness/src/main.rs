@@ -40,7 +40,7 @@ enum Command {
     /// List the implementations of a run and the tests it would include (ids, one per line).
     #[command(after_help = RUN_EXIT_CODES)]
     List(Selection),
-    /// Serve the spec over shim protocol 1.1 on stdin/stdout (the reference shim).
+    /// Serve the spec over shim protocol 1.2 on stdin/stdout (the reference shim).
     Shim {
         /// Seed for the randomness the runner does not inject.
         #[arg(long, default_value_t = 0)]

@@ -1,4 +1,4 @@
-//! `e2ee-conform shim`: the spec behind shim protocol 1.1 on stdin/stdout — the reference
+//! `e2ee-conform shim`: the spec behind shim protocol 1.2 on stdin/stdout — the reference
 //! shim, and the example a shim author can compare against.
 
 use crate::shim_client::MAX_LINE;

@@ -75,7 +75,7 @@ fn a_1_0_shim_starts_and_a_newer_minor_does_not() {
         .err()
         .expect("a shim of a newer minor cannot start");
     assert!(
-        err.contains("shim speaks protocol 1.99, runner speaks 1.1"),
+        err.contains("shim speaks protocol 1.99, runner speaks 1.2"),
         "{err}"
     );
 }

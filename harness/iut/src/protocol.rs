@@ -1,4 +1,4 @@
-//! Shim protocol 1.1: the requests and replies every implementation under test (IUT)
+//! Shim protocol 1.2: the requests and replies every implementation under test (IUT)
 //! answers, in-process (`Iut` trait) or as JSON lines over a child's stdin/stdout.
 //! `harness/SHIM.md` is the normative description; this module is its Rust form.
 
@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 
 /// The major version: a runner and a shim of different majors cannot talk.
 pub const PROTOCOL_VERSION: u32 = 1;
-/// The minor version this runner speaks. A minor version only splits an error class into
-/// finer ones ([`CLASSES_ADDED`]), so a shim of a lower minor is still judged, by the classes
-/// of its own version (SHIM.md §Versions).
-pub const PROTOCOL_MINOR: u32 = 1;
+/// The minor version this runner speaks. A minor version adds optional fields or splits an
+/// error class into finer ones ([`CLASSES_ADDED`]), so a shim of a lower minor is still
+/// judged, by the classes of its own version (SHIM.md §Versions).
+pub const PROTOCOL_MINOR: u32 = 2;
 
 /// Bytes on the wire are lowercase hex strings.
 pub type Hex = String;

@@ -16,9 +16,9 @@
 const log = (...args) => process.stderr.write(`[shim] ${args.join(' ')}\n`);
 console.log = console.info = console.debug = console.warn = (...a) => log(...a.map(String));
 
-// The protocol version this shim speaks (SHIM.md, Versions): 1.1.
+// The protocol version this shim speaks (SHIM.md, Versions): 1.2.
 const PROTOCOL = 1;
-const MINOR = 1;
+const MINOR = 2;
 
 // ---------------------------------------------------------------------------------------------
 // What this shim is. FILL IN: your implementation's name and version, and add what your

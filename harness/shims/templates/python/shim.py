@@ -27,9 +27,9 @@ def log(*args):
     print("[shim]", *args, file=sys.stderr, flush=True)
 
 
-# The protocol version this shim speaks (SHIM.md, Versions): 1.1.
+# The protocol version this shim speaks (SHIM.md, Versions): 1.2.
 PROTOCOL = 1
-MINOR = 1
+MINOR = 2
 
 # ---------------------------------------------------------------------------------------
 # What this shim is. FILL IN: your implementation's name and version, and add what your
