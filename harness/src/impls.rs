@@ -2,6 +2,7 @@
 
 use crate::shim_client::ShimIut;
 use e2ee_iut::protocol::{Hello, Iut};
+use e2ee_vectors::limits::Declared;
 use e2ee_vectors::spec_iut::SpecIut;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -103,9 +104,21 @@ pub fn bundled_expectations(name: &str) -> Option<(&'static str, &'static str)> 
     }
 }
 
-/// Start an implementation. `Err` means it cannot be started (the run exits 2).
-/// `timeout` bounds each request to a subprocess shim, `test_budget` each whole test.
+/// Start an implementation. `Err` means it cannot be started (the run exits 2), and so does
+/// a `hello` whose declared limits are looser than a profile's or meaningless (SHIM.md
+/// §Limits). `timeout` bounds each request to a subprocess shim, `test_budget` each whole test.
 pub fn open(
+    name: &str,
+    seed: u64,
+    timeout: Duration,
+    test_budget: Duration,
+) -> Result<Implementation, String> {
+    let imp = start(name, seed, timeout, test_budget)?;
+    Declared::of(&imp.hello).map_err(|e| format!("{name}: {e}"))?;
+    Ok(imp)
+}
+
+fn start(
     name: &str,
     seed: u64,
     timeout: Duration,

@@ -7,6 +7,7 @@ pub mod franking;
 pub mod group_props;
 pub mod group_scripts;
 pub mod impls;
+pub mod limits;
 pub mod primitives;
 pub mod props;
 pub mod report;

@@ -7,12 +7,14 @@ use crate::report::{Status, TestResult};
 use crate::scripts::{self, Action};
 use e2ee_iut::protocol::{Hello, XEDDSA_VERIFY};
 use e2ee_spec::group::GroupProfile;
+use e2ee_spec::profile::Limits;
 use e2ee_spec::{AnyProfile, Profile};
 use e2ee_vectors::engine::{self, Mode, Outcome};
 use e2ee_vectors::envelope::{Note, VectorFile};
 use e2ee_vectors::group_engine;
 use e2ee_vectors::group_trace::GroupTraceTest;
 use e2ee_vectors::kat::XeddsaTest;
+use e2ee_vectors::limits::Declared;
 use e2ee_vectors::notes;
 use e2ee_vectors::spec_iut::SpecIut;
 use e2ee_vectors::trace::{TraceGroup, TraceTest};
@@ -62,6 +64,10 @@ pub struct Planned {
     pub job: Job,
     /// The bug types of the test's flags, from its file's notes.
     pub bug_types: Vec<String>,
+    /// The implementation's declared deviations (`limits::Deviation::name`) this vector's
+    /// verdict depends on: it is judged at the declared limits, and a pass is reported as a
+    /// deviation, not a pass (`limits::at_declared`).
+    pub deviations: Vec<String>,
 }
 
 pub enum Job {
@@ -92,6 +98,15 @@ pub enum Job {
     },
     /// One franking known answer: the IUT as sender and recipient, the runner the server.
     Franking(Arc<e2ee_vectors::kat::FrankingTest>),
+}
+
+/// A trace test of the corpus as this implementation gets it.
+#[derive(Clone)]
+struct Traced {
+    header_encryption: bool,
+    test: Arc<TraceTest>,
+    bug_types: Vec<String>,
+    deviations: Vec<String>,
 }
 
 fn supports(hello: &Hello, profile: impl Into<AnyProfile>) -> bool {
@@ -153,17 +168,28 @@ pub fn select(all: Vec<Planned>, options: &Options) -> Vec<Planned> {
 /// filter or shard: what a run selects from, and what an expectations entry must match
 /// somewhere not to be stale.
 pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
+    // An invalid declaration is planned as none, so it can excuse nothing (the runner refuses
+    // to start such an implementation: `impls::open`).
+    let declared = Declared::of(hello).unwrap_or_default();
     let mut out = Vec::new();
     for profile in Profile::ALL {
         if !supports(hello, profile) {
             continue;
         }
-        let mut tests: Vec<(bool, Arc<TraceTest>, Vec<String>)> = Vec::new();
+        let limits = declared.limits(profile);
+        let mut tests: Vec<Traced> = Vec::new();
         for (_, file) in corpus.traces_of(profile) {
             for group in &file.test_groups {
                 for test in &group.tests {
-                    let bug_types = bug_types(&file.notes, &test.flags);
-                    tests.push((group.header_encryption, Arc::new(test.clone()), bug_types));
+                    let he = group.header_encryption;
+                    let at =
+                        crate::limits::at_declared(profile, he, &Arc::new(test.clone()), &declared);
+                    tests.push(Traced {
+                        header_encryption: he,
+                        test: at.test,
+                        bug_types: bug_types(&file.notes, &test.flags),
+                        deviations: at.deviations,
+                    });
                 }
             }
         }
@@ -175,18 +201,19 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                     } else {
                         Mode::Receiver
                     };
-                    for (he, test, bug_types) in &tests {
+                    for t in &tests {
                         out.push(Planned {
-                            id: format!("kat/{}/{}", profile.name(), test.tc_id),
+                            id: format!("kat/{}/{}", profile.name(), t.test.tc_id),
                             profile: profile.into(),
                             mode: RunMode::Kat,
                             job: Job::Trace {
                                 profile: profile.name().into(),
-                                header_encryption: *he,
-                                test: test.clone(),
+                                header_encryption: t.header_encryption,
+                                test: t.test.clone(),
                                 mode: replay.clone(),
                             },
-                            bug_types: bug_types.clone(),
+                            bug_types: t.bug_types.clone(),
+                            deviations: t.deviations.clone(),
                         });
                     }
                     // The primitives' known answers: planned for every IUT, so that one
@@ -203,6 +230,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                                 mode: RunMode::Kat,
                                 job: Job::Xeddsa(Arc::new(test.clone())),
                                 bug_types: bug_types(&file.notes, &test.flags),
+                                deviations: Vec::new(),
                             });
                         }
                     }
@@ -210,9 +238,11 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                 RunMode::Interop => {
                     let mut tests = tests.clone();
                     for he in variants(hello, profile) {
+                        // Built at the limits the implementation keeps: a live scenario tests
+                        // the declared limit itself.
                         let scenarios = [
-                            Some(scripts::skip_limit(profile, seed)),
-                            Some(scripts::evicted_keys(profile, seed)),
+                            Some(scripts::skip_limit(profile, &limits, seed)),
+                            Some(scripts::evicted_keys(profile, &limits, seed)),
                             Some(scripts::bad_bundle_with_session(profile, seed)),
                             scripts::size_limit(profile, seed),
                         ];
@@ -220,23 +250,33 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                             if he {
                                 test.tc_id.push_str(".header_encryption");
                             }
-                            let bug_types = bug_types(&notes::notes_for(&test.flags), &test.flags);
-                            tests.push((he, Arc::new(test), bug_types));
+                            tests.push(Traced {
+                                header_encryption: he,
+                                bug_types: bug_types(&notes::notes_for(&test.flags), &test.flags),
+                                test: Arc::new(test),
+                                deviations: Vec::new(),
+                            });
                         }
                     }
-                    for (he, test, bug_types) in tests {
-                        for party in test.parties.iter().map(|p| p.name.clone()) {
+                    for t in tests {
+                        for party in t.test.parties.iter().map(|p| p.name.clone()) {
                             out.push(Planned {
-                                id: format!("interop/{}/{}@{}", profile.name(), test.tc_id, party),
+                                id: format!(
+                                    "interop/{}/{}@{}",
+                                    profile.name(),
+                                    t.test.tc_id,
+                                    party
+                                ),
                                 profile: profile.into(),
                                 mode: RunMode::Interop,
                                 job: Job::Trace {
                                     profile: profile.name().into(),
-                                    header_encryption: he,
-                                    test: test.clone(),
+                                    header_encryption: t.header_encryption,
+                                    test: t.test.clone(),
                                     mode: Mode::Interop { iut_party: party },
                                 },
-                                bug_types: bug_types.clone(),
+                                bug_types: t.bug_types.clone(),
+                                deviations: t.deviations.clone(),
                             });
                         }
                     }
@@ -255,6 +295,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                                     role,
                                 },
                                 bug_types: Vec::new(),
+                                deviations: Vec::new(),
                             });
                         }
                     }
@@ -283,6 +324,7 @@ fn plan_franking(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
                     mode: RunMode::Kat,
                     job: Job::Franking(Arc::new(test.clone())),
                     bug_types: bug_types(&file.notes, &test.flags),
+                    deviations: Vec::new(),
                 });
             }
         }
@@ -325,6 +367,7 @@ fn plan_groups(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
                     mode: kat.clone(),
                 },
                 bug_types: bug_types.clone(),
+                deviations: Vec::new(),
             });
         }
         for (test, bug_types) in &tests {
@@ -341,6 +384,7 @@ fn plan_groups(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
                         },
                     },
                     bug_types: bug_types.clone(),
+                    deviations: Vec::new(),
                 });
             }
         }
@@ -353,6 +397,7 @@ fn plan_groups(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
             mode: RunMode::Props,
             job: Job::GroupProps { profile, role },
             bug_types: Vec::new(),
+            deviations: Vec::new(),
         });
     }
     out
@@ -404,6 +449,9 @@ pub fn run_one(
                 &error_map,
             );
             record_outcome(&mut result, outcome, test.steps.len());
+            if !planned.deviations.is_empty() {
+                at_declared_limits(&mut result, &planned.deviations);
+            }
         }
         Job::Props {
             profile,
@@ -472,6 +520,23 @@ fn run_group_trace(
     )
 }
 
+/// A vector whose verdict depends on the implementation's declared limits, run at them: a
+/// pass there is a deviation (neither a pass nor a failure); a failure there is a failure.
+fn at_declared_limits(result: &mut TestResult, deviations: &[String]) {
+    let which = deviations.join("; ");
+    match result.status {
+        Status::Pass => {
+            result.status = Status::Deviation;
+            result.detail = format!("passes at the declared limits; at the profile's its verdict differs (deviation: {which})");
+        }
+        Status::Fail => {
+            result.detail = format!("at the declared limits ({which}): {}", result.detail);
+        }
+        _ => {}
+    }
+    result.deviations = deviations.to_vec();
+}
+
 /// What an engine outcome says of a test of `steps` steps: status, detail, notes, mapped
 /// steps, and the steps a failure left unchecked.
 fn record_outcome(result: &mut TestResult, outcome: Outcome, steps: usize) {
@@ -504,7 +569,9 @@ fn run_trace(
     error_map: &engine::ErrorMap,
 ) -> Outcome {
     let mut test = test.clone();
-    let mut spec = SpecIut::new(0);
+    let declared = Declared::of(&imp.hello).unwrap_or_default();
+    // The spec records and plays the peer at the limits the implementation keeps.
+    let mut spec = SpecIut::new(0).with_limits(&declared);
     if test.steps.iter().all(expect_is_empty) {
         if let Err(e) = engine::record(&mut spec, profile, group.header_encryption, &mut test) {
             return Outcome {
@@ -543,14 +610,22 @@ fn expect_is_empty(step: &e2ee_vectors::trace::Step) -> bool {
     }
 }
 
-fn action() -> impl Strategy<Value = Action> {
+/// The longest burst of property mode: past the skipped-key store and the skip limit by a
+/// few messages (evictions, `too_far_ahead`), capped at 48 (past `olm-v1`'s store of 40).
+fn burst_max(limits: &Limits) -> u8 {
+    let reach = limits.skipped_keys.size().min(limits.max_skip as usize) + 8;
+    reach.min(48) as u8
+}
+
+fn action(limits: &Limits) -> impl Strategy<Value = Action> {
+    let burst = burst_max(limits);
     prop_oneof![
         4 => (0u8..2).prop_map(Action::Send),
         4 => any::<usize>().prop_map(Action::Deliver),
         1 => any::<usize>().prop_map(Action::Duplicate),
         1 => (any::<usize>(), any::<usize>(), any::<bool>(), 1u8..=255)
             .prop_map(|(n, f, last, x)| Action::Tamper(n, f, last, x)),
-        1 => (0u8..2, 1u8..=48).prop_map(|(who, n)| Action::Burst(who, n)),
+        1 => (0u8..2, 1u8..=burst).prop_map(|(who, n)| Action::Burst(who, n)),
         1 => (1u8..=6).prop_map(Action::RoundTrips),
         1 => any::<u64>().prop_map(Action::BadBundle),
     ]
@@ -568,16 +643,18 @@ fn run_props(
 ) -> (Status, String) {
     let group = group_of(header_encryption);
     let name = imp.name.clone();
+    // Recorded, and the peer played, at the limits the implementation keeps.
+    let declared = Declared::of(&imp.hello).unwrap_or_default();
     crate::props::drive(
         imp,
         options.cases,
         seed_bytes(options.seed, profile, header_encryption, role),
-        action(),
+        action(&declared.limits(profile)),
         |iut, hello, seed, actions| {
             let mut test = scripts::conversation(profile, header_encryption, seed, actions);
-            let mut spec = SpecIut::new(seed);
+            let mut spec = SpecIut::new(seed).with_limits(&declared);
             engine::record(&mut spec, profile.name(), header_encryption, &mut test)?;
-            let mut peer = SpecIut::new(seed ^ 1);
+            let mut peer = SpecIut::new(seed ^ 1).with_limits(&declared);
             Ok(engine::run(
                 iut,
                 Some(&mut peer),
@@ -593,7 +670,7 @@ fn run_props(
         },
         |why, seed, actions| {
             let mut test = scripts::conversation(profile, header_encryption, seed, actions);
-            let mut spec = SpecIut::new(seed);
+            let mut spec = SpecIut::new(seed).with_limits(&declared);
             let _ = engine::record(&mut spec, profile.name(), header_encryption, &mut test);
             test.tc_id = crate::props::script_id(&name, profile.name(), role, seed);
             test.comment = format!("shrunk property-mode failure: {why}");

@@ -18,6 +18,7 @@
 
 use crate::envelope::Verdict;
 use crate::layout::{self, LayoutError};
+use crate::limits::Declared;
 use crate::trace::{Expect, Step, TraceGroup, TraceTest};
 use crate::witness;
 use e2ee_iut::hexbytes::arr;
@@ -567,9 +568,11 @@ fn execute(
                 // Anything else the spec did with tampered bytes the vector did not foresee.
                 outcome.not_the_iuts("this step is the spec's, given tampered bytes")
             } else if to_iut && result.is_ok() && expect.error.is_some() {
+                // An invalid declaration is judged as none (the runner refuses to start it).
+                let limits = hello.and_then(|h| Declared::of(h).ok()).unwrap_or_default();
                 no_false_blame(
                     outcome,
-                    witness::spec_verdict(the_profile, header_encryption, &log, &request),
+                    witness::spec_verdict(the_profile, header_encryption, &limits, &log, &request),
                 )
             } else {
                 outcome
