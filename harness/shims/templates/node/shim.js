@@ -35,6 +35,9 @@ const CAPABILITIES = [];
 // The classes of SHIM.md, Errors, that your functions throw and can tell apart. This template
 // rejects nothing, so it lists none.
 const ERROR_CLASSES = [];
+// The limits you keep where they are stricter than a profile's (SHIM.md, Limits), e.g.
+// { 'signal-v3': { max_skip: 2000 } }. One you keep but do not declare fails the limit tests.
+const LIMITS = {};
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -116,6 +119,8 @@ function hello(req) {
     profiles: PROFILES,
     capabilities: CAPABILITIES,
     error_classes: ERROR_CLASSES,
+    // A field of 1.2: not for an older runner.
+    ...(Object.keys(LIMITS).length && minor >= 2 ? { limits: LIMITS } : {}),
   };
 }
 

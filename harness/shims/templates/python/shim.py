@@ -46,6 +46,9 @@ CAPABILITIES = []
 # The classes of SHIM.md, Errors, that your functions raise and can tell apart. This
 # template rejects nothing, so it lists none.
 ERROR_CLASSES = []
+# The limits you keep where they are stricter than a profile's (SHIM.md, Limits), e.g.
+# {"signal-v3": {"max_skip": 2000}}. One you keep but do not declare fails the limit tests.
+LIMITS = {}
 
 # ---------------------------------------------------------------------------------------
 # Errors
@@ -136,6 +139,8 @@ def hello(req):
         "profiles": PROFILES,
         "capabilities": CAPABILITIES,
         "error_classes": ERROR_CLASSES,
+        # A field of 1.2: not for an older runner.
+        **({"limits": LIMITS} if LIMITS and minor >= 2 else {}),
     }
 
 
