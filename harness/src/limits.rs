@@ -1,7 +1,9 @@
 //! Vector tests at an implementation's declared limits (SHIM.md §Limits).
 //!
 //! A vector was recorded at its profile's limits. For an implementation that declared stricter
-//! ones, the spec records the same test again at the declared limits: where every step's
+//! ones, the spec records the same test again with the implementation's parties at the
+//! declared limits (in interop, the peer keeps the profile's, as a peer that follows the
+//! profile does): where every step's
 //! verdict is the same the test counts as usual (at the declared limits, so that a checkpoint
 //! reflects a party that keeps that much); where a verdict differs, the test is a
 //! **deviation**: it is run at the declared limits and, if it passes there, reported under the
@@ -22,23 +24,29 @@ pub struct AtDeclared {
     pub deviations: Vec<String>,
 }
 
-/// `test` of `profile` at the `declared` limits.
+/// `test` of `profile` with the `declared` limits kept by the implementation's parties: every
+/// party (`iut_party` None: kat), or `iut_party` against a peer at the profile's (interop).
 pub fn at_declared(
     profile: Profile,
     header_encryption: bool,
     test: &Arc<TraceTest>,
     declared: &Declared,
+    iut_party: Option<&str>,
 ) -> AtDeclared {
     let unchanged = || AtDeclared {
         test: test.clone(),
         deviations: Vec::new(),
     };
     let deviations = declared.deviations(profile);
-    if deviations.is_empty() {
+    // Injected messages do not run in interop (`engine::runnable`): nothing to record.
+    let injects = test.steps.iter().any(|s| matches!(s, Step::Inject { .. }));
+    if deviations.is_empty() || (injects && iut_party.is_some()) {
         return unchanged();
     }
     // The vector was recorded by the spec, so the spec can record it again.
-    let Some(again) = record(profile, header_encryption, test, declared) else {
+    let record =
+        |declared: &Declared| record(profile, header_encryption, test, declared, iut_party);
+    let Some(again) = record(declared) else {
         return unchanged();
     };
     if again == **test {
@@ -55,13 +63,8 @@ pub fn at_declared(
     let mut names: Vec<String> = deviations
         .iter()
         .filter(|d| {
-            record(
-                profile,
-                header_encryption,
-                test,
-                &declared.only(profile, d.limit),
-            )
-            .is_none_or(|alone| verdicts(&alone) != verdicts(test))
+            record(&declared.only(profile, d.limit))
+                .is_none_or(|alone| verdicts(&alone) != verdicts(test))
         })
         .map(|d| d.name())
         .collect();
@@ -74,16 +77,54 @@ pub fn at_declared(
     }
 }
 
+/// `test` recorded with `iut_party` (every party if None) keeping `declared`.
 fn record(
     profile: Profile,
     header_encryption: bool,
     test: &TraceTest,
     declared: &Declared,
+    iut_party: Option<&str>,
 ) -> Option<TraceTest> {
     let mut again = test.clone();
-    let mut spec = SpecIut::new(0).with_limits(declared);
-    engine::record(&mut spec, profile.name(), header_encryption, &mut again).ok()?;
+    record_in_place(
+        profile.name(),
+        header_encryption,
+        &mut again,
+        declared,
+        iut_party,
+        0,
+    )
+    .ok()?;
     Some(again)
+}
+
+/// Fill in `test`'s expectations as the spec gives them with `iut_party` (every party if
+/// None) keeping `declared` and the others the profile's limits; `seed` draws what the test
+/// does not inject (`SpecIut::new`).
+pub fn record_in_place(
+    profile: &str,
+    header_encryption: bool,
+    test: &mut TraceTest,
+    declared: &Declared,
+    iut_party: Option<&str>,
+    seed: u64,
+) -> Result<(), String> {
+    let mut spec = SpecIut::new(seed).with_limits(declared);
+    match iut_party {
+        // Every party keeps the same limits: one spec records them all.
+        _ if declared.profiles().is_empty() => {
+            engine::record(&mut spec, profile, header_encryption, test)
+        }
+        None => engine::record(&mut spec, profile, header_encryption, test),
+        Some(party) => engine::record_interop(
+            &mut spec,
+            &mut SpecIut::new(seed),
+            profile,
+            header_encryption,
+            test,
+            party,
+        ),
+    }
 }
 
 /// What every step is expected to give, without the state checkpoints: how much a party keeps

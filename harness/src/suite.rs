@@ -3,6 +3,7 @@
 use crate::corpus::Corpus;
 use crate::expectations::Expectations;
 use crate::impls::Implementation;
+use crate::limits;
 use crate::report::{Status, TestResult};
 use crate::scripts::{self, Action};
 use e2ee_iut::protocol::{Hello, XEDDSA_VERIFY};
@@ -100,13 +101,15 @@ pub enum Job {
     Franking(Arc<e2ee_vectors::kat::FrankingTest>),
 }
 
-/// A trace test of the corpus as this implementation gets it.
+/// A trace test this implementation gets: a vector, or a scenario built for it.
 #[derive(Clone)]
 struct Traced {
     header_encryption: bool,
     test: Arc<TraceTest>,
     bug_types: Vec<String>,
-    deviations: Vec<String>,
+    /// A published vector (recorded at the profile's limits), not a code-built scenario
+    /// (recorded when it runs, at the implementation's).
+    vector: bool,
 }
 
 fn supports(hello: &Hello, profile: impl Into<AnyProfile>) -> bool {
@@ -181,18 +184,23 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
         for (_, file) in corpus.traces_of(profile) {
             for group in &file.test_groups {
                 for test in &group.tests {
-                    let he = group.header_encryption;
-                    let at =
-                        crate::limits::at_declared(profile, he, &Arc::new(test.clone()), &declared);
                     tests.push(Traced {
-                        header_encryption: he,
-                        test: at.test,
+                        header_encryption: group.header_encryption,
+                        test: Arc::new(test.clone()),
                         bug_types: bug_types(&file.notes, &test.flags),
-                        deviations: at.deviations,
+                        vector: true,
                     });
                 }
             }
         }
+        // A test as this implementation, playing `party` (None: every party), must pass it.
+        let at = |t: &Traced, party: Option<&str>| match t.vector {
+            true => limits::at_declared(profile, t.header_encryption, &t.test, &declared, party),
+            false => limits::AtDeclared {
+                test: t.test.clone(),
+                deviations: Vec::new(),
+            },
+        };
         for mode in [RunMode::Kat, RunMode::Interop, RunMode::Props] {
             match mode {
                 RunMode::Kat => {
@@ -202,6 +210,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                         Mode::Receiver
                     };
                     for t in &tests {
+                        let at = at(t, None);
                         out.push(Planned {
                             id: format!("kat/{}/{}", profile.name(), t.test.tc_id),
                             profile: profile.into(),
@@ -209,11 +218,11 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                             job: Job::Trace {
                                 profile: profile.name().into(),
                                 header_encryption: t.header_encryption,
-                                test: t.test.clone(),
+                                test: at.test,
                                 mode: replay.clone(),
                             },
                             bug_types: t.bug_types.clone(),
-                            deviations: t.deviations.clone(),
+                            deviations: at.deviations,
                         });
                     }
                     // The primitives' known answers: planned for every IUT, so that one
@@ -254,12 +263,13 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                                 header_encryption: he,
                                 bug_types: bug_types(&notes::notes_for(&test.flags), &test.flags),
                                 test: Arc::new(test),
-                                deviations: Vec::new(),
+                                vector: false,
                             });
                         }
                     }
-                    for t in tests {
+                    for t in &tests {
                         for party in t.test.parties.iter().map(|p| p.name.clone()) {
+                            let at = at(t, Some(&party));
                             out.push(Planned {
                                 id: format!(
                                     "interop/{}/{}@{}",
@@ -272,11 +282,11 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                                 job: Job::Trace {
                                     profile: profile.name().into(),
                                     header_encryption: t.header_encryption,
-                                    test: t.test.clone(),
+                                    test: at.test,
                                     mode: Mode::Interop { iut_party: party },
                                 },
                                 bug_types: t.bug_types.clone(),
-                                deviations: t.deviations.clone(),
+                                deviations: at.deviations,
                             });
                         }
                     }
@@ -570,11 +580,22 @@ fn run_trace(
     error_map: &engine::ErrorMap,
 ) -> Outcome {
     let mut test = test.clone();
-    let declared = Declared::of(&imp.hello).unwrap_or_default();
-    // The spec records and plays the peer at the limits the implementation keeps.
-    let mut spec = SpecIut::new(0).with_limits(&declared);
     if test.steps.iter().all(expect_is_empty) {
-        if let Err(e) = engine::record(&mut spec, profile, group.header_encryption, &mut test) {
+        // The implementation's parties keep the limits it declared, the peer the profile's.
+        let declared = Declared::of(&imp.hello).unwrap_or_default();
+        let party = match mode {
+            Mode::Interop { iut_party } => Some(iut_party.as_str()),
+            _ => None,
+        };
+        let recorded = limits::record_in_place(
+            profile,
+            group.header_encryption,
+            &mut test,
+            &declared,
+            party,
+            0,
+        );
+        if let Err(e) = recorded {
             return Outcome {
                 status: engine::Status::Fail,
                 step: None,
@@ -584,6 +605,7 @@ fn run_trace(
             };
         }
     }
+    let mut spec = SpecIut::new(0);
     let peer: Option<&mut dyn e2ee_iut::Iut> = match mode {
         Mode::Interop { .. } => Some(&mut spec),
         _ => None,
@@ -644,7 +666,7 @@ fn run_props(
 ) -> (Status, String) {
     let group = group_of(header_encryption);
     let name = imp.name.clone();
-    // Recorded, and the peer played, at the limits the implementation keeps.
+    // The implementation's party keeps the limits it declared, the spec's the profile's.
     let declared = Declared::of(&imp.hello).unwrap_or_default();
     crate::props::drive(
         imp,
@@ -653,9 +675,15 @@ fn run_props(
         action(&declared.limits(profile)),
         |iut, hello, seed, actions| {
             let mut test = scripts::conversation(profile, header_encryption, seed, actions);
-            let mut spec = SpecIut::new(seed).with_limits(&declared);
-            engine::record(&mut spec, profile.name(), header_encryption, &mut test)?;
-            let mut peer = SpecIut::new(seed ^ 1).with_limits(&declared);
+            limits::record_in_place(
+                profile.name(),
+                header_encryption,
+                &mut test,
+                &declared,
+                Some(role),
+                seed,
+            )?;
+            let mut peer = SpecIut::new(seed ^ 1);
             Ok(engine::run(
                 iut,
                 Some(&mut peer),
@@ -671,8 +699,14 @@ fn run_props(
         },
         |why, seed, actions| {
             let mut test = scripts::conversation(profile, header_encryption, seed, actions);
-            let mut spec = SpecIut::new(seed).with_limits(&declared);
-            let _ = engine::record(&mut spec, profile.name(), header_encryption, &mut test);
+            let _ = limits::record_in_place(
+                profile.name(),
+                header_encryption,
+                &mut test,
+                &declared,
+                Some(role),
+                seed,
+            );
             test.tc_id = crate::props::script_id(&name, profile.name(), role, seed);
             test.comment = format!("shrunk property-mode failure: {why}");
             write_failure(options, profile, header_encryption, &name, test)

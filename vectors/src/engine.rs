@@ -263,6 +263,37 @@ pub fn record(
     }
 }
 
+/// [`record`], with the test's parties split as `Mode::Interop { iut_party }` splits them:
+/// `iut_party` on `spec`, the others on `peer`. Both are the spec, keeping different limits:
+/// how a test comes out for an implementation that declared stricter limits than its
+/// profile, playing that party against a peer that keeps the profile's (SHIM.md §Limits).
+pub fn record_interop(
+    spec: &mut dyn Iut,
+    peer: &mut dyn Iut,
+    profile: &str,
+    header_encryption: bool,
+    test: &mut TraceTest,
+    iut_party: &str,
+) -> Result<(), String> {
+    let mode = Mode::Interop {
+        iut_party: iut_party.to_string(),
+    };
+    let outcome = execute(
+        spec,
+        Some(peer),
+        None,
+        profile,
+        header_encryption,
+        test,
+        &mode,
+        &[],
+    );
+    match outcome.status {
+        Status::Pass => Ok(()),
+        _ => Err(format!("step {:?}: {}", outcome.step, outcome.detail)),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn execute(
     iut: &mut dyn Iut,
