@@ -104,9 +104,9 @@ pub fn bundled_expectations(name: &str) -> Option<(&'static str, &'static str)> 
     }
 }
 
-/// Start an implementation. `Err` means it cannot be started (the run exits 2), and so does
-/// a `hello` whose declared limits are looser than a profile's or meaningless (SHIM.md
-/// §Limits). `timeout` bounds each request to a subprocess shim, `test_budget` each whole test.
+/// Start an implementation. `Err` means it cannot be started, or its `hello` declares what
+/// no profile has, or limits looser than a profile's or meaningless (SHIM.md §Limits): the run
+/// exits 2. `timeout` bounds each request to a subprocess shim, `test_budget` each whole test.
 pub fn open(
     name: &str,
     seed: u64,
@@ -114,6 +114,8 @@ pub fn open(
     test_budget: Duration,
 ) -> Result<Implementation, String> {
     let imp = start(name, seed, timeout, test_budget)?;
+    e2ee_vectors::engine::check_version_bytes(&imp.hello)
+        .map_err(|e| format!("{name}: hello: {e}"))?;
     Declared::of(&imp.hello).map_err(|e| format!("{name}: {e}"))?;
     Ok(imp)
 }

@@ -4,6 +4,7 @@
 pub mod corpus;
 pub mod expectations;
 pub mod franking;
+pub mod franking_session;
 pub mod group_props;
 pub mod group_scripts;
 pub mod impls;

@@ -23,11 +23,13 @@ pub fn setup(profile: Profile, rng: &mut Rng) -> (Vec<PartyInit>, Vec<Step>) {
             name: ALICE.into(),
             identity_private: rng.hex(32),
             registration_id: 1111,
+            version_byte: None,
         },
         PartyInit {
             name: BOB.into(),
             identity_private: rng.hex(32),
             registration_id: 2222,
+            version_byte: None,
         },
     ];
     let pq = profile.post_quantum();
@@ -312,6 +314,7 @@ fn bad_bundle(profile: Profile, seed: u64) -> e2ee_iut::protocol::Bundle {
         header_encryption: false,
         identity_private: Some(rng.hex(32)),
         registration_id: Some(3333),
+        version_byte: None,
     }) {
         Ok(Reply::Party { party, .. }) => party,
         other => panic!("the spec makes a party: {other:?}"),

@@ -99,6 +99,8 @@ pub enum Job {
     },
     /// One franking known answer: the IUT as sender and recipient, the runner the server.
     Franking(Arc<e2ee_vectors::kat::FrankingTest>),
+    /// Franked messages over a live session, the IUT playing `role` against the spec.
+    FrankingSession { role: &'static str },
 }
 
 /// A trace test this implementation gets: a vector, or a scenario built for it.
@@ -318,8 +320,9 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
     out
 }
 
-/// Franking's known answers in which the IUT acts (`franking::involves_the_iut`), for an
-/// IUT that declares the `franking` profile.
+/// Franking's known answers in which the IUT acts (`franking::involves_the_iut`), and the
+/// conversation over a live session in each role, for an IUT that declares the `franking`
+/// profile.
 fn plan_franking(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
     if !supports(hello, AnyProfile::Franking) {
         return Vec::new();
@@ -338,6 +341,18 @@ fn plan_franking(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
                 });
             }
         }
+    }
+    use crate::franking_session::{FLAGS, ROLES, TC_ID};
+    let flags: Vec<String> = FLAGS.iter().map(|f| f.to_string()).collect();
+    for role in ROLES {
+        out.push(Planned {
+            id: format!("interop/{}/{TC_ID}@{role}", AnyProfile::Franking.name()),
+            profile: AnyProfile::Franking,
+            mode: RunMode::Interop,
+            job: Job::FrankingSession { role },
+            bug_types: bug_types(&notes::notes_for(&flags), &flags),
+            deviations: Vec::new(),
+        });
     }
     out
 }
@@ -487,6 +502,13 @@ pub fn run_one(
         }
         Job::Franking(test) => {
             let (status, detail, notes) = crate::franking::run(imp.iut.as_mut(), &imp.hello, test);
+            result.status = status;
+            result.detail = detail;
+            result.notes = notes;
+        }
+        Job::FrankingSession { role } => {
+            let (status, detail, notes) =
+                crate::franking_session::run(imp.iut.as_mut(), &imp.hello, role, options.seed);
             result.status = status;
             result.detail = detail;
             result.notes = notes;

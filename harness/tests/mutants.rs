@@ -27,6 +27,7 @@ use e2ee_spec::crypto::kdf;
 use e2ee_spec::double_ratchet as dr;
 use e2ee_spec::group::GroupProfile;
 use e2ee_spec::party::{self, Party};
+use e2ee_spec::profile::WireVariant;
 use e2ee_spec::profiles::{olm_v1, signal_v3};
 use e2ee_spec::session::{self, MessageKind as Kind, OneTimePrekeyRef, Ratchet, Session};
 use e2ee_spec::{sender_keys, x3dh, AnyProfile, Profile};
@@ -56,6 +57,9 @@ enum Bug {
     PaddingUnchecked,
     /// The version byte is not checked.
     VersionIgnored,
+    /// signal-v3: a reader that wants its own low nibble (`0x34`) refuses the `0x33` that
+    /// libsignal-protocol-java and its ports write.
+    LegacyVersionRefused,
     /// A low-order ratchet key (all-zero DH output) is used.
     LowOrderRatchetKeyUnchecked,
     /// A low-order key in a bundle is used.
@@ -118,6 +122,18 @@ enum Bug {
     /// Franking: the commitment covers an attachment's digest and caption but not its key,
     /// as with a cipher trusted to commit (the non-committing variant).
     AttachmentKeyUncommitted,
+    /// Franking: the recipient keeps every opening but never looks for its franking key
+    /// among them, so a key reused (or a delivery replayed) opens a second message.
+    FrankingKeyReuseAccepted,
+    /// Franking: the recipient records a message's franking key before checking its T_F,
+    /// so a refused delivery takes the key from the genuine one.
+    RefusedFrankingKeyKept,
+    /// Franking: a name over 65,535 bytes is cut to fit its u16 length prefix instead of
+    /// refused.
+    OversizedNameTruncated,
+    /// Franking: a report carries the other messages the recipient kept (the recent
+    /// conversation) after the one reported.
+    ReportCarriesOtherMessages,
 }
 
 use Bug::*;
@@ -151,6 +167,7 @@ const BUGS: &[(Bug, &[&str])] = &[
     (AnySessionDecrypts, &["WrongSession"]),
     (PaddingUnchecked, &["AuthenticatedBadPadding"]),
     (VersionIgnored, &["TamperedVersion"]),
+    (LegacyVersionRefused, &["LegacyVersionByte"]),
     (
         LowOrderRatchetKeyUnchecked,
         &["LowOrderRatchetKey", "LowOrderRatchetKeyAuthenticated"],
@@ -204,6 +221,10 @@ const BUGS: &[(Bug, &[&str])] = &[
     (DistributionRewinds, &["DistributionRewind"]),
     (FrankingTagUnchecked, &["FrankingTagMismatch"]),
     (AttachmentKeyUncommitted, &["SalamanderAttachment"]),
+    (FrankingKeyReuseAccepted, &["FrankingKeyReused"]),
+    (RefusedFrankingKeyKept, &["RefusalKeepsNothing"]),
+    (OversizedNameTruncated, &["OversizedName"]),
+    (ReportCarriesOtherMessages, &["ReportRevealsOnlyItsMessage"]),
 ];
 
 /// How many earlier states a variant that "keeps everything" remembers per party.
@@ -350,6 +371,102 @@ impl Mutant {
     }
 }
 
+impl Mutant {
+    /// The franking recipient's requests, with the franking variants' mistakes.
+    fn franking_call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        use e2ee_spec::franking::{self as fr, Context, Opening};
+        match (self.bug, request) {
+            (
+                FrankingKeyReuseAccepted,
+                Request::FrankOpen {
+                    payload,
+                    commitment,
+                    server_tag,
+                    sender,
+                    recipient,
+                    timestamp,
+                },
+            ) => {
+                // Keeps the message whatever it kept before.
+                let context = Context {
+                    sender: bytes(sender)?,
+                    recipient: bytes(recipient)?,
+                    timestamp: *timestamp,
+                };
+                match fr::open(
+                    &bytes(payload)?,
+                    &arr(commitment)?,
+                    &arr(server_tag)?,
+                    &context,
+                ) {
+                    Ok(o) => {
+                        let message = hex_of(&o.m);
+                        self.spec.franking_mut().kept.push(o);
+                        Ok(Reply::FrankOpened { message })
+                    }
+                    Err(_) => self.spec.call(request),
+                }
+            }
+            (RefusedFrankingKeyKept, Request::FrankOpen { payload, .. }) => {
+                let result = self.spec.call(request);
+                let p = bytes(payload)?;
+                if let (Err(_), Some(n_f), Some(m)) = (&result, p.get(1..33), p.get(33..)) {
+                    // The key, recorded before anything was checked.
+                    self.spec.franking_mut().kept.push(Opening {
+                        message: fr::Message::Text(Vec::new()),
+                        m: m.to_vec(),
+                        n_f: n_f.try_into().unwrap_or_default(),
+                        r_f: [0; 32],
+                        context: Context {
+                            sender: Vec::new(),
+                            recipient: Vec::new(),
+                            timestamp: 0,
+                        },
+                    });
+                }
+                result
+            }
+            (
+                OversizedNameTruncated,
+                Request::FrankOpen {
+                    payload,
+                    commitment,
+                    server_tag,
+                    sender,
+                    recipient,
+                    timestamp,
+                },
+            ) => {
+                let cut = |h: &String| -> Result<String, Failure> {
+                    let b = bytes(h)?;
+                    Ok(hex_of(&b[..b.len().min(65_535)]))
+                };
+                self.spec.call(&Request::FrankOpen {
+                    payload: payload.clone(),
+                    commitment: commitment.clone(),
+                    server_tag: server_tag.clone(),
+                    sender: cut(sender)?,
+                    recipient: cut(recipient)?,
+                    timestamp: *timestamp,
+                })
+            }
+            (ReportCarriesOtherMessages, Request::FrankReport { commitment }) => {
+                let mut reply = self.spec.call(request)?;
+                if let Reply::Reported { message, .. } = &mut reply {
+                    let t_f = bytes(commitment)?;
+                    for other in &self.spec.franking_mut().kept {
+                        if fr::commitment(&other.n_f, &other.m)[..] != t_f[..] {
+                            message.push_str(&hex_of(&other.m));
+                        }
+                    }
+                }
+                Ok(reply)
+            }
+            _ => self.spec.call(request),
+        }
+    }
+}
+
 impl Iut for Mutant {
     fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
         if matches!(
@@ -381,6 +498,17 @@ impl Iut for Mutant {
                     commitment: hex_of(&kdf::hmac_sha256(&n_f, &m)),
                 })
             }
+            Request::FrankOpen { .. } | Request::FrankReport { .. }
+                if matches!(
+                    self.bug,
+                    FrankingKeyReuseAccepted
+                        | RefusedFrankingKeyKept
+                        | OversizedNameTruncated
+                        | ReportCarriesOtherMessages
+                ) =>
+            {
+                self.franking_call(request)
+            }
             Request::FrankOpen {
                 payload,
                 server_tag,
@@ -403,6 +531,22 @@ impl Iut for Mutant {
                     recipient: recipient.clone(),
                     timestamp: *timestamp,
                 })
+            }
+            Request::Decrypt { party, message, .. } if self.bug == LegacyVersionRefused => {
+                let v3 = self
+                    .party(party)
+                    .is_some_and(|p| p.profile == Profile::SignalV3);
+                let m = bytes(message)?;
+                if v3
+                    && m.first()
+                        .is_some_and(|b| b & 0x0f != signal_v3::CURRENT_VERSION)
+                {
+                    return Err(Failure::Rejected {
+                        class: "decode_error".into(),
+                        detail: "unknown message version".into(),
+                    });
+                }
+                self.spec.call(request)
             }
             Request::Reset {} => {
                 let bug = self.bug;
@@ -582,6 +726,13 @@ fn with_message(req: &Request, message: &[u8]) -> Request {
     r
 }
 
+/// The wire variant that wrote `m` (its first byte), so a re-encoded copy keeps it.
+fn writer(profile: Profile, m: &[u8]) -> WireVariant {
+    m.first()
+        .and_then(|b| WireVariant::from_version_byte(profile, *b))
+        .unwrap_or_default()
+}
+
 /// A prekey message without a one-time prekey id, re-encoded with id 0 (protobuf's default).
 fn absent_as_zero(p: &Party, kind: MessageKind, m: &[u8]) -> Option<Vec<u8>> {
     if kind != MessageKind::Prekey || p.profile == Profile::OlmV1 {
@@ -592,7 +743,7 @@ fn absent_as_zero(p: &Party, kind: MessageKind, m: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     prekey.header.one_time_prekey = Some(OneTimePrekeyRef::Id(0));
-    Some(session::encode_prekey_message(p.profile, &prekey))
+    session::encode_prekey_message(p.profile, writer(p.profile, m), &prekey).ok()
 }
 
 impl Mutant {
@@ -764,7 +915,11 @@ impl Mutant {
                                 .any(|(id, _, _)| *id == prekey.header.signed_prekey_id) =>
                     {
                         prekey.header.signed_prekey_id = latest;
-                        let m = session::encode_prekey_message(before.profile, &prekey);
+                        let wire = writer(before.profile, m);
+                        let Ok(m) = session::encode_prekey_message(before.profile, wire, &prekey)
+                        else {
+                            return self.spec.call(req);
+                        };
                         let retried = self.spec.call(&with_message(req, &m));
                         if retried.is_ok() {
                             retried
@@ -900,6 +1055,44 @@ fn mac_ok(s: &Session, mk: &[u8; 32], inner: &[u8]) -> bool {
     }
 }
 
+/// A correct variant when it says so: the spec writing `0x33` in every `signal-v3` party, as
+/// libsignal-protocol-java and its ports do. `declared` puts that in its `hello`; without it
+/// the departure is undeclared, and byte-for-byte replay must fail it.
+fn legacy_writer(declared: bool) -> Implementation {
+    let mut hello = SpecIut::hello();
+    hello.version_bytes = if declared {
+        BTreeMap::from([("signal-v3".to_string(), vec!["33".to_string()])])
+    } else {
+        BTreeMap::new()
+    };
+    Implementation {
+        name: "legacy_writer".into(),
+        iut: Box::new(LegacyWriter {
+            spec: SpecIut::new(0),
+        }),
+        hello,
+    }
+}
+
+struct LegacyWriter {
+    spec: SpecIut,
+}
+
+impl Iut for LegacyWriter {
+    fn call(&mut self, request: &Request) -> Result<Reply, Failure> {
+        match request {
+            Request::CreateParty { profile, .. } if profile == Profile::SignalV3.name() => {
+                let mut r = request.clone();
+                if let Request::CreateParty { version_byte, .. } = &mut r {
+                    *version_byte = Some("33".into());
+                }
+                self.spec.call(&r)
+            }
+            _ => self.spec.call(request),
+        }
+    }
+}
+
 /// A correct variant: the spec behind a protobuf reader stricter than protobuf requires, which
 /// refuses a message (prekey wrapper or the message inside it) with a repeated or unknown field
 /// number. No honest sender writes one, so refusing it must cost nothing.
@@ -959,11 +1152,21 @@ fn canonical_fields(m: &[u8]) -> bool {
 
 // ---- the score ---------------------------------------------------------------------------
 
+/// The known answers, and of interop only franking's conversation over a live session
+/// ([`scored`]): the rest of interop replays the traces the known answers already hold.
 fn options() -> Options {
     Options {
         failures_dir: std::env::temp_dir().join("e2ee-conform-mutant-failures"),
-        ..support::options(vec![RunMode::Kat], AnyProfile::ALL.to_vec(), 16)
+        ..support::options(
+            vec![RunMode::Kat, RunMode::Interop],
+            AnyProfile::ALL.to_vec(),
+            16,
+        )
     }
+}
+
+fn scored(p: &suite::Planned) -> bool {
+    p.mode == RunMode::Kat || matches!(p.job, Job::FrankingSession { .. })
 }
 
 /// Each failing test of a run, with its flags.
@@ -974,7 +1177,10 @@ fn failures(imp: Implementation, corpus: &Corpus) -> Vec<(String, Vec<String>)> 
 /// Each failing test of a run, with its flags, and how many passing tests carry `note`.
 fn run(mut imp: Implementation, corpus: &Corpus) -> (Vec<(String, Vec<String>)>, usize) {
     let opts = options();
-    let plan = suite::plan(&imp.hello, &opts, corpus);
+    let plan: Vec<suite::Planned> = suite::plan(&imp.hello, &opts, corpus)
+        .into_iter()
+        .filter(scored)
+        .collect();
     assert!(plan.len() > 100, "the suite is not empty");
     let mut tolerated = 0;
     let failed = plan
@@ -985,6 +1191,10 @@ fn run(mut imp: Implementation, corpus: &Corpus) -> (Vec<(String, Vec<String>)>,
                 Job::Trace { test, .. } => test.flags.clone(),
                 Job::GroupTrace { test, .. } => test.flags.clone(),
                 Job::Franking(test) => test.flags.clone(),
+                Job::FrankingSession { .. } => e2ee_harness::franking_session::FLAGS
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect(),
                 Job::Props { .. } | Job::GroupProps { .. } | Job::Xeddsa(_) => Vec::new(),
             };
             tolerated += usize::from(r.notes.iter().any(|n| n.contains(STRICTER)));
@@ -1055,6 +1265,7 @@ fn every_single_bug_variant_is_caught_and_the_correct_variants_pass() {
             },
         ),
         ("reordered_protobuf_fields", reordered::implementation()),
+        ("legacy_version_byte_writer", legacy_writer(true)),
         (
             "strict_protobuf_reader",
             Implementation {
@@ -1081,6 +1292,13 @@ fn every_single_bug_variant_is_caught_and_the_correct_variants_pass() {
             blamed.push(format!("{what}: {:?}", &failed[..failed.len().min(5)]));
         }
     }
+    // The same writer that does not declare its version byte departs from the profile
+    // silently: replayed as a 0x34 writer, it must fail.
+    let undeclared = failures(legacy_writer(false), &corpus);
+    lines.push(format!(
+        "  undeclared legacy writer: {:>4} failing (must be > 0)",
+        undeclared.len()
+    ));
     let caught = BUGS.len() - missed.len();
     println!(
         "single-bug score: {caught}/{} variants caught ({} %), correct variants blamed: {}\n{}",
@@ -1091,6 +1309,10 @@ fn every_single_bug_variant_is_caught_and_the_correct_variants_pass() {
     );
     assert!(missed.is_empty(), "not caught: {missed:?}");
     assert!(blamed.is_empty(), "correct variants failed: {blamed:?}");
+    assert!(
+        !undeclared.is_empty(),
+        "a 0x33 writer that does not declare it passed byte-for-byte replay"
+    );
 }
 
 /// Property mode on its own finds the group variants whose mistake a random conversation
@@ -1172,5 +1394,54 @@ fn group_property_mode_catches_group_variants_and_passes_correct_ones() {
         for (id, status, detail) in props(imp) {
             assert_eq!(status, Status::Pass, "{id}: {detail}");
         }
+    }
+}
+
+/// Franking's conversation over a live signal-v3 session on its own: as the recipient, a
+/// variant that accepts a reused franking key and one whose report carries the other
+/// messages it kept each fail it, at the step that shows the mistake; the spec passes it in
+/// both roles.
+#[test]
+fn the_live_franking_conversation_catches_the_recipients_variants() {
+    let opts = Options {
+        filter: glob::Pattern::new("interop/franking/franking.session.*").ok(),
+        ..options()
+    };
+    let corpus = e2ee_harness::corpus::load(&opts.vectors, &opts.profiles).expect("vectors");
+    let session = |iut: Box<dyn Iut>| -> Vec<(String, Status, String)> {
+        let mut imp = Implementation {
+            name: "variant".into(),
+            iut,
+            hello: SpecIut::hello(),
+        };
+        let plan = suite::plan(&imp.hello, &opts, &corpus);
+        assert_eq!(plan.len(), 2, "one conversation per role");
+        plan.iter()
+            .map(|p| {
+                let r = suite::run_one(&mut imp, p, &opts, &Expectations::default());
+                (r.id, r.status, r.detail)
+            })
+            .collect()
+    };
+    for (id, status, detail) in session(Box::new(SpecIut::new(0))) {
+        assert_eq!(status, Status::Pass, "{id}: {detail}");
+    }
+    for (bug, finding) in [
+        (
+            FrankingKeyReuseAccepted,
+            "m4: bob (the IUT): frank_open: expected error duplicate_message, but the IUT accepted",
+        ),
+        (
+            ReportCarriesOtherMessages,
+            "m1: bob (the IUT): frank_report: the report carries its message M of another message",
+        ),
+    ] {
+        let results = session(Box::new(Mutant::new(bug)));
+        let (id, status, detail) = results
+            .iter()
+            .find(|(id, ..)| id.ends_with("@bob"))
+            .expect("bob's conversation");
+        assert_eq!(*status, Status::Fail, "{}: {id} passed", name(bug));
+        assert!(detail.starts_with(finding), "{}: {id}: {detail}", name(bug));
     }
 }

@@ -194,6 +194,7 @@ fn own_nonce_passes_every_full_kat_test_the_spec_passes() {
         header_encryption: false,
         identity_private: Some("11".repeat(32)),
         registration_id: Some(1),
+        version_byte: None,
     };
     let bundle = |party: String| Request::CreateBundle {
         party,

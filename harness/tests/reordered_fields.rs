@@ -106,6 +106,7 @@ fn the_wrapper_writes_other_bytes_the_spec_accepts() {
                     header_encryption: false,
                     identity_private: Some(key.repeat(32)),
                     registration_id: Some(7),
+                    version_byte: None,
                 },
             ) {
                 Reply::Party { party, .. } => party,

@@ -90,6 +90,7 @@ fn full_requests() -> Vec<Request> {
             header_encryption: false,
             identity_private: Some(hex(32)),
             registration_id: Some(1),
+            version_byte: None,
         },
         Request::CreateBundle {
             party: party.clone(),
@@ -207,6 +208,7 @@ fn bundle_table_is_what_the_reference_shim_publishes() {
             header_encryption: false,
             identity_private: None,
             registration_id: Some(7),
+            version_byte: None,
         }) {
             Ok(Reply::Party { party, .. }) => party,
             other => panic!("{profile}: create_party: {other:?}"),

@@ -225,6 +225,7 @@ fn other_ops() -> Vec<Request> {
             header_encryption: false,
             identity_private: Some("55".repeat(32)),
             registration_id: Some(7),
+            version_byte: None,
         },
         Request::CreateBundle {
             party: party(),

@@ -605,7 +605,15 @@ mod tests {
                     pn,
                     n,
                 };
-                let expected = e2ee_spec::profiles::seal(profile, &mk, &header, &pt, &ad).unwrap();
+                let expected = e2ee_spec::profiles::seal(
+                    profile,
+                    e2ee_spec::profile::WireVariant::Reference,
+                    &mk,
+                    &header,
+                    &pt,
+                    &ad,
+                )
+                .unwrap();
                 let env = [
                     ("mk", mk.to_vec()),
                     ("ad", ad.clone()),
@@ -655,7 +663,12 @@ mod tests {
                     },
                     message: inner.clone(),
                 };
-                let expected = e2ee_spec::session::encode_prekey_message(profile, &prekey);
+                let expected = e2ee_spec::session::encode_prekey_message(
+                    profile,
+                    e2ee_spec::profile::WireVariant::Reference,
+                    &prekey,
+                )
+                .unwrap();
                 let env = [
                     ("i", ik.private.to_vec()),
                     ("e", ek.private.to_vec()),

@@ -20,7 +20,7 @@
 
 use crate::crypto::{kdf, x25519};
 use crate::error::Error;
-use crate::profile::{Limits, Profile, SkippedKeyStore};
+use crate::profile::{Limits, Profile, SkippedKeyStore, WireVariant};
 use crate::profiles;
 
 /// An X25519 key pair (§2.3 `GENERATE_DH` output). The private key is always an input.
@@ -165,13 +165,16 @@ pub fn within_limits(limits: &Limits, state: &State) -> bool {
 }
 
 /// §3.4 RatchetEncrypt. `fresh` is the private key of the next ratchet key pair, consumed
-/// only by a profile whose sending half of a DH step happens here (Olm).
+/// only by a profile whose sending half of a DH step happens here (Olm). `wire` is how the
+/// sender writes the message's bytes where its profile allows a choice (the key schedule
+/// never depends on it).
 #[hax_lib::ensures(|result| match &result {
     Ok((new, _)) => new.ck_s.is_some() && new.n_s > 0 && new.skipped == state.skipped,
     Err(_) => true,
 })]
 pub fn ratchet_encrypt(
     profile: Profile,
+    wire: WireVariant,
     limits: &Limits,
     state: &State,
     plaintext: &[u8],
@@ -197,7 +200,7 @@ pub fn ratchet_encrypt(
     let (next_ck, mk) = kdf_ck(&ck);
     s.ck_s = Some(next_ck);
     let header = Header { dh, pn: s.pn, n };
-    let message = profiles::seal(profile, &mk, &header, plaintext, ad)?;
+    let message = profiles::seal(profile, wire, &mk, &header, plaintext, ad)?;
     Ok((s, message))
 }
 

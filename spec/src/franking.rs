@@ -8,8 +8,10 @@
 //!   `R_F = HMAC-SHA256(K_FB, T_F ‖ context)` (sender, recipient, timestamp), and delivers
 //!   `R_F` with the message.
 //! - The recipient decrypts, recomputes `T_F` from what it read and rejects the message on a
-//!   mismatch (else a report of it would not verify); it keeps `(M, N_F, R_F, context)`.
-//! - A report reveals those four; the server recomputes `T_F` and checks `R_F`.
+//!   mismatch (else a report of it would not verify); it keeps `(M, N_F, R_F, context)`,
+//!   and refuses a later message under an `N_F` it kept.
+//! - A report reveals those four for one message; the server recomputes `T_F` and checks
+//!   `R_F`.
 //!
 //! Security notions (Grubbs–Lu–Ristenpart, CRYPTO 2017, "Message franking via committing
 //! authenticated encryption"): *receiver binding*, no verifying report of a message that was
@@ -187,6 +189,50 @@ pub fn open(
         r_f: *r_f,
         context: context.clone(),
     })
+}
+
+/// What a recipient keeps of franking: every opening it accepted, so that its user can
+/// report the message later. Their franking keys are also how it recognises a key used
+/// twice ([`receive`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recipient {
+    pub kept: Vec<Opening>,
+}
+
+/// The recipient, with its state: [`open`], then `DuplicateMessage` if it already kept a
+/// message with this `N_F`, whether the sender reused its franking key for another message
+/// or a delivery was replayed under a fresh server tag. A franking key must open exactly one
+/// message: a report reveals its `N_F`, and with it the server could test guesses of any
+/// other message committed under the same key (its `T_F` passed through the server).
+/// Checks in order: the payload's layout, `T_F`, the context, then the key; on an error the
+/// caller keeps its state (a refused message keeps nothing, its `N_F` included).
+pub fn receive(
+    recipient: &Recipient,
+    payload: &[u8],
+    t_f: &[u8; TAG_LEN],
+    r_f: &[u8; TAG_LEN],
+    context: &Context,
+) -> Result<(Recipient, Opening), Error> {
+    let opening = open(payload, t_f, r_f, context)?;
+    if recipient.kept.iter().any(|kept| kept.n_f == opening.n_f) {
+        return Err(Error::DuplicateMessage);
+    }
+    let mut next = recipient.clone();
+    next.kept.push(opening.clone());
+    Ok((next, opening))
+}
+
+impl Recipient {
+    /// The report of the kept message whose commitment is `t_f` (unique: no two kept
+    /// messages share an `N_F`); `State` if none is kept. One message, never more: a
+    /// report reveals only what it reports.
+    pub fn report(&self, t_f: &[u8; TAG_LEN]) -> Result<Report, Error> {
+        self.kept
+            .iter()
+            .find(|o| commitment(&o.n_f, &o.m) == *t_f)
+            .map(Report::from)
+            .ok_or(Error::State)
+    }
 }
 
 /// A report: everything the server needs to check it, and nothing of any other message.

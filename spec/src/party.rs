@@ -5,7 +5,7 @@ use crate::crypto::kem::KemKeyPair;
 use crate::double_ratchet::KeyPair;
 use crate::error::Error;
 use crate::pqxdh::{self, SignedKemPrekey};
-use crate::profile::{Limits, Profile};
+use crate::profile::{Limits, Profile, WireVariant};
 use crate::profiles;
 use crate::session::{self, MessageKind, OneTimePrekeyRef, ResponderKeys, Session};
 use crate::x3dh::{self, PreKeyBundle};
@@ -19,6 +19,9 @@ pub struct Party {
     /// harness/SHIM.md §Limits). Not part of the state a checkpoint digest covers.
     pub limits: Limits,
     pub header_encryption: bool,
+    /// How this party writes its messages' bytes (one of `profile.variants()`): every session
+    /// it starts or accepts writes so.
+    pub wire: WireVariant,
     pub identity: KeyPair,
     /// libsignal's registration id (0 elsewhere).
     pub registration_id: u32,
@@ -118,6 +121,7 @@ impl Party {
             profile,
             limits: profile.limits(),
             header_encryption,
+            wire: WireVariant::Reference,
             identity: KeyPair::from_private(identity),
             registration_id,
             signed_prekeys: Vec::new(),
@@ -309,6 +313,10 @@ pub fn initiate(
         fresh,
         kem_m,
     )?;
+    let session = Session {
+        wire: party.wire,
+        ..session
+    };
     Ok(session_update(session, SessionChange::Replaced))
 }
 
@@ -435,6 +443,10 @@ pub fn decrypt(
         &prekey,
         fresh,
     )?;
+    let session = Session {
+        wire: party.wire,
+        ..session
+    };
     let update = PartyUpdate::Session {
         session,
         change: SessionChange::Replaced,

@@ -70,6 +70,45 @@ pub enum Profile {
     OlmV1,
 }
 
+/// A byte-level choice inside a profile that every reader of the profile accepts, so that
+/// deployments that make it differently still talk to each other (`spec/PROFILES.md`
+/// §signal-v3, "Wire variants"). Only `signal-v3` has one today: the low nibble of
+/// libsignal's version byte, which no reader checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WireVariant {
+    /// What the profile's reference implementation writes (libsignal: `0x34`).
+    #[default]
+    Reference,
+    /// libsignal-protocol-java and the ports of it (C, JavaScript, Python, ...), whose
+    /// `CiphertextMessage.CURRENT_VERSION` is 3: version byte `0x33`.
+    Legacy,
+}
+
+impl WireVariant {
+    /// The first byte of every message a party of this variant writes in `profile`; `None`
+    /// where the profile has no version byte.
+    pub fn version_byte(self, profile: Profile) -> Option<u8> {
+        if !profile.variants().contains(&self) {
+            return None;
+        }
+        let v = profile.libsignal_version()?;
+        Some(match self {
+            WireVariant::Reference => signal_v3::version_byte(v),
+            WireVariant::Legacy => (v << 4) | signal_v3::LEGACY_CURRENT_VERSION,
+        })
+    }
+
+    /// The variant whose parties write `byte` first in `profile`, if the profile has it.
+    /// `signal-v4` has none: every writer of PQXDH sessions writes `0x44`.
+    pub fn from_version_byte(profile: Profile, byte: u8) -> Option<WireVariant> {
+        profile
+            .variants()
+            .iter()
+            .copied()
+            .find(|w| w.version_byte(profile) == Some(byte))
+    }
+}
+
 /// Where skipped message keys are kept and how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkippedKeyStore {
@@ -132,6 +171,14 @@ impl Profile {
 
     pub fn from_name(name: &str) -> Option<Profile> {
         Profile::ALL.iter().copied().find(|p| p.name() == name)
+    }
+
+    /// The wire variants a party of this profile may write (the reference first).
+    pub fn variants(self) -> &'static [WireVariant] {
+        match self {
+            Profile::SignalV3 => &[WireVariant::Reference, WireVariant::Legacy],
+            _ => &[WireVariant::Reference],
+        }
     }
 
     pub fn limits(self) -> Limits {

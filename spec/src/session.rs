@@ -10,8 +10,8 @@ use crate::double_ratchet::{self as dr, KeyPair, ReceiverChain};
 use crate::error::Error;
 use crate::header_encryption as he;
 use crate::pqxdh::{self, KemPayload};
-use crate::profile::{Limits, Profile};
-use crate::profiles::{modern, olm_v1, session_version, signal_v3, signal_v4};
+use crate::profile::{Limits, Profile, WireVariant};
+use crate::profiles::{self, modern, olm_v1, session_version, signal_v3, signal_v4};
 use crate::x3dh::{self, Agreement, PreKeyBundle};
 
 /// The ratchet a session runs.
@@ -82,6 +82,9 @@ pub struct Session {
     pub one_time_prekey: Option<OneTimePrekeyRef>,
     /// Set on the initiator until the first message from the responder decrypts.
     pub pending_prekey: Option<PreKeyHeader>,
+    /// How this end writes its messages' bytes (the party's choice; a session starts with
+    /// the reference's and `party` sets its own). Not state: it never changes.
+    pub wire: WireVariant,
 }
 
 /// Alice's side: run the key agreement against Bob's bundle and start the ratchet.
@@ -208,6 +211,7 @@ pub fn start_initiator(
             registration_id: sender.registration_id,
             kyber,
         }),
+        wire: WireVariant::Reference,
     })
 }
 
@@ -369,6 +373,7 @@ pub fn respond(
         base_key: h.base_key,
         one_time_prekey: h.one_time_prekey,
         pending_prekey: None,
+        wire: WireVariant::Reference,
     };
     decrypt_inner(&session, &prekey.message, fresh)
 }
@@ -408,6 +413,7 @@ pub fn encrypt(
         Ratchet::Plain(state) => {
             let (state, message) = dr::ratchet_encrypt(
                 session.profile,
+                session.wire,
                 &session.limits,
                 state,
                 plaintext,
@@ -432,7 +438,7 @@ pub fn encrypt(
             (
                 s,
                 MessageKind::PreKey,
-                encode_prekey_message(session.profile, &prekey),
+                encode_prekey_message(session.profile, session.wire, &prekey)?,
             )
         }
         None => (s, MessageKind::Normal, inner),
@@ -503,17 +509,26 @@ fn with_ratchet(session: &Session, ratchet: Ratchet) -> Session {
         base_key: session.base_key,
         one_time_prekey: session.one_time_prekey,
         pending_prekey: session.pending_prekey.clone(),
+        wire: session.wire,
     }
 }
 
-pub fn encode_prekey_message(profile: Profile, prekey: &PreKeyMessage) -> Vec<u8> {
-    match profile {
+/// The prekey message around `prekey`, as a writer of `wire` encodes it.
+pub fn encode_prekey_message(
+    profile: Profile,
+    wire: WireVariant,
+    prekey: &PreKeyMessage,
+) -> Result<Vec<u8>, Error> {
+    if !profile.variants().contains(&wire) {
+        return Err(Error::State);
+    }
+    Ok(match profile {
         Profile::Modern => modern::encode_prekey_message(prekey),
         Profile::SignalV3 | Profile::SignalV4 => {
-            signal_v3::encode_prekey_message(session_version(profile), prekey)
+            signal_v3::encode_prekey_message(profiles::version_byte(profile, wire)?, prekey)
         }
         Profile::OlmV1 => olm_v1::encode_prekey_message(prekey),
-    }
+    })
 }
 
 pub fn decode_prekey_message(profile: Profile, message: &[u8]) -> Result<PreKeyMessage, Error> {

@@ -6,6 +6,7 @@
 
 use e2ee_spec::double_ratchet as dr;
 use e2ee_spec::party::{self, Party};
+use e2ee_spec::profile::WireVariant;
 use e2ee_spec::session::{self, MessageKind, Ratchet, Session};
 use e2ee_spec::{Error, Profile};
 use proptest::prelude::*;
@@ -282,8 +283,16 @@ fn dr_contracts_hold() {
                 unreachable!()
             };
             let ad = vec![i as u8; 66];
-            let (after, m) =
-                dr::ratchet_encrypt(profile, &profile.limits(), s, b"x", &ad, &key(60, i)).unwrap();
+            let (after, m) = dr::ratchet_encrypt(
+                profile,
+                WireVariant::Reference,
+                &profile.limits(),
+                s,
+                b"x",
+                &ad,
+                &key(60, i),
+            )
+            .unwrap();
             assert!(after.ck_s.is_some() && after.n_s > 0 && after.skipped == s.skipped);
             let Ratchet::Plain(r) = &receiver.ratchet else {
                 unreachable!()

@@ -116,8 +116,11 @@ fn the_context_encoding_is_injective() {
     assert_eq!(long.encode(), Err(Error::Decode));
 }
 
+/// key1, key2, nonce, ciphertext, pt1, pt2.
+type TwoKeyCiphertext = ([u8; 32], [u8; 32], [u8; 12], Vec<u8>, Vec<u8>, Vec<u8>);
+
 /// The committing-encryption vector: one AES-256-GCM ciphertext that opens under two keys.
-fn salamander() -> ([u8; 32], [u8; 32], [u8; 12], Vec<u8>, Vec<u8>, Vec<u8>) {
+fn salamander() -> TwoKeyCiphertext {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../vectors/data/franking/kat_committing_aead.json"
@@ -192,4 +195,144 @@ fn attachments_round_trip() {
     };
     assert_eq!(Message::decode(&m.encode()), Ok(m.clone()));
     assert_eq!(Message::decode(&m.encode()[..76]), Err(Error::Decode));
+}
+
+/// What the server delivers: the payload, T_F and R_F of `message` under `n_f` in `ctx`.
+fn delivery(n_f: [u8; 32], message: &Message, ctx: &Context) -> (Vec<u8>, [u8; 32], [u8; 32]) {
+    let (payload, t_f) = frank(&n_f, message);
+    let r_f = server_tag(&K_FB, &t_f, ctx).expect("context encodes");
+    (payload, t_f, r_f)
+}
+
+#[test]
+fn a_recipient_refuses_a_franking_key_it_has_kept() {
+    let ctx = context("alice", "bob", 10);
+    let (p1, t1, r1) = delivery([1; 32], &Message::Text(b"first".to_vec()), &ctx);
+    let (bob, first) = receive(&Recipient::default(), &p1, &t1, &r1, &ctx).expect("opens");
+    assert_eq!(bob.kept, vec![first.clone()]);
+    // The sender franks another message under the same key.
+    let (p2, t2, r2) = delivery([1; 32], &Message::Text(b"second".to_vec()), &ctx);
+    assert_eq!(
+        receive(&bob, &p2, &t2, &r2, &ctx),
+        Err(Error::DuplicateMessage)
+    );
+    // The first delivery again, tagged afresh for a later timestamp.
+    let later = context("alice", "bob", 11);
+    let r_later = server_tag(&K_FB, &t1, &later).unwrap();
+    assert_eq!(
+        receive(&bob, &p1, &t1, &r_later, &later),
+        Err(Error::DuplicateMessage)
+    );
+    // A commitment that does not verify is refused as such, before the key is looked at.
+    let mut bad = t2;
+    bad[0] ^= 1;
+    assert_eq!(receive(&bob, &p2, &bad, &r2, &ctx), Err(Error::AuthFailure));
+    // Another key opens, and both openings are kept, in order.
+    let (p3, t3, r3) = delivery([3; 32], &Message::Text(b"third".to_vec()), &ctx);
+    let (bob, third) = receive(&bob, &p3, &t3, &r3, &ctx).expect("a fresh key opens");
+    assert_eq!(bob.kept, vec![first, third]);
+}
+
+#[test]
+fn a_refused_message_keeps_nothing() {
+    let ctx = context("alice", "bob", 10);
+    let (payload, t_f, r_f) = delivery([1; 32], &Message::Text(b"hi".to_vec()), &ctx);
+    let mut flipped = t_f;
+    flipped[31] ^= 1;
+    let bob = Recipient::default();
+    assert_eq!(
+        receive(&bob, &payload, &flipped, &r_f, &ctx),
+        Err(Error::AuthFailure)
+    );
+    // The refusal did not take the key: the genuine delivery still opens.
+    let (bob, opening) = receive(&bob, &payload, &t_f, &r_f, &ctx).expect("opens");
+    assert_eq!(bob.kept, vec![opening]);
+}
+
+#[test]
+fn a_report_is_of_one_kept_message_and_reveals_no_other() {
+    let ctx = context("alice", "bob", 10);
+    let text = Message::Text(b"meet me at six".to_vec());
+    let (ct, descriptor) = seal_attachment(&[5; 32], &[6; 12], b"a picture");
+    let picture = Message::Attachment {
+        descriptor: descriptor.clone(),
+        caption: b"from Saturday".to_vec(),
+    };
+    let (p1, t1, r1) = delivery([1; 32], &text, &ctx);
+    let (p2, t2, r2) = delivery([2; 32], &picture, &ctx);
+    let (bob, one) = receive(&Recipient::default(), &p1, &t1, &r1, &ctx).unwrap();
+    let (bob, two) = receive(&bob, &p2, &t2, &r2, &ctx).unwrap();
+    let report = bob.report(&t1).expect("kept");
+    assert_eq!(report, Report::from(&one));
+    assert_eq!(verify_report(&K_FB, &report), Ok(text));
+    assert_eq!(bob.report(&t2), Ok(Report::from(&two)));
+    assert_eq!(bob.report(&[0; 32]), Err(Error::State));
+    // Nothing of the picture is in the text's report: not its franking key, its message,
+    // its attachment key or its server tag.
+    let bytes = [
+        &report.m[..],
+        &report.n_f,
+        &report.r_f,
+        &ctx.encode().unwrap(),
+    ]
+    .concat();
+    let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(!contains(&two.n_f) && !contains(&two.m) && !contains(&two.r_f));
+    assert!(!contains(&descriptor.key));
+    // And the report's key does not open the picture's commitment: the server cannot test
+    // a guess of it, nor make the picture's report out of this one.
+    assert_ne!(commitment(&report.n_f, &two.m), t2);
+    let moved = Report {
+        m: two.m.clone(),
+        ..report.clone()
+    };
+    assert_eq!(verify_report(&K_FB, &moved), Err(Error::AuthFailure));
+    assert_eq!(open_attachment(&descriptor, &ct), Ok(b"a picture".to_vec()));
+}
+
+#[test]
+fn names_encode_up_to_65535_bytes_and_never_truncated() {
+    let longest = context(&"x".repeat(65_535), "bob", 5);
+    let encoded = longest.encode().expect("the longest name encodes");
+    assert_eq!(&encoded[..2], &[0xff, 0xff]);
+    assert_eq!(encoded.len(), 2 + 65_535 + 2 + 3 + 8);
+    let opening = deliver([9; 32], &Message::Text(b"x".to_vec()), &longest);
+    assert_eq!(
+        verify_report(&K_FB, &Report::from(&opening)),
+        Ok(Message::Text(b"x".to_vec()))
+    );
+    // One byte more, as sender or recipient: the server cannot tag it, the recipient
+    // refuses it, and the server refuses a report of it.
+    let (payload, t_f) = frank(&[9; 32], &Message::Text(b"x".to_vec()));
+    for over in [
+        context(&"x".repeat(65_536), "bob", 5),
+        context("alice", &"y".repeat(65_536), 5),
+    ] {
+        assert_eq!(server_tag(&K_FB, &t_f, &over), Err(Error::Decode));
+        assert_eq!(
+            open(&payload, &t_f, &opening.r_f, &over),
+            Err(Error::Decode)
+        );
+        let report = Report {
+            context: over,
+            ..Report::from(&opening)
+        };
+        assert_eq!(verify_report(&K_FB, &report), Err(Error::Decode));
+    }
+}
+
+#[test]
+fn an_attachment_ciphertext_other_than_the_committed_one_is_refused() {
+    // The same key and nonce seal another picture: it opens under the descriptor's key,
+    // so only the digest tells it from the one the message commits to.
+    let (committed, descriptor) = seal_attachment(&[5; 32], &[6; 12], b"the picture sent");
+    let (other, _) = seal_attachment(&[5; 32], &[6; 12], b"another picture!");
+    assert_eq!(
+        open_attachment(&descriptor, &committed),
+        Ok(b"the picture sent".to_vec())
+    );
+    assert_eq!(
+        open_attachment(&descriptor, &other),
+        Err(Error::AuthFailure)
+    );
 }

@@ -62,7 +62,7 @@ fn header() -> impl Strategy<Value = Header> {
 proptest! {
     #[test]
     fn signal_message_matches_prost(h in header(), mk in any::<[u8; 32]>(), pt in proptest::collection::vec(any::<u8>(), 0..100), ad in proptest::collection::vec(any::<u8>(), 66)) {
-        let ours = signal_v3::seal(signal_v3::SESSION_VERSION, &mk, &h, &pt, &ad);
+        let ours = signal_v3::seal(signal_v3::VERSION_BYTE, &mk, &h, &pt, &ad);
         let body = &ours[1..ours.len() - signal_v3::MAC_LEN];
         let decoded = SignalMessage::decode(body).unwrap();
         prop_assert_eq!(decoded.ratchet_key.as_deref(), Some(&signal_v3::encode_public_key(&h.dh)[..]));
@@ -88,7 +88,7 @@ proptest! {
             },
             message: inner.clone(),
         };
-        let ours = signal_v3::encode_prekey_message(v, &prekey);
+        let ours = signal_v3::encode_prekey_message(signal_v3::version_byte(v), &prekey);
         prop_assert_eq!(ours[0], signal_v3::version_byte(v));
         let theirs = PreKeySignalMessage {
             registration_id: Some(reg),

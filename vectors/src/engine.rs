@@ -19,11 +19,12 @@
 use crate::envelope::Verdict;
 use crate::layout::{self, LayoutError};
 use crate::limits::Declared;
-use crate::trace::{Expect, Step, TraceGroup, TraceTest};
+use crate::trace::{Expect, PartyInit, Step, TraceGroup, TraceTest};
 use crate::witness;
 use e2ee_iut::hexbytes::arr;
 use e2ee_iut::protocol::{Bundle, Failure, Hello, Iut, MessageKind, Reply, Request};
 use e2ee_spec::crypto::kem;
+use e2ee_spec::profile::WireVariant;
 use e2ee_spec::profiles::signal_v4;
 use e2ee_spec::{x3dh, Profile};
 
@@ -227,6 +228,10 @@ pub fn run(
     if let Err(why) = runnable(hello, test, group.header_encryption, mode) {
         return Outcome::skip(why);
     }
+    let mode = match wire_mode(hello, profile, test, mode) {
+        Ok(m) => m,
+        Err(why) => return Outcome::skip(why),
+    };
     let mut copy = test.clone();
     execute(
         iut,
@@ -235,9 +240,82 @@ pub fn run(
         profile,
         group.header_encryption,
         &mut copy,
-        mode,
+        &mode,
         error_map,
     )
+}
+
+/// The version bytes an IUT writes in `profile` (SHIM.md §Wire variants): what its `hello`
+/// declares, else the profile's reference byte; empty for a profile without a version byte.
+pub fn declared_version_bytes(hello: &Hello, profile: Profile) -> Vec<String> {
+    match hello.version_bytes.get(profile.name()) {
+        Some(bytes) => bytes.clone(),
+        None => WireVariant::Reference
+            .version_byte(profile)
+            .map(|b| vec![hex::encode([b])])
+            .unwrap_or_default(),
+    }
+}
+
+/// A `hello`'s `version_bytes` name profiles it supports that have wire variants, each
+/// byte a writer of that profile's (SHIM.md §Wire variants): anything else would make the
+/// runner ask for bytes nobody defined, or silently replay a writer as another.
+pub fn check_version_bytes(hello: &Hello) -> Result<(), String> {
+    for (name, bytes) in &hello.version_bytes {
+        let profile = Profile::from_name(name)
+            .filter(|p| p.variants().len() > 1)
+            .ok_or_else(|| format!("version_bytes names {name:?}, which has no wire variants"))?;
+        if !hello.profiles.contains(name) {
+            return Err(format!(
+                "version_bytes names {name}, which it does not support"
+            ));
+        }
+        if bytes.is_empty() {
+            return Err(format!("version_bytes for {name} is empty"));
+        }
+        for b in bytes {
+            crate::spec_iut::wire_of(profile, Some(b))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the IUT can play `party` byte for byte: it writes the party's version byte.
+fn writes_as(hello: &Hello, profile: Profile, party: &PartyInit) -> bool {
+    let declared = declared_version_bytes(hello, profile);
+    let byte = match &party.version_byte {
+        Some(b) => b.clone(),
+        None => match WireVariant::Reference.version_byte(profile) {
+            Some(b) => hex::encode([b]),
+            None => return true,
+        },
+    };
+    declared.contains(&byte)
+}
+
+/// Full replay plays, on the IUT, the parties that write what the IUT writes; the others'
+/// outputs come from the vector, as in receiver replay. A test none of whose parties writes
+/// so is replayed as the receiver only, if it has a receiver role: a `0x33` writer still
+/// gets every receiving check of the `0x34` traces.
+fn wire_mode(hello: &Hello, profile: &str, test: &TraceTest, mode: &Mode) -> Result<Mode, String> {
+    let Some(p) = Profile::from_name(profile) else {
+        return Ok(mode.clone());
+    };
+    if *mode != Mode::Full || test.parties.iter().any(|party| writes_as(hello, p, party)) {
+        return Ok(mode.clone());
+    }
+    let why = format!(
+        "no party of this test writes a version byte the IUT declares ({})",
+        declared_version_bytes(hello, p).join(", ")
+    );
+    match (
+        &test.receiver,
+        hello.capabilities.iter().any(|c| c == "import-keys"),
+    ) {
+        (Some(_), true) => Ok(Mode::Receiver),
+        (None, _) => Err(format!("{why}, and it has no receiver-only role")),
+        (Some(_), false) => Err(format!("{why}, and receiver replay needs import-keys")),
+    }
 }
 
 /// Run `test` against the spec and overwrite every step's `expect` with what it gave.
@@ -336,8 +414,16 @@ fn execute(
             None => return fail(None, "interop needs a peer".into(), notes),
         }
     }
+    let the_parties = &test.parties;
     let on_iut = |name: &str| match mode {
-        Mode::Full => true,
+        Mode::Full => match hello {
+            // Recording: the spec writes every variant.
+            None => true,
+            Some(h) => the_parties
+                .iter()
+                .find(|p| p.name == name)
+                .is_none_or(|p| writes_as(h, the_profile, p)),
+        },
         Mode::Receiver => test.receiver.as_deref() == Some(name),
         Mode::Interop { iut_party } => iut_party == name,
     };
@@ -345,7 +431,7 @@ fn execute(
         && test
             .steps
             .iter()
-            .any(|s| expect_of(s).error.is_some() && s.actor().is_some_and(|a| on_iut(a)));
+            .any(|s| expect_of(s).error.is_some() && s.actor().is_some_and(&on_iut));
     // Interop: parties not on the IUT run live on the peer.
     let live_peer = matches!(mode, Mode::Interop { .. });
     let mut world = World {
@@ -369,11 +455,18 @@ fn execute(
         };
         let here = on_iut(&p.name);
         if here || live_peer {
+            // The IUT is asked for a version byte only if it declared it (in interop it may
+            // play a party of another writer: then it writes its own).
+            let version_byte = p.version_byte.clone().filter(|_| match hello {
+                Some(h) if here => writes_as(h, the_profile, p),
+                _ => true,
+            });
             let request = Request::CreateParty {
                 profile: profile.to_string(),
                 header_encryption,
                 identity_private: Some(p.identity_private.clone()),
                 registration_id: Some(p.registration_id),
+                version_byte,
             };
             let reply = match (here, peer.as_deref_mut()) {
                 (false, Some(p)) => p.call(&request),

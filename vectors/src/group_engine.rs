@@ -167,6 +167,7 @@ pub fn run(
             header_encryption: false,
             identity_private: None,
             registration_id: None,
+            version_byte: None,
         };
         match target.call(&request) {
             Ok(Reply::Party { party, .. }) => handles.push((member.clone(), party)),
@@ -353,6 +354,7 @@ pub fn record(spec: &mut dyn Iut, profile: &str, test: &mut GroupTraceTest) -> R
             header_encryption: false,
             identity_private: None,
             registration_id: None,
+            version_byte: None,
         }) {
             Ok(Reply::Party { party, .. }) => handles.push((member.clone(), party)),
             other => return Err(format!("create_party: {other:?}")),

@@ -9,6 +9,7 @@ use e2ee_iut::protocol::Bundle;
 use e2ee_spec::crypto::{kem, xeddsa};
 use e2ee_spec::double_ratchet::{self as dr, Header, KeyPair};
 use e2ee_spec::pqxdh;
+use e2ee_spec::profile::WireVariant;
 use e2ee_spec::profiles::{self, modern, olm_v1, signal_v3, signal_v4};
 use e2ee_spec::{header_encryption as he, session, x3dh, Error, Profile};
 use serde::de::DeserializeOwned;
@@ -326,12 +327,15 @@ pub struct CommittingAeadTest {
 
 /// Message franking (issue 17; `e2ee_spec::franking`, PROFILES.md §Franking): the sender
 /// franks `m` with `nF`, the server tags the delivery (`sender`, `recipient`, `timestamp`)
-/// under `kFb`, the recipient opens `payload` and keeps its opening, and a report of it goes
-/// back to the server. `payload`, `tF`, `context` and `rF` are derived from the inputs
-/// (`payload` except where the recipient must refuse it as malformed). The recipient is
+/// under `kFb`, the recipient opens `payload` (after the `earlier` deliveries, in order) and
+/// keeps its opening, and its report of it goes back to the server. `payload`, `tF`,
+/// `context` and `rF` are derived from the inputs: `payload` is the sender's except where
+/// the recipient must refuse it as malformed ([`FrankingTest::payload_is_senders`]);
+/// `context` is absent where a name does not fit its u16 length prefix, and `rF` is then
+/// what a server that wraps the length makes ([`wrapping_server_tag`]). The recipient is
 /// given `deliveredTF` instead of `tF` where present, and the server checks `report`
-/// instead of the recipient's opening where present. An invalid test fails at receipt
-/// (`deliveredTF`, or a malformed payload) or at the report, with `error`.
+/// instead of the recipient's where present. An invalid test fails where
+/// [`FrankingTest::refused_at`] says, with `error`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FrankingTest {
@@ -348,7 +352,8 @@ pub struct FrankingTest {
     pub k_fb: Hex,
     pub payload: Hex,
     pub t_f: Hex,
-    pub context: Hex,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Hex>,
     pub r_f: Hex,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_t_f: Option<Hex>,
@@ -356,9 +361,49 @@ pub struct FrankingTest {
     pub report: Option<FrankingReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<FrankingAttachment>,
+    /// What the recipient was delivered before this message, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier: Vec<FrankingDelivery>,
     pub result: Verdict,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// Where an invalid franking test is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrankingStage {
+    /// The recipient refuses the message: `deliveredTF`, a malformed payload, a name that
+    /// does not encode, or a franking key of an `earlier` message it kept.
+    Receipt,
+    /// The message opens, but the attachment's ciphertext is not the one `M` commits to
+    /// (an `attachment` without `plaintext`): whoever fetches it refuses it.
+    Attachment,
+    /// The server refuses `report`.
+    Report,
+}
+
+impl FrankingTest {
+    /// Where this test is refused; `None` for a test that is not.
+    pub fn refused_at(&self) -> Option<FrankingStage> {
+        if self.result == Verdict::Valid {
+            return None;
+        }
+        Some(match (&self.report, &self.attachment) {
+            (Some(_), _) => FrankingStage::Report,
+            (None, Some(a)) if a.plaintext.is_none() => FrankingStage::Attachment,
+            _ => FrankingStage::Receipt,
+        })
+    }
+
+    /// Whether `payload` is the sender's, `0x01 ‖ nF ‖ m` from `frank`: everywhere but where
+    /// the recipient refuses a malformed payload (`decode_error` at receipt, the names
+    /// encoding), which is then the one decrypted and `m` may not parse.
+    pub fn payload_is_senders(&self) -> bool {
+        !(self.refused_at() == Some(FrankingStage::Receipt)
+            && self.delivered_t_f.is_none()
+            && self.context.is_some()
+            && self.error.as_deref() == Some(Error::Decode.class()))
+    }
 }
 
 /// What a report reveals: `(M, N_F, R_F, context)`.
@@ -374,12 +419,46 @@ pub struct FrankingReport {
 }
 
 /// An attachment message's ciphertext (with its tag), and the plaintext the recipient is
-/// shown and a verified report resolves to.
+/// shown and a verified report resolves to; no plaintext where the ciphertext must be
+/// refused.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FrankingAttachment {
     pub ciphertext: Hex,
-    pub plaintext: Hex,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<Hex>,
+}
+
+/// A message delivered to the recipient before a test's own: it opens (and is kept), or is
+/// refused with `error`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FrankingDelivery {
+    pub payload: Hex,
+    pub t_f: Hex,
+    pub r_f: Hex,
+    pub sender: Hex,
+    pub recipient: Hex,
+    pub timestamp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The tag of a server that writes each name's length as `len as u16`, wrapping past
+/// 65,535 instead of refusing: what `rF` is in a test whose names do not encode, so that an
+/// implementation that wraps the same way would accept it.
+pub fn wrapping_server_tag(
+    k_fb: &[u8; 32],
+    t_f: &[u8; 32],
+    context: &e2ee_spec::franking::Context,
+) -> [u8; 32] {
+    let mut tagged = t_f.to_vec();
+    for name in [&context.sender, &context.recipient] {
+        tagged.extend_from_slice(&(name.len() as u16).to_be_bytes());
+        tagged.extend_from_slice(name);
+    }
+    tagged.extend_from_slice(&context.timestamp.to_be_bytes());
+    e2ee_spec::crypto::kdf::hmac_sha256(k_fb, &tagged)
 }
 
 /// Tests passed and failed in one file; `failures` says which and why.
@@ -684,6 +763,7 @@ fn check_message(profile: Profile, t: &MessageTest) -> Result<(), String> {
     if t.result == Verdict::Valid {
         let sealed = profiles::seal(
             profile,
+            WireVariant::Reference,
             &mk,
             &header(&t.header)?,
             &bytes(&t.plaintext)?,
@@ -1033,44 +1113,80 @@ fn franking_context(
     })
 }
 
-/// The plaintext of `attachment` under the descriptor inside `message`.
+/// The plaintext of `attachment` under the descriptor inside `message`: `Ok(Err(_))` when the
+/// spec refuses the ciphertext.
 fn attachment_plaintext(
     message: &e2ee_spec::franking::Message,
     attachment: &FrankingAttachment,
-) -> Result<Vec<u8>, String> {
+) -> Result<Result<Vec<u8>, Error>, String> {
     use e2ee_spec::franking::{open_attachment, Message};
     let Message::Attachment { descriptor, .. } = message else {
         return Err("a test with an attachment whose message is not one".into());
     };
-    open_attachment(descriptor, &bytes(&attachment.ciphertext)?)
-        .map_err(|e| format!("the attachment does not open: {}", e.class()))
+    Ok(open_attachment(descriptor, &bytes(&attachment.ciphertext)?))
+}
+
+/// The attachment opens to the plaintext the test gives.
+fn attachment_shows(
+    what: &str,
+    message: &e2ee_spec::franking::Message,
+    attachment: &FrankingAttachment,
+) -> Result<(), String> {
+    let want = attachment.plaintext.as_deref().unwrap_or_default();
+    match attachment_plaintext(message, attachment)? {
+        Ok(pt) => eq(what, &pt, want),
+        Err(e) => Err(format!(
+            "{what}: the attachment does not open: {}",
+            e.class()
+        )),
+    }
 }
 
 fn check_franking_test(t: &FrankingTest) -> Result<(), String> {
-    use e2ee_spec::franking::{self as fr, Message, Report};
+    use e2ee_spec::franking::{self as fr, Message, Recipient, Report};
     let class = |what: &'static str| move |e: Error| format!("{what}: {}", e.class());
+    let stage = t.refused_at();
     let ctx = franking_context(&t.sender, &t.recipient, t.timestamp)?;
     let (n_f, m, k_fb) = (arr(&t.n_f)?, bytes(&t.m)?, arr(&t.k_fb)?);
-    eq(
-        "context",
-        &ctx.encode().map_err(class("context"))?,
-        &t.context,
-    )?;
     let t_f = fr::commitment(&n_f, &m);
     eq("tF", &t_f, &t.t_f)?;
-    let r_f = fr::server_tag(&k_fb, &t_f, &ctx).map_err(class("rF"))?;
+    let r_f = match (ctx.encode(), &t.context) {
+        (Ok(encoded), Some(want)) => {
+            eq("context", &encoded, want)?;
+            fr::server_tag(&k_fb, &t_f, &ctx).map_err(class("rF"))?
+        }
+        (Err(_), None) => wrapping_server_tag(&k_fb, &t_f, &ctx),
+        (Ok(_), None) => return Err("no context, though the names encode".into()),
+        (Err(e), Some(_)) => return Err(format!("a context, though the names do not encode: {e}")),
+    };
     eq("rF", &r_f, &t.r_f)?;
-    // An invalid test without a report fails at receipt: the delivered T_F, or else the
-    // payload, which is then the malformed one the recipient decrypted, not the sender's.
-    let at_receipt =
-        t.delivered_t_f.is_some() || (t.result == Verdict::Invalid && t.report.is_none());
-    let malformed = at_receipt && t.delivered_t_f.is_none();
-    if at_receipt && (t.report.is_some() || t.attachment.is_some()) {
+    if stage == Some(FrankingStage::Receipt) && (t.report.is_some() || t.attachment.is_some()) {
         return Err("a test refused at receipt has no report or attachment".into());
     }
-    if !malformed {
+    if t.payload_is_senders() {
         let message = Message::decode(&m).map_err(class("m"))?;
         eq("payload", &fr::frank(&n_f, &message).0, &t.payload)?;
+    }
+    // The recipient, from its first delivery on.
+    let mut recipient = Recipient::default();
+    let mut kept = Vec::new();
+    for (i, e) in t.earlier.iter().enumerate() {
+        let got = fr::receive(
+            &recipient,
+            &bytes(&e.payload)?,
+            &arr(&e.t_f)?,
+            &arr(&e.r_f)?,
+            &franking_context(&e.sender, &e.recipient, e.timestamp)?,
+        );
+        match (got, &e.error) {
+            (Ok((next, opening)), None) => {
+                recipient = next;
+                kept.push(opening);
+            }
+            (Err(err), Some(want)) if err.class() == want => {}
+            (Ok(_), Some(want)) => return Err(format!("earlier {i} opens, expected {want}")),
+            (Err(err), _) => return Err(format!("earlier {i} refused: {}", err.class())),
+        }
     }
     let delivered = t
         .delivered_t_f
@@ -1078,17 +1194,17 @@ fn check_franking_test(t: &FrankingTest) -> Result<(), String> {
         .map(arr)
         .transpose()?
         .unwrap_or(t_f);
-    let opened = fr::open(&bytes(&t.payload)?, &delivered, &r_f, &ctx);
-    if at_receipt {
-        return outcome(t.result, &t.error, opened).map(|_| ());
+    let received = fr::receive(&recipient, &bytes(&t.payload)?, &delivered, &r_f, &ctx);
+    if stage == Some(FrankingStage::Receipt) {
+        return outcome(t.result, &t.error, received).map(|_| ());
     }
-    let opening = opened.map_err(class("the recipient refused the message"))?;
+    let (recipient, opening) = received.map_err(class("the recipient refused the message"))?;
     if let Some(a) = &t.attachment {
-        eq(
-            "attachment (shown)",
-            &attachment_plaintext(&opening.message, a)?,
-            &a.plaintext,
-        )?;
+        if stage == Some(FrankingStage::Attachment) {
+            let shown = attachment_plaintext(&opening.message, a)?;
+            return outcome(t.result, &t.error, shown).map(|_| ());
+        }
+        attachment_shows("attachment (shown)", &opening.message, a)?;
     }
     let report = match &t.report {
         Some(r) => Report {
@@ -1097,7 +1213,7 @@ fn check_franking_test(t: &FrankingTest) -> Result<(), String> {
             r_f: arr(&r.r_f)?,
             context: franking_context(&r.sender, &r.recipient, r.timestamp)?,
         },
-        None => Report::from(&opening),
+        None => recipient.report(&t_f).map_err(class("no report"))?,
     };
     let Some(reported) = outcome(t.result, &t.error, fr::verify_report(&k_fb, &report))? else {
         return Ok(());
@@ -1105,12 +1221,14 @@ fn check_franking_test(t: &FrankingTest) -> Result<(), String> {
     if reported != opening.message {
         return Err("the report resolves to another message than the recipient was shown".into());
     }
+    if let Some(what) = kept
+        .iter()
+        .find_map(|other| crate::franking_reveals::reveals(&report, other))
+    {
+        return Err(format!("the report reveals an earlier message: {what}"));
+    }
     match &t.attachment {
-        Some(a) => eq(
-            "attachment (reported)",
-            &attachment_plaintext(&reported, a)?,
-            &a.plaintext,
-        ),
+        Some(a) => attachment_shows("attachment (reported)", &reported, a),
         None => Ok(()),
     }
 }

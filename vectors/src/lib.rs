@@ -5,6 +5,7 @@
 pub mod digest;
 pub mod engine;
 pub mod envelope;
+pub mod franking_reveals;
 pub mod generate;
 pub mod group_engine;
 pub mod group_trace;

@@ -348,7 +348,7 @@ fn trace_schema() -> Value {
             ("identityPrivate", hex_len(32)),
             ("registrationId", uint()),
         ],
-        &[],
+        &[("versionByte", hex_len(1))],
     );
     let test = object(
         &[
@@ -805,16 +805,32 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                         ("kFb", hex_len(32)),
                         ("payload", hex()),
                         ("tF", hex_len(32)),
-                        ("context", hex()),
                         ("rF", hex_len(32)),
                     ],
                     &[
+                        // Absent where a name does not fit its u16 length prefix.
+                        ("context", hex()),
                         ("deliveredTF", hex_len(32)),
                         ("report", reference("report")),
                         ("attachment", reference("attachment")),
+                        (
+                            "earlier",
+                            json!({"type": "array", "items": reference("delivery")}),
+                        ),
                         ("error", reference("errorClass")),
                     ],
                 ),
+            );
+            s["$defs"]["delivery"] = object(
+                &[
+                    ("payload", hex()),
+                    ("tF", hex_len(32)),
+                    ("rF", hex_len(32)),
+                    ("sender", hex()),
+                    ("recipient", hex()),
+                    ("timestamp", timestamp()),
+                ],
+                &[("error", reference("errorClass"))],
             );
             s["$defs"]["report"] = object(
                 &[
@@ -834,9 +850,9 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                         "ciphertext",
                         json!({"type": "string", "pattern": "^([0-9a-f]{2}){16,}$"}),
                     ),
-                    ("plaintext", hex()),
                 ],
-                &[],
+                // Absent where the ciphertext must be refused.
+                &[("plaintext", hex())],
             );
             s["properties"]["profile"] = json!({"const": crate::kat::FRANKING});
             s

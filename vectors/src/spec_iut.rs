@@ -16,6 +16,7 @@ use e2ee_spec::franking;
 use e2ee_spec::group::{GroupProfile, Member, SenderDraws};
 use e2ee_spec::party::{self, KemPrekeyInput, Party, PartyUpdate};
 use e2ee_spec::pqxdh::SignedKemPrekey;
+use e2ee_spec::profile::WireVariant;
 use e2ee_spec::profiles::signal_v4;
 use e2ee_spec::session::MessageKind as Kind;
 use e2ee_spec::x3dh::PreKeyBundle;
@@ -38,6 +39,9 @@ pub struct SpecIut {
     /// Members of the group profiles, by handle, and their snapshots.
     members: Vec<(String, Member)>,
     member_snapshots: Vec<(String, Member)>,
+    /// The franking recipient: the shim is one recipient device, and `reset` forgets what
+    /// it kept (SHIM.md §Franking).
+    franking: franking::Recipient,
     rng: Rng,
     next_handle: u64,
     /// The minor protocol version agreed in `hello`: an older runner gets the classes of
@@ -49,6 +53,20 @@ pub struct SpecIut {
     declares: BTreeMap<String, DeclaredLimits>,
 }
 
+/// The wire variant of a party that writes `version_byte` (hex) first in `profile`; `None`
+/// is the profile's reference.
+pub fn wire_of(profile: Profile, version_byte: Option<&str>) -> Result<WireVariant, String> {
+    let Some(text) = version_byte else {
+        return Ok(WireVariant::Reference);
+    };
+    let byte = match hex::decode(text).as_deref() {
+        Ok([b]) => *b,
+        _ => return Err(format!("version byte {text:?} is not one hex byte")),
+    };
+    WireVariant::from_version_byte(profile, byte)
+        .ok_or_else(|| format!("{} has no writer of version byte {text}", profile.name()))
+}
+
 impl SpecIut {
     pub fn new(seed: u64) -> SpecIut {
         SpecIut {
@@ -56,6 +74,7 @@ impl SpecIut {
             snapshots: Vec::new(),
             members: Vec::new(),
             member_snapshots: Vec::new(),
+            franking: franking::Recipient::default(),
             rng: Rng::from_u64(seed),
             next_handle: 0,
             minor: PROTOCOL_MINOR,
@@ -139,6 +158,24 @@ impl SpecIut {
             .collect(),
             error_classes,
             limits: Default::default(),
+            // The spec writes every variant of its profiles (1.2 and later).
+            version_bytes: if minor >= 2 {
+                Profile::ALL
+                    .iter()
+                    .filter(|p| p.variants().len() > 1)
+                    .map(|p| {
+                        let bytes = p
+                            .variants()
+                            .iter()
+                            .filter_map(|w| w.version_byte(*p))
+                            .map(|b| hex::encode([b]))
+                            .collect();
+                        (p.name().to_string(), bytes)
+                    })
+                    .collect()
+            } else {
+                Default::default()
+            },
         }
     }
 
@@ -201,6 +238,11 @@ impl SpecIut {
             .iter_mut()
             .find(|(h, _)| h == handle)
             .map(|(_, m)| m)
+    }
+
+    /// The franking recipient's state, to change in place (single-bug variants).
+    pub fn franking_mut(&mut self) -> &mut franking::Recipient {
+        &mut self.franking
     }
 
     fn member_entry(&mut self, handle: &str) -> Result<&mut Member, Failure> {
@@ -445,6 +487,7 @@ impl SpecIut {
                 self.snapshots.clear();
                 self.members.clear();
                 self.member_snapshots.clear();
+                self.franking = franking::Recipient::default();
                 Ok(Reply::Done)
             }
             Request::CreateParty {
@@ -452,6 +495,7 @@ impl SpecIut {
                 header_encryption,
                 identity_private,
                 registration_id,
+                version_byte,
             } => {
                 // A group member has no identity key of its own at this layer: its
                 // distributions travel over pairwise sessions, which carry the identities.
@@ -470,9 +514,11 @@ impl SpecIut {
                         "header encryption outside modern".into(),
                     ));
                 }
+                let wire = wire_of(p, version_byte.as_deref()).map_err(Failure::Unsupported)?;
                 let identity: [u8; 32] = self.or_random(identity_private)?;
                 let party = Party {
                     limits: self.limits.limits(p),
+                    wire,
                     ..Party::new(
                         p,
                         *header_encryption,
@@ -723,19 +769,37 @@ impl SpecIut {
                     recipient: bytes(recipient)?,
                     timestamp: *timestamp,
                 };
-                franking::open(
+                let (kept, opening) = franking::receive(
+                    &self.franking,
                     &bytes(payload)?,
                     &arr::<32>(commitment)?,
                     &arr::<32>(server_tag)?,
                     &context,
                 )
-                .map(|o| Reply::FrankOpened {
-                    message: hex_of(&o.m),
-                    franking_key: hex_of(&o.n_f),
-                })
                 .map_err(|e| match e {
                     Error::AuthFailure => rejected(e, "T_F is not the commitment to this payload"),
+                    Error::DuplicateMessage => {
+                        rejected(e, "a message under this franking key was already opened")
+                    }
                     _ => rejected(e, "malformed franked payload or context"),
+                })?;
+                self.franking = kept;
+                Ok(Reply::FrankOpened {
+                    message: hex_of(&opening.m),
+                })
+            }
+            Request::FrankReport { commitment } => {
+                let r = self
+                    .franking
+                    .report(&arr::<32>(commitment)?)
+                    .map_err(|e| rejected(e, "no kept message has this commitment"))?;
+                Ok(Reply::Reported {
+                    message: hex_of(&r.m),
+                    franking_key: hex_of(&r.n_f),
+                    server_tag: hex_of(&r.r_f),
+                    sender: hex_of(&r.context.sender),
+                    recipient: hex_of(&r.context.recipient),
+                    timestamp: r.context.timestamp,
                 })
             }
         }

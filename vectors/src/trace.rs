@@ -50,6 +50,11 @@ pub struct PartyInit {
     pub name: String,
     pub identity_private: Hex,
     pub registration_id: u32,
+    /// The first byte of every message this party writes, where its profile lets writers
+    /// differ (`signal-v3`: `33`, libsignal-protocol-java and its ports); absent: the
+    /// profile's reference (`34`). A reader must accept both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_byte: Option<Hex>,
 }
 
 /// One step. `actor` names a party; `label` names a message so later steps can deliver,

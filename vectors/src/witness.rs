@@ -88,7 +88,8 @@ impl Handles {
             | Request::CreateParty { .. }
             | Request::XeddsaVerify { .. }
             | Request::Frank { .. }
-            | Request::FrankOpen { .. } => {}
+            | Request::FrankOpen { .. }
+            | Request::FrankReport { .. } => {}
         }
         Some(r)
     }

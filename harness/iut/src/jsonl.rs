@@ -60,10 +60,22 @@ fn reply_value(reply: &Reply) -> Value {
             payload,
             commitment,
         } => json!({"payload": payload, "commitment": commitment}),
-        Reply::FrankOpened {
+        Reply::FrankOpened { message } => json!({ "message": message }),
+        Reply::Reported {
             message,
             franking_key,
-        } => json!({"message": message, "franking_key": franking_key}),
+            server_tag,
+            sender,
+            recipient,
+            timestamp,
+        } => json!({
+            "message": message,
+            "franking_key": franking_key,
+            "server_tag": server_tag,
+            "sender": sender,
+            "recipient": recipient,
+            "timestamp": timestamp,
+        }),
     }
 }
 
@@ -146,7 +158,17 @@ pub fn parse_reply_line(line: &str, id: u64, request: &Request) -> Result<Reply,
         },
         Request::FrankOpen { .. } => Reply::FrankOpened {
             message: field("message")?,
+        },
+        Request::FrankReport { .. } => Reply::Reported {
+            message: field("message")?,
             franking_key: field("franking_key")?,
+            server_tag: field("server_tag")?,
+            sender: field("sender")?,
+            recipient: field("recipient")?,
+            timestamp: ok
+                .get("timestamp")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| parse("frank_report"))?,
         },
     })
 }

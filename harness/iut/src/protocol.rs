@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The minor version this runner speaks. A minor version adds optional fields or splits an
 /// error class into finer ones ([`CLASSES_ADDED`]), so a shim of a lower minor is still
-/// judged, by the classes of its own version (SHIM.md §Versions).
+/// judged, by the classes of its own version (SHIM.md §Versions). 1.2 added `hello`'s
+/// `version_bytes` and `create_party`'s `version_byte` (SHIM.md §Wire variants), and `hello`'s
+/// `limits` (§Limits).
 pub const PROTOCOL_MINOR: u32 = 2;
 
 /// Bytes on the wire are lowercase hex strings.
@@ -38,6 +40,10 @@ pub enum Request {
         identity_private: Option<Hex>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         registration_id: Option<u32>,
+        /// The first byte of every message the party writes (SHIM.md §Wire variants); only
+        /// ever one the IUT declared in `hello`'s `version_bytes`. Absent: the IUT's first.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version_byte: Option<Hex>,
     },
     /// Generate (or import) prekeys and return the bundle to publish. `olm-v1` has no
     /// signed prekey: the fields are ignored and the bundle carries none.
@@ -169,8 +175,9 @@ pub enum Request {
     /// kind ‖ body) under the franking key `N_F` (32 bytes, injected).
     Frank { franking_key: Hex, message: Hex },
     /// Franking, the recipient: the decrypted `payload` and what the server delivered beside
-    /// it (`T_F`, `R_F`, the context). Refuses a payload `T_F` does not commit to
-    /// (`auth_failure`) or cannot parse (`decode_error`); else what a report reveals.
+    /// it (`T_F`, `R_F`, the context). Refuses a payload it cannot parse (`decode_error`),
+    /// one `T_F` does not commit to (`auth_failure`), or one under a franking key it kept
+    /// since the last `reset` (`duplicate_message`); else keeps the opening and returns `M`.
     FrankOpen {
         payload: Hex,
         commitment: Hex,
@@ -179,6 +186,9 @@ pub enum Request {
         recipient: Hex,
         timestamp: u64,
     },
+    /// Franking, the recipient's report of the kept message whose commitment is `T_F`
+    /// (`state_error` if it kept none).
+    FrankReport { commitment: Hex },
 }
 
 /// The capability of an IUT that takes the injected draws of [`Request::GroupCreate`] (chain
@@ -211,6 +221,7 @@ impl Request {
             Request::GroupDecrypt { .. } => "group_decrypt",
             Request::Frank { .. } => "frank",
             Request::FrankOpen { .. } => "frank_open",
+            Request::FrankReport { .. } => "frank_report",
         }
     }
 }
@@ -267,6 +278,11 @@ pub struct Hello {
     /// listed is judged as a rejection only, and reported so.
     #[serde(default)]
     pub error_classes: Vec<String>,
+    /// Per profile, the version bytes the IUT's messages can start with, the one it writes
+    /// unless told otherwise first (SHIM.md §Wire variants). A profile not listed: the
+    /// profile's reference byte only.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub version_bytes: std::collections::BTreeMap<String, Vec<Hex>>,
     /// Since 1.2: the limits the IUT keeps where they are stricter than a profile's, by
     /// profile name (SHIM.md §Limits). A profile or field not given keeps the profile's value.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -347,11 +363,18 @@ pub enum Reply {
         payload: Hex,
         commitment: Hex,
     },
-    /// `frank_open`: the message `M` as committed and `N_F`: with the delivery's `R_F` and
-    /// context, the report.
+    /// `frank_open`: the message `M` as committed, which the recipient shows.
     FrankOpened {
         message: Hex,
+    },
+    /// `frank_report`: what a report reveals, `(M, N_F, R_F, context)`, of one message.
+    Reported {
+        message: Hex,
         franking_key: Hex,
+        server_tag: Hex,
+        sender: Hex,
+        recipient: Hex,
+        timestamp: u64,
     },
 }
 

@@ -10,7 +10,7 @@ pub mod signal_v4;
 
 use crate::double_ratchet::Header;
 use crate::error::Error;
-use crate::profile::Profile;
+use crate::profile::{Profile, WireVariant};
 
 /// The session version of a libsignal profile (the version byte's high nibble).
 pub(crate) fn session_version(profile: Profile) -> u8 {
@@ -19,18 +19,29 @@ pub(crate) fn session_version(profile: Profile) -> u8 {
         .unwrap_or(signal_v3::SESSION_VERSION)
 }
 
-/// Encrypt `plaintext` under message key `mk` and encode the message with `header`.
+/// The first byte a writer of `wire` puts on a libsignal profile's messages; a variant the
+/// profile does not have is a state error (nothing can have created it from outside).
+pub(crate) fn version_byte(profile: Profile, wire: WireVariant) -> Result<u8, Error> {
+    wire.version_byte(profile).ok_or(Error::State)
+}
+
+/// Encrypt `plaintext` under message key `mk` and encode the message with `header`, as a
+/// writer of `wire` does.
 pub fn seal(
     profile: Profile,
+    wire: WireVariant,
     mk: &[u8; 32],
     header: &Header,
     plaintext: &[u8],
     ad: &[u8],
 ) -> Result<Vec<u8>, Error> {
+    if !profile.variants().contains(&wire) {
+        return Err(Error::State);
+    }
     match profile {
         Profile::Modern => Ok(modern::seal(mk, header, plaintext, ad)),
         Profile::SignalV3 | Profile::SignalV4 => Ok(signal_v3::seal(
-            session_version(profile),
+            version_byte(profile, wire)?,
             mk,
             header,
             plaintext,

@@ -31,6 +31,10 @@ pub const SESSION_VERSION: u8 = 3;
 pub const CURRENT_VERSION: u8 = 4;
 /// The first byte of every message: (session version << 4) | current version.
 pub const VERSION_BYTE: u8 = version_byte(SESSION_VERSION);
+/// libsignal-protocol-java `CiphertextMessage.CURRENT_VERSION` (and its C, JavaScript and
+/// Python ports): 3, so their X3DH sessions write `0x33`. Every reader of the family reads
+/// only the high nibble, so both writers talk to each other (`WireVariant::Legacy`).
+pub const LEGACY_CURRENT_VERSION: u8 = 3;
 
 /// The version byte of session version `v`.
 pub const fn version_byte(v: u8) -> u8 {
@@ -85,20 +89,27 @@ pub fn message_keys(mk: &[u8; 32]) -> ([u8; 32], [u8; 32], [u8; 16]) {
     split_cbc_keys(&kdf::hkdf_sha256(&[], mk, MESSAGE_KEYS_INFO, 80).unwrap_or_default())
 }
 
-/// SignalMessage of session version `v`: version byte || protobuf {ratchetKey, counter,
+/// SignalMessage starting with `version` (the session version in the high nibble, the
+/// writer's current version in the low one): version byte || protobuf {ratchetKey, counter,
 /// previousCounter, ciphertext} || MAC. `ad` is the sender's then the receiver's serialized
 /// identity key (33 + 33 bytes); the MAC is HMAC-SHA256(mac key, ad || version || protobuf)[..8].
-pub fn seal(v: u8, mk: &[u8; 32], header: &Header, plaintext: &[u8], ad: &[u8]) -> Vec<u8> {
+pub fn seal(version: u8, mk: &[u8; 32], header: &Header, plaintext: &[u8], ad: &[u8]) -> Vec<u8> {
     let (cipher_key, mac_key, iv) = message_keys(mk);
     let ciphertext = aes_cbc::encrypt(&cipher_key, &iv, plaintext);
-    frame(v, &mac_key, header, &ciphertext, ad)
+    frame(version, &mac_key, header, &ciphertext, ad)
 }
 
 /// The SignalMessage around a ciphertext, MAC'd under `mac_key` (the second part of
 /// [`seal`]). Public so that vectors can authenticate ciphertexts no encryption would give
 /// (malformed padding): then only the receiver's padding check can reject them.
-pub fn frame(v: u8, mac_key: &[u8; 32], header: &Header, ciphertext: &[u8], ad: &[u8]) -> Vec<u8> {
-    let mut message = vec![version_byte(v)];
+pub fn frame(
+    version: u8,
+    mac_key: &[u8; 32],
+    header: &Header,
+    ciphertext: &[u8],
+    ad: &[u8],
+) -> Vec<u8> {
+    let mut message = vec![version];
     protobuf::put_bytes(
         &mut message,
         FIELD_RATCHET_KEY,
@@ -183,12 +194,12 @@ pub const FIELD_MESSAGE: u32 = 4;
 pub const FIELD_REGISTRATION_ID: u32 = 5;
 pub const FIELD_SIGNED_PRE_KEY_ID: u32 = 6;
 
-/// PreKeySignalMessage: version byte || protobuf, fields in field-number order as prost
-/// writes them; `message` is a whole SignalMessage (with its own version byte and MAC).
-/// Version 4 adds the Kyber prekey id and ciphertext (fields 7 and 8).
-pub fn encode_prekey_message(v: u8, prekey: &PreKeyMessage) -> Vec<u8> {
+/// PreKeySignalMessage: `version` (as for [`seal`]) || protobuf, fields in field-number
+/// order as prost writes them; `message` is a whole SignalMessage (with its own version byte
+/// and MAC). Session version 4 adds the Kyber prekey id and ciphertext (fields 7 and 8).
+pub fn encode_prekey_message(version: u8, prekey: &PreKeyMessage) -> Vec<u8> {
     let h = &prekey.header;
-    let mut out = vec![version_byte(v)];
+    let mut out = vec![version];
     if let Some(OneTimePrekeyRef::Id(id)) = h.one_time_prekey {
         protobuf::put_uint(&mut out, FIELD_PRE_KEY_ID, u64::from(id));
     }

@@ -88,7 +88,16 @@ impl Next {
     /// The normal message around `ciphertext`, framed and MAC'd as the profile does it.
     pub fn frame(&self, ciphertext: &[u8]) -> Vec<u8> {
         match self.profile.libsignal_version() {
-            Some(v) => signal_v3::frame(v, &self.mac_key, &self.header, ciphertext, &self.ad()),
+            Some(_) => signal_v3::frame(
+                self.session
+                    .wire
+                    .version_byte(self.profile)
+                    .expect("the session's own wire variant"),
+                &self.mac_key,
+                &self.header,
+                ciphertext,
+                &self.ad(),
+            ),
             None => olm_v1::frame(&self.mac_key, &self.header, ciphertext),
         }
     }
@@ -130,7 +139,9 @@ impl Next {
                     header: header.clone(),
                     message: inner,
                 };
-                let bytes = session::encode_prekey_message(self.profile, &prekey);
+                let bytes =
+                    session::encode_prekey_message(self.profile, self.session.wire, &prekey)
+                        .expect("the session's own wire variant");
                 (MessageKind::Prekey, bytes)
             }
         }

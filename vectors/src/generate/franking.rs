@@ -6,8 +6,12 @@
 
 use super::{render, salamander, vector_file, Rng};
 use crate::envelope::Verdict;
-use crate::kat::{FrankingAttachment, FrankingReport, FrankingTest, Group, FRANKING};
-use e2ee_spec::franking::{self as fr, Attachment, Context, Message, Opening, Report};
+use crate::franking_reveals::reveals;
+use crate::kat::{
+    wrapping_server_tag, FrankingAttachment, FrankingDelivery, FrankingReport, FrankingTest, Group,
+    FRANKING,
+};
+use e2ee_spec::franking::{self as fr, Attachment, Context, Message, Opening, Recipient, Report};
 use e2ee_spec::Error;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -98,11 +102,12 @@ impl Delivery {
             k_fb: h(&k_fb()),
             payload: h(&self.payload),
             t_f: h(&self.t_f),
-            context: h(&o.context.encode().expect("encodes")),
+            context: Some(h(&o.context.encode().expect("encodes"))),
             r_f: h(&o.r_f),
             delivered_t_f: None,
             report: None,
             attachment: None,
+            earlier: Vec::new(),
             result: Verdict::Valid,
             error: None,
         }
@@ -173,18 +178,74 @@ impl Delivery {
         comment: String,
         change: impl FnOnce(&mut Report),
     ) -> FrankingTest {
+        self.reported_as(tc_id, flag, comment, change, Error::AuthFailure)
+    }
+
+    /// As [`Delivery::reported`], refused with `error`.
+    fn reported_as(
+        &self,
+        tc_id: &str,
+        flag: &str,
+        comment: String,
+        change: impl FnOnce(&mut Report),
+        error: Error,
+    ) -> FrankingTest {
         let mut report = Report::from(&self.opening);
         change(&mut report);
-        assert_eq!(
-            fr::verify_report(&k_fb(), &report),
-            Err(Error::AuthFailure),
-            "{tc_id}"
-        );
+        assert_eq!(fr::verify_report(&k_fb(), &report), Err(error), "{tc_id}");
         FrankingTest {
             report: Some(report_json(&report)),
-            ..self.invalid(tc_id, flag, comment, Error::AuthFailure)
+            ..self.invalid(tc_id, flag, comment, error)
         }
     }
+
+    /// This delivery as one the recipient got before a test's own, given `t_f` with it.
+    fn earlier(&self, t_f: [u8; 32], error: Option<Error>) -> FrankingDelivery {
+        let o = &self.opening;
+        FrankingDelivery {
+            payload: h(&self.payload),
+            t_f: h(&t_f),
+            r_f: h(&o.r_f),
+            sender: h(&o.context.sender),
+            recipient: h(&o.context.recipient),
+            timestamp: o.context.timestamp,
+            error: error.map(|e| e.class().into()),
+        }
+    }
+}
+
+/// `test` (the delivery `last`), after the recipient was given `earlier` in order, each
+/// opening or refused as `test.earlier` says: the recipient's state it meets, and each
+/// outcome, as the spec's recipient has them.
+fn after(
+    earlier: &[(&Delivery, [u8; 32])],
+    last: &Delivery,
+    mut test: FrankingTest,
+) -> FrankingTest {
+    let mut recipient = Recipient::default();
+    for (d, t_f) in earlier {
+        let o = &d.opening;
+        match fr::receive(&recipient, &d.payload, t_f, &o.r_f, &o.context) {
+            Ok((next, _)) => {
+                recipient = next;
+                test.earlier.push(d.earlier(*t_f, None));
+            }
+            Err(e) => test.earlier.push(d.earlier(*t_f, Some(e))),
+        }
+    }
+    let o = &last.opening;
+    let received = fr::receive(&recipient, &last.payload, &last.t_f, &o.r_f, &o.context);
+    match (&received, &test.error) {
+        (Ok((next, _)), None) => {
+            let report = next.report(&last.t_f).expect("kept");
+            for other in &recipient.kept {
+                assert_eq!(reveals(&report, other), None, "{}", test.tc_id);
+            }
+        }
+        (Err(e), Some(want)) => assert_eq!(e.class(), want, "{}", test.tc_id),
+        _ => panic!("{}: {received:?}, expected {:?}", test.tc_id, test.error),
+    }
+    test
 }
 
 /// A test's delivery of `message` from alice to bob, with a fresh N_F.
@@ -269,10 +330,10 @@ fn attachments() -> Vec<FrankingTest> {
         caption: b"Photos from Saturday".to_vec(),
     };
     let d = deliver(n_f, &message, &ctx);
-    vec![FrankingTest {
+    let captioned = FrankingTest {
         attachment: Some(FrankingAttachment {
             ciphertext: h(&ciphertext),
-            plaintext: h(&plaintext),
+            plaintext: Some(h(&plaintext)),
         }),
         ..d.valid(
             id,
@@ -280,7 +341,45 @@ fn attachments() -> Vec<FrankingTest> {
             "an attachment (a PNG signature and 120 random bytes, AES-256-GCM) with a caption"
                 .into(),
         )
-    }]
+    };
+    // Another picture under the same key and nonce opens under M's key: only the digest
+    // M commits to tells it from the one sent.
+    let id = "franking.attachment.digest_mismatch";
+    let mut rng = seeded(id);
+    let (n_f, key, nonce) = (rng.bytes(), rng.bytes(), rng.bytes());
+    let sent = [&b"\x89PNG\r\n\x1a\n"[..], &rng.vec(120)].concat();
+    let swapped = [&b"\x89PNG\r\n\x1a\n"[..], &rng.vec(120)].concat();
+    let (_, descriptor) = fr::seal_attachment(&key, &nonce, &sent);
+    let (other, _) = fr::seal_attachment(&key, &nonce, &swapped);
+    assert_eq!(
+        e2ee_spec::crypto::aes_gcm::open(&key, &nonce, &[], &other),
+        Ok(swapped)
+    );
+    assert_eq!(
+        fr::open_attachment(&descriptor, &other),
+        Err(Error::AuthFailure)
+    );
+    let ctx = context(b"mallory", b"bob", &mut rng);
+    let message = Message::Attachment {
+        descriptor,
+        caption: b"Photos from Saturday".to_vec(),
+    };
+    let d = deliver(n_f, &message, &ctx);
+    let mismatch = FrankingTest {
+        attachment: Some(FrankingAttachment {
+            ciphertext: h(&other),
+            plaintext: None,
+        }),
+        ..d.invalid(
+            id,
+            "AttachmentDigestMismatch",
+            "the ciphertext fetched is another picture sealed under the same key and nonce: it \
+             opens under M's key, but its SHA-256 is not the digest M commits to"
+                .into(),
+            Error::AuthFailure,
+        )
+    };
+    vec![captioned, mismatch]
 }
 
 /// The AES-256-GCM ciphertext of `kat_committing_aead.json` that opens under two keys, sent
@@ -303,7 +402,7 @@ fn salamander() -> Vec<FrankingTest> {
     assert_eq!(fr::open_attachment(&descriptor(key2), &ct), Ok(pt2.clone()));
     let attachment = FrankingAttachment {
         ciphertext: pair.ct.clone(),
-        plaintext: h(&pt2),
+        plaintext: Some(h(&pt2)),
     };
     let deliver_key2 = |id: &str| {
         let mut rng = seeded(id);
@@ -516,6 +615,154 @@ fn refused_reports() -> Vec<FrankingTest> {
     out
 }
 
+/// Names at the u16 length prefix's limit: the longest that encodes, and one byte more, which
+/// the recipient and the server must refuse rather than wrap or cut.
+fn names() -> Vec<FrankingTest> {
+    let mut out = Vec::new();
+    let id = "franking.context.sender_65535_bytes";
+    let mut rng = seeded(id);
+    let n_f = rng.bytes();
+    let ctx = context(&[b's'; 65_535], b"bob", &mut rng);
+    out.push(deliver(n_f, &text(b"a long name"), &ctx).valid(
+        id,
+        "LongestName",
+        "a 65,535-byte sender, the longest a u16 length prefix holds (ff ff)".into(),
+    ));
+    let id = "franking.context.sender_65536_bytes";
+    let mut rng = seeded(id);
+    let n_f = rng.bytes();
+    let ctx = context(&[b's'; 65_536], b"bob", &mut rng);
+    let (payload, t_f) = fr::frank(&n_f, &text(b"a long name"));
+    let r_f = wrapping_server_tag(&k_fb(), &t_f, &ctx);
+    assert_eq!(fr::server_tag(&k_fb(), &t_f, &ctx), Err(Error::Decode));
+    assert_eq!(fr::open(&payload, &t_f, &r_f, &ctx), Err(Error::Decode));
+    out.push(FrankingTest {
+        tc_id: id.into(),
+        comment: "a 65,536-byte sender, which no u16 length prefix holds: the recipient refuses \
+                  it; rF is what a server that wraps the length (to 00 00) makes"
+            .into(),
+        flags: vec!["OversizedName".into()],
+        n_f: h(&n_f),
+        m: h(&text(b"a long name").encode()),
+        sender: h(&ctx.sender),
+        recipient: h(&ctx.recipient),
+        timestamp: ctx.timestamp,
+        k_fb: h(&k_fb()),
+        payload: h(&payload),
+        t_f: h(&t_f),
+        context: None,
+        r_f: h(&r_f),
+        delivered_t_f: None,
+        report: None,
+        attachment: None,
+        earlier: Vec::new(),
+        result: Verdict::Invalid,
+        error: Some(Error::Decode.class().into()),
+    });
+    let id = "franking.report.recipient_65536_bytes";
+    let (d, _) = alice_to_bob(id, &text(b"Meet me at the station at six."));
+    let t_f = d.t_f;
+    out.push(
+        d.reported_as(
+            id,
+            "OversizedName",
+            "reported as delivered to a 65,536-byte recipient (\"bob\" and 65,533 more bytes), \
+         with the rF a server that wraps the length (to 00 03, bob's) makes for it"
+                .into(),
+            |r| {
+                r.context.recipient = [&b"bob"[..], &[b'b'; 65_533]].concat();
+                r.r_f = wrapping_server_tag(&k_fb(), &t_f, &r.context);
+            },
+            Error::Decode,
+        ),
+    );
+    out
+}
+
+/// The recipient's state: a franking key it kept refuses a second message, a refusal keeps
+/// nothing, and the report of one of two kept messages reveals nothing of the other.
+fn stateful() -> Vec<FrankingTest> {
+    let mut out = Vec::new();
+    let id = "franking.receive.franking_key_reused";
+    let (first, mut rng) = alice_to_bob(id, &text(b"See you at noon."));
+    let later = context(b"alice", b"bob", &mut rng);
+    let second = deliver(first.opening.n_f, &text(b"Bring the papers."), &later);
+    out.push(after(
+        &[(&first, first.t_f)],
+        &second,
+        second.invalid(
+            id,
+            "FrankingKeyReused",
+            "alice franks a second message (\"Bring the papers.\") with the N_F of the first, \
+             which bob opened"
+                .into(),
+            Error::DuplicateMessage,
+        ),
+    ));
+    let id = "franking.receive.delivery_replayed";
+    let (first, _) = alice_to_bob(id, &text(b"See you at noon."));
+    let later = Context {
+        timestamp: first.opening.context.timestamp + 60_000,
+        ..first.opening.context.clone()
+    };
+    let again = deliver(first.opening.n_f, &first.opening.message, &later);
+    assert_eq!((&again.payload, again.t_f), (&first.payload, first.t_f));
+    out.push(after(
+        &[(&first, first.t_f)],
+        &again,
+        again.invalid(
+            id,
+            "FrankingKeyReused",
+            "the payload and T_F bob opened, delivered again a minute later under a fresh R_F"
+                .into(),
+            Error::DuplicateMessage,
+        ),
+    ));
+    let id = "franking.receive.after_refusal";
+    let (d, _) = alice_to_bob(id, &text(b"See you at noon."));
+    let mut flipped = d.t_f;
+    flipped[0] ^= 0x80;
+    out.push(after(
+        &[(&d, flipped)],
+        &d,
+        d.valid(
+            id,
+            "RefusalKeepsNothing",
+            "the same payload first delivered with a T_F whose first bit is flipped \
+             (auth_failure): the refusal kept nothing, so the genuine delivery opens"
+                .into(),
+        ),
+    ));
+    let id = "franking.report.one_of_two";
+    let mut rng = seeded(id);
+    let (n_f, key, nonce) = (rng.bytes(), rng.bytes(), rng.bytes());
+    let (_, descriptor) = fr::seal_attachment(&key, &nonce, &rng.vec(64));
+    let ctx = context(b"alice", b"bob", &mut rng);
+    let picture = deliver(
+        n_f,
+        &Message::Attachment {
+            descriptor,
+            caption: b"Do you recognise this place?".to_vec(),
+        },
+        &ctx,
+    );
+    let ctx = context(b"alice", b"bob", &mut rng);
+    let reply = deliver(rng.bytes(), &text(b"Meet me there at six."), &ctx);
+    out.push(after(
+        &[(&picture, picture.t_f)],
+        &reply,
+        reply.valid(
+            id,
+            "ReportRevealsOnlyItsMessage",
+            "bob opened an attachment from alice, then a text; the report of the text carries \
+             nothing of the attachment (its N_F, M, key or R_F), and its N_F does not open the \
+             attachment's commitment"
+                .into(),
+        ),
+    ));
+    out
+}
+
 /// `franking/kat_franking.json`.
 pub fn file() -> (PathBuf, String) {
     let mut tests = texts();
@@ -523,6 +770,8 @@ pub fn file() -> (PathBuf, String) {
     tests.extend(salamander());
     tests.extend(refused_at_receipt());
     tests.extend(refused_reports());
+    tests.extend(names());
+    tests.extend(stateful());
     let groups = vec![Group {
         group_type: "FrankingTest".into(),
         info: None,
@@ -536,7 +785,7 @@ pub fn file() -> (PathBuf, String) {
             "Message franking (Facebook, Messenger Secret Conversations whitepaper; Grubbs-Lu-Ristenpart, CRYPTO 2017), byte layouts in spec/PROFILES.md \"Franking\".",
             "The sender draws nF and franks M = kind ‖ body: payload = 0x01 ‖ nF ‖ M (the 1:1 session's plaintext) and tF = HMAC-SHA256(nF, M). The server tags the delivery: context = u16(len) ‖ sender ‖ u16(len) ‖ recipient ‖ u64(timestamp ms), big-endian, and rF = HMAC-SHA256(kFb, tF ‖ context).",
             "The recipient decrypts payload, recomputes tF and keeps (M, nF, rF, context); a report reveals those four and the server recomputes tF and checks rF. An attachment's M carries its AES-256-GCM key, nonce and ciphertext digest, so tF commits to the key.",
-            "payload, tF, context and rF are derived from the inputs (payload except in decode_error tests, where it is the malformed one decrypted). deliveredTF: the recipient is given it instead of tF and must refuse. report: the server checks it instead of the recipient's opening. attachment: the plaintext the recipient is shown and a verified report resolves to.",
+            "payload, tF, context and rF are derived from the inputs (payload except in decode_error tests at receipt whose names encode, where it is the malformed one decrypted; context is absent where a name is over 65,535 bytes, and rF is then what a server that wraps the u16 length makes). deliveredTF: the recipient is given it instead of tF and must refuse. report: the server checks it instead of the recipient's report. attachment: the plaintext the recipient is shown and a verified report resolves to (absent: the ciphertext must be refused). earlier: what the recipient was delivered before, in order, each opened and kept or refused with its error; a message under the nF of a kept one is refused (duplicate_message), and the report of this one reveals nothing of the kept ones.",
             "Built by vectors/src/generate/franking.rs (see vectors/README.md, \"Franking / committing encryption\").",
         ],
         groups,

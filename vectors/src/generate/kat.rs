@@ -9,6 +9,7 @@ use e2ee_spec::crypto::kem;
 use e2ee_spec::crypto::xeddsa;
 use e2ee_spec::double_ratchet::{self as dr, Header, KeyPair};
 use e2ee_spec::pqxdh;
+use e2ee_spec::profile::WireVariant;
 use e2ee_spec::profiles::{self, modern, olm_v1, signal_v3, signal_v4};
 use e2ee_spec::{header_encryption as he, session, x3dh, Error, Profile};
 use std::path::PathBuf;
@@ -377,7 +378,8 @@ fn message(profile: Profile) -> (PathBuf, String) {
         };
         let ad = message_ad(profile, &mut rng);
         let plaintext = rng.vec(size);
-        let m = profiles::seal(profile, &mk, &hd, &plaintext, &ad).expect("seal");
+        let m = profiles::seal(profile, WireVariant::Reference, &mk, &hd, &plaintext, &ad)
+            .expect("seal");
         assert_eq!(
             profiles::open(profile, &mk, &m, &ad).expect("open"),
             plaintext

@@ -11,14 +11,35 @@ use crate::trace::{Expect, PartyInit, Step, TraceTest};
 use e2ee_iut::protocol::{Bundle, MessageKind};
 use e2ee_spec::double_ratchet::KeyPair;
 use e2ee_spec::party::{self, Party};
+use e2ee_spec::profile::WireVariant;
 use e2ee_spec::session::MessageKind as Kind;
 use e2ee_spec::Profile;
 
-/// Which group a test is in: the profile, and header encryption (modern only).
+/// Which group a test is in: the profile, header encryption (modern only), and which
+/// parties write the profile's legacy wire variant (`signal-v3`'s `0x33`).
 #[derive(Clone, Copy, Debug)]
 pub struct Ctx {
     pub profile: Profile,
     pub he: bool,
+    pub legacy: Legacy,
+}
+
+/// The parties of a test that write `WireVariant::Legacy`; the others write the reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Legacy {
+    Nobody,
+    All,
+    Only(&'static str),
+}
+
+impl Legacy {
+    fn covers(self, party: &str) -> bool {
+        match self {
+            Legacy::Nobody => false,
+            Legacy::All => true,
+            Legacy::Only(p) => p == party,
+        }
+    }
 }
 
 impl Ctx {
@@ -134,11 +155,32 @@ impl Script {
         let identity: [u8; 32] = self.rng.bytes();
         // libsignal registration ids are 14-bit, never 0.
         let registration_id = self.rng.below(16380);
+        let wire = if self.ctx.legacy.covers(name) {
+            WireVariant::Legacy
+        } else {
+            WireVariant::Reference
+        };
         self.test.parties.push(PartyInit {
             name: name.to_string(),
             identity_private: hex::encode(identity),
             registration_id,
+            version_byte: (wire != WireVariant::Reference)
+                .then(|| wire.version_byte(self.ctx.profile))
+                .flatten()
+                .map(|b| hex::encode([b])),
         });
+    }
+
+    /// How `name` writes its messages (`Ctx::legacy`).
+    pub fn wire(&self, name: &str) -> WireVariant {
+        let p = self
+            .test
+            .parties
+            .iter()
+            .find(|p| p.name == name)
+            .expect("known party");
+        spec_iut::wire_of(self.ctx.profile, p.version_byte.as_deref())
+            .expect("a version byte the generator wrote")
     }
 
     pub fn registration_id(&self, name: &str) -> u32 {

@@ -36,7 +36,11 @@ const HOW: &str = "A trace is replayed step by step (vectors/README.md §Traces)
 pub fn files() -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     for profile in Profile::ALL {
-        let ctx = Ctx { profile, he: false };
+        let ctx = Ctx {
+            profile,
+            he: false,
+            legacy: Legacy::Nobody,
+        };
         let tests = match profile {
             Profile::Modern => modern_layout(ctx),
             _ => [structure(ctx), version_bytes(ctx)].concat(),

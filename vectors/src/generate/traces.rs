@@ -38,8 +38,8 @@ pub fn files() -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     for profile in Profile::ALL {
         let ctxs: Vec<Ctx> = match profile {
-            Profile::Modern => vec![Ctx { profile, he: false }, Ctx { profile, he: true }],
-            _ => vec![Ctx { profile, he: false }],
+            Profile::Modern => vec![ctx(profile, false), ctx(profile, true)],
+            _ => vec![ctx(profile, false)],
         };
         for (name, what, build) in FILES {
             let groups: Vec<TraceGroup> = ctxs
@@ -64,7 +64,104 @@ pub fn files() -> Vec<(PathBuf, String)> {
             ));
         }
     }
+    out.push(wire_file(Profile::SignalV3));
     out
+}
+
+/// `trace_wire.json`: the same conversations (same keys, same randomness) with some or all
+/// parties writing the profile's legacy variant: `signal-v3`'s `0x33`, written by
+/// libsignal-protocol-java and its ports. A writer of either variant replays its own parties
+/// byte for byte; every reader must read both (SHIM.md §Wire variants).
+fn wire_file(profile: Profile) -> (PathBuf, String) {
+    let writers: [(Legacy, &str, &[Build]); 3] = [
+        (Legacy::All, "all", &[conversation, out_of_order, duplicate]),
+        (
+            Legacy::Only("alice"),
+            "alice",
+            &[conversation, out_of_order],
+        ),
+        (Legacy::Only("bob"), "bob", &[conversation, out_of_order]),
+    ];
+    let mut tests = Vec::new();
+    for (legacy, who, builds) in writers {
+        let ctx = Ctx {
+            legacy,
+            ..ctx(profile, false)
+        };
+        for build in builds {
+            for mut test in build(ctx) {
+                assert_writers(profile, &test);
+                test.tc_id = format!("wire.{who}_0x33.{}", test.tc_id);
+                test.flags.push("LegacyVersionByte".into());
+                tests.push(test);
+            }
+        }
+    }
+    let group = TraceGroup {
+        group_type: "TraceTest".into(),
+        header_encryption: false,
+        tests,
+    };
+    let file = vector_file(
+        "DoubleRatchet-Trace",
+        profile.name(),
+        "trace.schema.json",
+        &[
+            HEADER,
+            "Writers of version byte 0x33 (libsignal-protocol-java and its ports) and 0x34 (libsignal) talking to each other: the conversations of trace_conversation, trace_out_of_order and trace_duplicate with the parties' versionByte as given.",
+            HOW,
+        ],
+        vec![group],
+    );
+    (
+        PathBuf::from(profile.name()).join("trace_wire.json"),
+        render(&file),
+    )
+}
+
+/// Every message in `test` starts with its writer's version byte, and so does a prekey
+/// message's inner message: the file says what its name says.
+fn assert_writers(profile: Profile, test: &TraceTest) {
+    use crate::trace::Step;
+    for step in &test.steps {
+        let Step::Send { actor, expect, .. } = step else {
+            continue;
+        };
+        let Some(message) = expect.message.as_deref() else {
+            continue;
+        };
+        let party = test
+            .parties
+            .iter()
+            .find(|p| &p.name == actor)
+            .expect("actor");
+        let wire = crate::spec_iut::wire_of(profile, party.version_byte.as_deref())
+            .expect("the generator's version byte");
+        let want = wire.version_byte(profile).expect("a libsignal profile");
+        let bytes = hex::decode(message).expect("hex");
+        let inner = match expect.kind {
+            Some(MessageKind::Prekey) => {
+                session::decode_prekey_message(profile, &bytes)
+                    .expect("the spec's prekey message")
+                    .message
+            }
+            _ => bytes.clone(),
+        };
+        assert_eq!(
+            (bytes[0], inner[0]),
+            (want, want),
+            "{}: {actor} writes {want:#04x}",
+            test.tc_id
+        );
+    }
+}
+
+fn ctx(profile: Profile, he: bool) -> Ctx {
+    Ctx {
+        profile,
+        he,
+        legacy: Legacy::Nobody,
+    }
 }
 
 fn id(ctx: Ctx, rest: &str) -> String {
@@ -1095,6 +1192,7 @@ fn authenticated_low_order_ratchet_keys(ctx: Ctx) -> Vec<TraceTest> {
         let (kind, _) = s.message("a1");
         let bob = s.offline("bob");
         let alice = s.identity("alice").public;
+        let alice_wire = s.wire("alice");
         let session = bob.party.session(&alice).expect("Bob's session with Alice");
         let session::Ratchet::Plain(state) = &session.ratchet else {
             panic!("plain ratchet");
@@ -1110,7 +1208,7 @@ fn authenticated_low_order_ratchet_keys(ctx: Ctx) -> Vec<TraceTest> {
                 pn: p.previous_counter(1),
                 n: 0,
             };
-            e2ee_spec::profiles::seal(p, &mk, &header, plaintext, &ad).expect("seal")
+            e2ee_spec::profiles::seal(p, alice_wire, &mk, &header, plaintext, &ad).expect("seal")
         };
         // The forging path, with a genuine ratchet key, gives a message Bob accepts: so the
         // forged one's keys are the ones Bob derives.
@@ -1804,7 +1902,7 @@ fn reencoded(s: &Script, change: impl FnOnce(&mut session::PreKeyMessage)) -> Ve
     let (_, m) = s.message("a0");
     let mut prekey = session::decode_prekey_message(p, &m).expect("the spec's prekey message");
     change(&mut prekey);
-    session::encode_prekey_message(p, &prekey)
+    session::encode_prekey_message(p, s.wire("alice"), &prekey).expect("Alice's wire variant")
 }
 
 /// Alice sends her first message `a0`; `forge` adds `a0x`, a forged or tampered copy, which Bob

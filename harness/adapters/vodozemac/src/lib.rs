@@ -84,6 +84,8 @@ impl VodozemacIut {
             ],
             error_classes: errors::CLASSES.iter().map(|c| c.to_string()).collect(),
             limits: [(PROFILE.to_string(), LIMITS)].into(),
+            // olm-v1 and megolm-v1 have no version byte to choose.
+            version_bytes: Default::default(),
         }
     }
 
@@ -521,9 +523,9 @@ impl Iut for VodozemacIut {
             // olm-v1 has no signatures in bundles; the capability is not declared.
             Request::XeddsaVerify { .. } => Err(Failure::Unsupported("xeddsa_verify".into())),
             // Franking is no part of vodozemac; the profile is not declared.
-            Request::Frank { .. } | Request::FrankOpen { .. } => Err(Failure::Unsupported(
-                format!("{}: no franking", request.op()),
-            )),
+            Request::Frank { .. } | Request::FrankOpen { .. } | Request::FrankReport { .. } => Err(
+                Failure::Unsupported(format!("{}: no franking", request.op())),
+            ),
             Request::GroupCreate { .. }
             | Request::GroupShare { .. }
             | Request::GroupJoin { .. }

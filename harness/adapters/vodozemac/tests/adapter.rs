@@ -51,6 +51,7 @@ fn other_profiles_and_header_encryption_are_unsupported() {
             header_encryption: he,
             identity_private: None,
             registration_id: None,
+            version_byte: None,
         });
         assert!(
             matches!(r, Err(Failure::Unsupported(_))),
@@ -191,6 +192,7 @@ fn missing_state_is_a_state_error() {
         header_encryption: false,
         identity_private: None,
         registration_id: None,
+        version_byte: None,
     }) else {
         panic!("no party");
     };
@@ -386,6 +388,7 @@ fn malformed_requests_are_rejected() {
         header_encryption: false,
         identity_private: Some(identity.into()),
         registration_id: Some(1),
+        version_byte: None,
     };
     for id in ["zz", "00", &"00".repeat(33)] {
         assert_eq!(class_of(a.iut.call(&party("olm-v1", id))), "decode_error");

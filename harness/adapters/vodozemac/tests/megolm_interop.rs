@@ -80,6 +80,7 @@ impl Member {
             header_encryption: false,
             identity_private: None,
             registration_id: None,
+            version_byte: None,
         }) {
             Ok(Reply::Party { party, .. }) => party,
             other => panic!("{name}: create_party replied {other:?}"),

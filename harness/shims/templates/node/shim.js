@@ -35,6 +35,10 @@ const CAPABILITIES = [];
 // The classes of SHIM.md, Errors, that your functions throw and can tell apart. This template
 // rejects nothing, so it lists none.
 const ERROR_CLASSES = [];
+// Per profile, the version bytes your messages start with (SHIM.md, Wire variants), the one
+// you write by default first. Leave it empty if you write what libsignal writes (0x34); a
+// port of libsignal-protocol-java writes 0x33: { 'signal-v3': ['33'] }.
+const VERSION_BYTES = {};
 // The limits you keep where they are stricter than a profile's (SHIM.md, Limits), e.g.
 // { 'signal-v3': { max_skip: 2000 } }. One you keep but do not declare fails the limit tests.
 const LIMITS = {};
@@ -119,8 +123,8 @@ function hello(req) {
     profiles: PROFILES,
     capabilities: CAPABILITIES,
     error_classes: ERROR_CLASSES,
-    // A field of 1.2: not for an older runner.
-    ...(Object.keys(LIMITS).length && minor >= 2 ? { limits: LIMITS } : {}),
+    ...(minor >= 2 ? { version_bytes: VERSION_BYTES } : {}),
+    ...(minor >= 2 && Object.keys(LIMITS).length ? { limits: LIMITS } : {}),
   };
 }
 

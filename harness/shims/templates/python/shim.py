@@ -46,6 +46,10 @@ CAPABILITIES = []
 # The classes of SHIM.md, Errors, that your functions raise and can tell apart. This
 # template rejects nothing, so it lists none.
 ERROR_CLASSES = []
+# Per profile, the version bytes your messages start with (SHIM.md, Wire variants), the one
+# you write by default first. Leave it empty if you write what libsignal writes (0x34); a
+# port of libsignal-protocol-java writes 0x33: {"signal-v3": ["33"]}.
+VERSION_BYTES = {}
 # The limits you keep where they are stricter than a profile's (SHIM.md, Limits), e.g.
 # {"signal-v3": {"max_skip": 2000}}. One you keep but do not declare fails the limit tests.
 LIMITS = {}
@@ -131,7 +135,7 @@ def hello(req):
         log(f"the runner asked for protocol {req.get('protocol')!r}; this shim speaks {PROTOCOL}")
     # Speak the runner's minor if it is older than ours (a runner that sends none speaks 1.0).
     minor = min(MINOR, req.get("minor", 0)) if isinstance(req.get("minor", 0), int) else 0
-    return {
+    reply = {
         "protocol": PROTOCOL,
         "minor": minor,
         "name": NAME,
@@ -139,9 +143,12 @@ def hello(req):
         "profiles": PROFILES,
         "capabilities": CAPABILITIES,
         "error_classes": ERROR_CLASSES,
-        # A field of 1.2: not for an older runner.
-        **({"limits": LIMITS} if LIMITS and minor >= 2 else {}),
     }
+    if minor >= 2:
+        reply["version_bytes"] = VERSION_BYTES
+        if LIMITS:
+            reply["limits"] = LIMITS
+    return reply
 
 
 def reset(req):

@@ -54,6 +54,7 @@ impl Side {
                 header_encryption: false,
                 identity_private: identity.map(hex::encode),
                 registration_id: None,
+                version_byte: None,
             },
         ) {
             Reply::Party { party, .. } => party,
