@@ -737,15 +737,16 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args, false),
         Command::List(selection) => list(selection),
         Command::Shim { seed, limits } => {
-            let spec = SpecIut::new(seed);
-            let spec = match limits.as_deref().map(serde_json::from_str) {
-                None => Ok(spec),
-                Some(Ok(limits)) => spec.declaring(limits),
-                Some(Err(e)) => Err(format!("--limits: {e}")),
+            let spec = match limits {
+                None => Ok(SpecIut::new(seed)),
+                Some(json) => serde_json::from_str(&json)
+                    .map_err(|e| format!("--limits: {e}"))
+                    .and_then(|l| SpecIut::new(seed).declaring(l)),
             };
-            match spec.map(e2ee_harness::shim_server::serve) {
-                Ok(Ok(())) => ExitCode::SUCCESS,
-                Ok(Err(e)) => usage(format!("shim: {e}")),
+            let served =
+                spec.and_then(|s| e2ee_harness::shim_server::serve(s).map_err(|e| e.to_string()));
+            match served {
+                Ok(()) => ExitCode::SUCCESS,
                 Err(e) => usage(format!("shim: {e}")),
             }
         }

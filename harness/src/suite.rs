@@ -181,7 +181,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
         if !supports(hello, profile) {
             continue;
         }
-        let limits = declared.limits(profile);
+        let kept = declared.limits(profile);
         let mut tests: Vec<Traced> = Vec::new();
         for (_, file) in corpus.traces_of(profile) {
             for group in &file.test_groups {
@@ -196,12 +196,15 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
             }
         }
         // A test as this implementation, playing `party` (None: every party), must pass it.
-        let at = |t: &Traced, party: Option<&str>| match t.vector {
-            true => limits::at_declared(profile, t.header_encryption, &t.test, &declared, party),
-            false => limits::AtDeclared {
-                test: t.test.clone(),
-                deviations: Vec::new(),
-            },
+        let at = |t: &Traced, party: Option<&str>| {
+            if t.vector {
+                limits::at_declared(profile, t.header_encryption, &t.test, &declared, party)
+            } else {
+                limits::AtDeclared {
+                    test: t.test.clone(),
+                    deviations: Vec::new(),
+                }
+            }
         };
         for mode in [RunMode::Kat, RunMode::Interop, RunMode::Props] {
             match mode {
@@ -252,8 +255,8 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                         // Built at the limits the implementation keeps: a live scenario tests
                         // the declared limit itself.
                         let scenarios = [
-                            Some(scripts::skip_limit(profile, &limits, seed)),
-                            Some(scripts::evicted_keys(profile, &limits, seed)),
+                            Some(scripts::skip_limit(profile, &kept, seed)),
+                            Some(scripts::evicted_keys(profile, &kept, seed)),
                             Some(scripts::bad_bundle_with_session(profile, seed)),
                             scripts::size_limit(profile, seed),
                         ];
