@@ -1,7 +1,7 @@
 //! Declared limits (harness/SHIM.md §Limits): what an implementation's `hello` says it keeps
 //! where it keeps less than a profile. Checked against the profile here, and turned into the
-//! `Limits` the spec runs with when it records, plays the peer of, or judges the bytes of an
-//! implementation that declared them.
+//! `Limits` the spec gives the parties such an implementation plays, when it records a test
+//! for it or judges its bytes (the peer keeps the profile's).
 //!
 //! Only a stricter limit can be declared. A stricter limit refuses some messages the profile
 //! accepts and never accepts one the profile refuses, so every test that does not reach the

@@ -83,9 +83,9 @@ impl SpecIut {
         }
     }
 
-    /// The spec with the stricter limits an implementation declared: what records a test at
-    /// those limits, plays the implementation's peer, and judges its bytes (SHIM.md §Limits).
-    /// Its `hello` still declares none: declaring is the implementation's act.
+    /// The spec with the stricter limits an implementation declared: what records the
+    /// implementation's parties of a test at those limits and judges its bytes (SHIM.md
+    /// §Limits). Its `hello` still declares none: declaring is the implementation's act.
     pub fn with_limits(mut self, limits: &Declared) -> SpecIut {
         self.limits = limits.clone();
         self
