@@ -11,7 +11,7 @@
 //! (recorded twice), not by a list of ids or flags, so a new limit vector needs nothing here.
 
 use e2ee_spec::Profile;
-use e2ee_vectors::engine;
+use e2ee_vectors::engine::{self, Mode};
 use e2ee_vectors::limits::Declared;
 use e2ee_vectors::spec_iut::SpecIut;
 use e2ee_vectors::trace::{Expect, Step, TraceTest};
@@ -24,23 +24,30 @@ pub struct AtDeclared {
     pub deviations: Vec<String>,
 }
 
-/// `test` of `profile` with the `declared` limits kept by the implementation's parties: every
-/// party (`iut_party` None: kat), or `iut_party` against a peer at the profile's (interop).
+/// `test` of `profile`, run in `mode`, with the `declared` limits kept by the parties the
+/// implementation plays: every party (full replay), the receiver (receiver replay), or one
+/// party against a peer at the profile's limits (interop).
 pub fn at_declared(
     profile: Profile,
     header_encryption: bool,
     test: &Arc<TraceTest>,
     declared: &Declared,
-    iut_party: Option<&str>,
+    mode: &Mode,
 ) -> AtDeclared {
     let unchanged = || AtDeclared {
         test: test.clone(),
         deviations: Vec::new(),
     };
     let deviations = declared.deviations(profile);
+    let iut_party = match mode {
+        Mode::Full => None,
+        Mode::Receiver => test.receiver.as_deref(),
+        Mode::Interop { iut_party } => Some(iut_party.as_str()),
+    };
     // Injected messages do not run in interop (`engine::runnable`): nothing to record.
     let injects = test.steps.iter().any(|s| matches!(s, Step::Inject { .. }));
-    if deviations.is_empty() || (injects && iut_party.is_some()) {
+    let interop = matches!(mode, Mode::Interop { .. });
+    if deviations.is_empty() || (injects && interop) {
         return unchanged();
     }
     // The vector was recorded by the spec, so the spec can record it again.

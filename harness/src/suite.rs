@@ -195,10 +195,10 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                 }
             }
         }
-        // A test as this implementation, playing `party` (None: every party), must pass it.
-        let at = |t: &Traced, party: Option<&str>| {
+        // A test as this implementation, run in `mode`, must pass it.
+        let at = |t: &Traced, mode: &Mode| {
             if t.vector {
-                limits::at_declared(profile, t.header_encryption, &t.test, &declared, party)
+                limits::at_declared(profile, t.header_encryption, &t.test, &declared, mode)
             } else {
                 limits::AtDeclared {
                     test: t.test.clone(),
@@ -215,7 +215,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                         Mode::Receiver
                     };
                     for t in &tests {
-                        let at = at(t, None);
+                        let at = at(t, &replay);
                         out.push(Planned {
                             id: format!("kat/{}/{}", profile.name(), t.test.tc_id),
                             profile: profile.into(),
@@ -274,7 +274,10 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                     }
                     for t in &tests {
                         for party in t.test.parties.iter().map(|p| p.name.clone()) {
-                            let at = at(t, Some(&party));
+                            let mode = Mode::Interop {
+                                iut_party: party.clone(),
+                            };
+                            let at = at(t, &mode);
                             out.push(Planned {
                                 id: format!(
                                     "interop/{}/{}@{}",
@@ -288,7 +291,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                                     profile: profile.name().into(),
                                     header_encryption: t.header_encryption,
                                     test: at.test,
-                                    mode: Mode::Interop { iut_party: party },
+                                    mode,
                                 },
                                 bug_types: t.bug_types.clone(),
                                 deviations: at.deviations,

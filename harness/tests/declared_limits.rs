@@ -195,6 +195,25 @@ fn a_declared_stricter_limit_is_a_deviation_not_a_failure() {
     assert_eq!(json["counts"]["deviations"], deviations.len());
 }
 
+/// An implementation that takes no randomness (`import-keys`, receiver replay) plays only each
+/// vector's receiver: the limit vectors are deviations there too, not failures.
+#[test]
+fn in_receiver_replay_a_declared_limit_is_a_deviation_too() {
+    let mut imp = strict(true);
+    imp.hello.capabilities.retain(|c| c != "deterministic");
+    let results = run(&mut imp, &options(vec![RunMode::Kat]));
+    assert_eq!(ids(&results, Status::Fail), BTreeSet::new());
+    let deviations = ids(&results, Status::Deviation);
+    assert!(
+        PAST_2000.iter().all(|id| deviations.contains(*id)),
+        "{deviations:?}"
+    );
+    assert!(
+        deviations.is_subset(&flagged_skip_limit_vectors()),
+        "{deviations:?}"
+    );
+}
+
 /// The live scenario is built at the declared limit: a gap of exactly 2000, then 2001.
 #[test]
 fn the_live_limit_scenario_runs_at_the_declared_value() {
