@@ -240,6 +240,7 @@ mod tests {
             mapped_steps: 0,
             expectation: None,
             error_map: None,
+            deviations: Vec::new(),
             duration: Duration::ZERO,
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::shim_client::ShimIut;
 use e2ee_iut::protocol::{Hello, Iut};
+use e2ee_vectors::limits::Declared;
 use e2ee_vectors::spec_iut::SpecIut;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -104,8 +105,8 @@ pub fn bundled_expectations(name: &str) -> Option<(&'static str, &'static str)> 
 }
 
 /// Start an implementation. `Err` means it cannot be started, or its `hello` declares what
-/// no profile has (the run exits 2). `timeout` bounds each request to a subprocess shim,
-/// `test_budget` each whole test.
+/// no profile has, or limits looser than a profile's or meaningless (SHIM.md §Limits): the run
+/// exits 2. `timeout` bounds each request to a subprocess shim, `test_budget` each whole test.
 pub fn open(
     name: &str,
     seed: u64,
@@ -115,6 +116,7 @@ pub fn open(
     let imp = start(name, seed, timeout, test_budget)?;
     e2ee_vectors::engine::check_version_bytes(&imp.hello)
         .map_err(|e| format!("{name}: hello: {e}"))?;
+    Declared::of(&imp.hello).map_err(|e| format!("{name}: {e}"))?;
     Ok(imp)
 }
 

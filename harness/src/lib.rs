@@ -8,6 +8,7 @@ pub mod franking_session;
 pub mod group_props;
 pub mod group_scripts;
 pub mod impls;
+pub mod limits;
 pub mod primitives;
 pub mod props;
 pub mod report;

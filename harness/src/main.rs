@@ -6,6 +6,7 @@ use e2ee_harness::corpus;
 use e2ee_harness::expectations::{self, Expectations};
 use e2ee_harness::impls;
 use e2ee_harness::report::{self, Counts, Status};
+use e2ee_harness::spec_iut::SpecIut;
 use e2ee_harness::suite::{self, Options, RunMode};
 use e2ee_spec::AnyProfile;
 use std::io::{IsTerminal, Write as _};
@@ -40,11 +41,16 @@ enum Command {
     /// List the implementations of a run and the tests it would include (ids, one per line).
     #[command(after_help = RUN_EXIT_CODES)]
     List(Selection),
-    /// Serve the spec over shim protocol 1.1 on stdin/stdout (the reference shim).
+    /// Serve the spec over shim protocol 1.2 on stdin/stdout (the reference shim).
     Shim {
         /// Seed for the randomness the runner does not inject.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Keep and declare stricter limits than the profiles' (SHIM.md §Limits), as JSON:
+        /// `{"signal-v3": {"max_skip": 2000}}`. What a stricter implementation looks like
+        /// to the runner.
+        #[arg(long, value_name = "JSON")]
+        limits: Option<String>,
     },
     /// Published test vectors.
     Vectors {
@@ -443,7 +449,13 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
         }
     }
     let counts = Counts::of(&results);
-    if counts.passed + counts.failed + counts.expected_failures + counts.suite_errors == 0 {
+    if counts.passed
+        + counts.failed
+        + counts.expected_failures
+        + counts.suite_errors
+        + counts.deviations
+        == 0
+    {
         return usage("no test ran (every test was skipped or filtered out): nothing was checked");
     }
     if counts.suite_errors > 0 {
@@ -455,6 +467,7 @@ fn run(args: RunArgs, list_only: bool) -> ExitCode {
     }
     let strict_failures = unexpected.len()
         + unused_maps.len()
+        + counts.deviations
         + results
             .iter()
             .filter(|r| r.status == Status::Pass && !r.notes.is_empty())
@@ -723,10 +736,20 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run(args, false),
         Command::List(selection) => list(selection),
-        Command::Shim { seed } => match e2ee_harness::shim_server::serve(seed) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => usage(format!("shim: {e}")),
-        },
+        Command::Shim { seed, limits } => {
+            let spec = match limits {
+                None => Ok(SpecIut::new(seed)),
+                Some(json) => serde_json::from_str(&json)
+                    .map_err(|e| format!("--limits: {e}"))
+                    .and_then(|l| SpecIut::new(seed).declaring(l)),
+            };
+            let served =
+                spec.and_then(|s| e2ee_harness::shim_server::serve(s).map_err(|e| e.to_string()));
+            match served {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => usage(format!("shim: {e}")),
+            }
+        }
         Command::Vectors { command } => vectors(command),
         Command::Proofs { command } => proofs(command),
     }

@@ -1,5 +1,6 @@
 //! Results and their outputs: the text summary, the JSON report and JUnit XML.
 
+use e2ee_vectors::limits::{Declared, Deviation};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -16,6 +17,10 @@ pub enum Status {
     /// rejected, or a vector contradicts itself): not the implementation's failure, not a
     /// pass; the run exits 2.
     SuiteError,
+    /// A vector whose verdict depends on a limit the implementation declared stricter than
+    /// its profile's, passed at the declared limit: not a pass at the profile's, not a
+    /// failure (SHIM.md §Limits); `--strict` fails the run.
+    Deviation,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -44,6 +49,10 @@ pub struct TestResult {
     /// The error-map entry that applied to this test.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_map: Option<String>,
+    /// The declared deviations (`signal-v3 max_skip 2000 (profile 25000)`) this test's
+    /// verdict depends on: it ran at the declared limits.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deviations: Vec<String>,
     #[serde(serialize_with = "millis")]
     pub duration: Duration,
 }
@@ -63,6 +72,7 @@ impl TestResult {
             mapped_steps: 0,
             expectation: None,
             error_map: None,
+            deviations: Vec::new(),
             duration: Duration::default(),
         }
     }
@@ -83,6 +93,7 @@ pub struct Counts {
     pub skipped: usize,
     pub expected_failures: usize,
     pub suite_errors: usize,
+    pub deviations: usize,
 }
 
 impl Counts {
@@ -95,20 +106,26 @@ impl Counts {
                 Status::Skip => c.skipped += 1,
                 Status::ExpectedFail => c.expected_failures += 1,
                 Status::SuiteError => c.suite_errors += 1,
+                Status::Deviation => c.deviations += 1,
             }
         }
         c
     }
 
     /// `N passed, M failed, K skipped` (expected failures are counted as skipped: they did
-    /// not pass, and they do not fail the run), and the suite errors if there are any.
+    /// not pass, and they do not fail the run), and the suite errors and deviations if there
+    /// are any.
     pub fn line(&self) -> String {
         let suite_errors = match self.suite_errors {
             0 => String::new(),
             n => format!(", {n} suite errors"),
         };
+        let deviations = match self.deviations {
+            0 => String::new(),
+            n => format!(", {n} deviations"),
+        };
         format!(
-            "{} passed, {} failed, {} skipped{suite_errors}",
+            "{} passed, {} failed, {} skipped{suite_errors}{deviations}",
             self.passed,
             self.failed,
             self.skipped + self.expected_failures
@@ -140,6 +157,42 @@ impl RunInfo {
             .map(|(_, h)| format!("{} {}", h.name, h.version))
             .unwrap_or_else(|| implementation.to_string())
     }
+}
+
+/// A departure from a profile an implementation declared in its `hello`, and the tests whose
+/// verdict depends on it (judged at the declared limit: none counted as a pass).
+#[derive(Debug, Clone, Serialize)]
+pub struct DeclaredDeviation {
+    pub implementation: String,
+    #[serde(flatten)]
+    pub deviation: Deviation,
+    /// Tests judged at the declared value rather than the profile's.
+    pub tests: usize,
+}
+
+/// Every deviation each implementation of the run declared (SHIM.md §Limits), with its tests.
+pub fn declared_deviations(meta: &RunInfo, results: &[TestResult]) -> Vec<DeclaredDeviation> {
+    let mut out = Vec::new();
+    for (name, hello) in &meta.implementations {
+        // A declaration the runner refused never ran; one it ran was valid.
+        let declared = Declared::of(hello).unwrap_or_default();
+        for (profile, _) in declared.profiles() {
+            for deviation in declared.deviations(*profile) {
+                let tests = results
+                    .iter()
+                    .filter(|r| {
+                        &r.implementation == name && r.deviations.contains(&deviation.name())
+                    })
+                    .count();
+                out.push(DeclaredDeviation {
+                    implementation: name.clone(),
+                    deviation,
+                    tests,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The command that runs one test again.
@@ -245,6 +298,32 @@ pub fn summary(
         "SUITE ERROR",
         |_| String::new(),
     );
+    let deviations = declared_deviations(meta, results);
+    if !deviations.is_empty() {
+        let _ = writeln!(out, "\nDeclared deviations (limits stricter than the profile's; the tests that depend on one were judged at the declared value, and are neither passes nor failures):");
+        for d in &deviations {
+            let ids: Vec<&str> = results
+                .iter()
+                .filter(|r| {
+                    r.implementation == d.implementation
+                        && r.deviations.contains(&d.deviation.name())
+                })
+                .map(|r| r.id.as_str())
+                .collect();
+            let shown = match ids.len() {
+                0 => String::new(),
+                n if n > 3 => format!(" ({} and {} more)", ids[..3].join(", "), n - 3),
+                _ => format!(" ({})", ids.join(", ")),
+            };
+            let _ = writeln!(
+                out,
+                "  DEVIATION {}: {}: {} tests not run at the profile's value{shown}",
+                d.implementation,
+                d.deviation.name(),
+                d.tests
+            );
+        }
+    }
     let skipped_reasons = skip_reasons(results);
     if !skipped_reasons.is_empty() {
         let _ = writeln!(out, "\nSkipped:");
@@ -295,7 +374,7 @@ pub fn summary(
     if meta.strict {
         let _ = writeln!(
             out,
-            "--strict: unexpected passes, unused error maps and passes with notes fail the run"
+            "--strict: unexpected passes, unused error maps, passes with notes and deviations fail the run"
         );
     }
     let _ = writeln!(out, "\n{}", Counts::of(results).line());
@@ -328,6 +407,9 @@ struct JsonReport<'a> {
     stale_expectations: &'a [String],
     unexpected_passes: Vec<&'a str>,
     unused_error_maps: &'a [String],
+    /// Every declared departure from a profile, with how many tests it took from the
+    /// profile's values.
+    deviations: Vec<DeclaredDeviation>,
 }
 
 pub fn json(
@@ -345,6 +427,7 @@ pub fn json(
         stale_expectations: stale,
         unexpected_passes: unexpected_passes.iter().map(|r| r.id.as_str()).collect(),
         unused_error_maps,
+        deviations: declared_deviations(meta, results),
     })
     .unwrap_or_default()
 }
@@ -388,7 +471,7 @@ pub fn junit(meta: &RunInfo, results: &[TestResult]) -> String {
                     s.set_description(text(&format!("suite error\nrerun: {}", rerun(r))));
                     s
                 }
-                Status::Skip | Status::ExpectedFail => {
+                Status::Skip | Status::ExpectedFail | Status::Deviation => {
                     let mut s = TestCaseStatus::skipped();
                     s.set_message(text(r.expectation.as_deref().unwrap_or(&r.detail)));
                     s
@@ -431,6 +514,7 @@ mod tests {
             mapped_steps: 0,
             expectation: None,
             error_map: None,
+            deviations: Vec::new(),
             duration: Duration::from_millis(1500),
         }
     }

@@ -3,6 +3,7 @@
 //! with empty expectations; the spec records the expectations before an IUT runs them.
 
 use e2ee_iut::protocol::MessageKind;
+use e2ee_spec::profile::Limits;
 use e2ee_spec::Profile;
 use e2ee_vectors::envelope::Verdict;
 use e2ee_vectors::layout;
@@ -88,11 +89,6 @@ pub fn deliver(rng: &mut Rng, to: &str, from: &str, label: &str) -> Step {
     }
 }
 
-/// The skip limit, exercised live: after the session is established Alice sends
-/// `max_skip` messages that are lost and the next one arrives (a gap of exactly `max_skip`:
-/// accepted), then `max_skip + 1` lost and the next one (a gap of `max_skip + 1`: rejected
-/// with `too_far_ahead`), then the last lost one (a gap of `max_skip` again: accepted, so the
-/// rejection changed no state).
 /// [`setup`], then Alice's first message and Bob's answer, each delivered: a session both
 /// sides have, on which Alice sends normal messages.
 fn acknowledged(profile: Profile, rng: &mut Rng) -> (Vec<PartyInit>, Vec<Step>) {
@@ -104,8 +100,14 @@ fn acknowledged(profile: Profile, rng: &mut Rng) -> (Vec<PartyInit>, Vec<Step>) 
     (parties, steps)
 }
 
-pub fn skip_limit(profile: Profile, seed: u64) -> TraceTest {
-    let max = profile.limits().max_skip as usize;
+/// The skip limit, exercised live: after the session is established Alice sends
+/// `max_skip` messages that are lost and the next one arrives (a gap of exactly `max_skip`:
+/// accepted), then `max_skip + 1` lost and the next one (a gap of `max_skip + 1`: rejected
+/// with `too_far_ahead`), then the last lost one (a gap of `max_skip` again: accepted, so the
+/// rejection changed no state). `limits` are the profile's or those the implementation
+/// declared (SHIM.md §Limits).
+pub fn skip_limit(profile: Profile, limits: &Limits, seed: u64) -> TraceTest {
+    let max = limits.max_skip as usize;
     let mut rng = Rng::from_u64(seed);
     let (parties, mut steps) = acknowledged(profile, &mut rng);
     for i in 0..max {
@@ -133,13 +135,10 @@ pub fn skip_limit(profile: Profile, seed: u64) -> TraceTest {
 /// The skipped-key store's bound, exercised live: Alice sends a run of messages and Bob
 /// receives them in jumps of at most MAX_SKIP to the last, so that one key more was skipped
 /// than the store keeps; then the earliest messages arrive. The
-/// oldest key was evicted (its message is refused); the later ones decrypt.
-pub fn evicted_keys(profile: Profile, seed: u64) -> TraceTest {
-    let limits = profile.limits();
-    let store = match limits.skipped_keys {
-        e2ee_spec::profile::SkippedKeyStore::Global(n)
-        | e2ee_spec::profile::SkippedKeyStore::PerChain(n) => n,
-    };
+/// oldest key was evicted (its message is refused); the later ones decrypt. `limits` as for
+/// [`skip_limit`].
+pub fn evicted_keys(profile: Profile, limits: &Limits, seed: u64) -> TraceTest {
+    let store = limits.skipped_keys.size();
     let jump = (limits.max_skip as usize).min(store);
     let mut rng = Rng::from_u64(seed);
     let (parties, mut steps) = acknowledged(profile, &mut rng);

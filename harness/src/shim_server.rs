@@ -1,4 +1,4 @@
-//! `e2ee-conform shim`: the spec behind shim protocol 1.1 on stdin/stdout — the reference
+//! `e2ee-conform shim`: the spec behind shim protocol 1.2 on stdin/stdout — the reference
 //! shim, and the example a shim author can compare against.
 
 use crate::shim_client::MAX_LINE;
@@ -10,8 +10,8 @@ use std::io::{BufRead, Read, Write};
 /// Serve requests until stdin ends. A line that is not UTF-8, not a request, or longer
 /// than `MAX_LINE` bytes is answered with `decode_error` (without an id when none can be
 /// read) and the shim carries on: bad input from the runner is input like any other.
-pub fn serve(seed: u64) -> std::io::Result<()> {
-    let mut iut = SpecIut::new(seed);
+/// `iut` is the spec, or the spec keeping and declaring stricter limits (`--limits`).
+pub fn serve(mut iut: SpecIut) -> std::io::Result<()> {
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
     loop {

@@ -3,16 +3,19 @@
 use crate::corpus::Corpus;
 use crate::expectations::Expectations;
 use crate::impls::Implementation;
+use crate::limits;
 use crate::report::{Status, TestResult};
 use crate::scripts::{self, Action};
 use e2ee_iut::protocol::{Hello, XEDDSA_VERIFY};
 use e2ee_spec::group::GroupProfile;
+use e2ee_spec::profile::Limits;
 use e2ee_spec::{AnyProfile, Profile};
 use e2ee_vectors::engine::{self, Mode, Outcome};
 use e2ee_vectors::envelope::{Note, VectorFile};
 use e2ee_vectors::group_engine;
 use e2ee_vectors::group_trace::GroupTraceTest;
 use e2ee_vectors::kat::XeddsaTest;
+use e2ee_vectors::limits::Declared;
 use e2ee_vectors::notes;
 use e2ee_vectors::spec_iut::SpecIut;
 use e2ee_vectors::trace::{TraceGroup, TraceTest};
@@ -62,6 +65,10 @@ pub struct Planned {
     pub job: Job,
     /// The bug types of the test's flags, from its file's notes.
     pub bug_types: Vec<String>,
+    /// The implementation's declared deviations (`limits::Deviation::name`) this vector's
+    /// verdict depends on: it is judged at the declared limits, and a pass is reported as a
+    /// deviation, not a pass (`limits::at_declared`).
+    pub deviations: Vec<String>,
 }
 
 pub enum Job {
@@ -94,6 +101,17 @@ pub enum Job {
     Franking(Arc<e2ee_vectors::kat::FrankingTest>),
     /// Franked messages over a live session, the IUT playing `role` against the spec.
     FrankingSession { role: &'static str },
+}
+
+/// A trace test this implementation gets: a vector, or a scenario built for it.
+#[derive(Clone)]
+struct Traced {
+    header_encryption: bool,
+    test: Arc<TraceTest>,
+    bug_types: Vec<String>,
+    /// A published vector (recorded at the profile's limits), not a code-built scenario
+    /// (recorded when it runs, at the implementation's).
+    vector: bool,
 }
 
 fn supports(hello: &Hello, profile: impl Into<AnyProfile>) -> bool {
@@ -155,20 +173,39 @@ pub fn select(all: Vec<Planned>, options: &Options) -> Vec<Planned> {
 /// filter or shard: what a run selects from, and what an expectations entry must match
 /// somewhere not to be stale.
 pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
+    // An invalid declaration is planned as none, so it can excuse nothing (the runner refuses
+    // to start such an implementation: `impls::open`).
+    let declared = Declared::of(hello).unwrap_or_default();
     let mut out = Vec::new();
     for profile in Profile::ALL {
         if !supports(hello, profile) {
             continue;
         }
-        let mut tests: Vec<(bool, Arc<TraceTest>, Vec<String>)> = Vec::new();
+        let kept = declared.limits(profile);
+        let mut tests: Vec<Traced> = Vec::new();
         for (_, file) in corpus.traces_of(profile) {
             for group in &file.test_groups {
                 for test in &group.tests {
-                    let bug_types = bug_types(&file.notes, &test.flags);
-                    tests.push((group.header_encryption, Arc::new(test.clone()), bug_types));
+                    tests.push(Traced {
+                        header_encryption: group.header_encryption,
+                        test: Arc::new(test.clone()),
+                        bug_types: bug_types(&file.notes, &test.flags),
+                        vector: true,
+                    });
                 }
             }
         }
+        // A test as this implementation, run in `mode`, must pass it.
+        let at = |t: &Traced, mode: &Mode| {
+            if t.vector {
+                limits::at_declared(profile, t.header_encryption, &t.test, &declared, mode)
+            } else {
+                limits::AtDeclared {
+                    test: t.test.clone(),
+                    deviations: Vec::new(),
+                }
+            }
+        };
         for mode in [RunMode::Kat, RunMode::Interop, RunMode::Props] {
             match mode {
                 RunMode::Kat => {
@@ -177,18 +214,20 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                     } else {
                         Mode::Receiver
                     };
-                    for (he, test, bug_types) in &tests {
+                    for t in &tests {
+                        let at = at(t, &replay);
                         out.push(Planned {
-                            id: format!("kat/{}/{}", profile.name(), test.tc_id),
+                            id: format!("kat/{}/{}", profile.name(), t.test.tc_id),
                             profile: profile.into(),
                             mode: RunMode::Kat,
                             job: Job::Trace {
                                 profile: profile.name().into(),
-                                header_encryption: *he,
-                                test: test.clone(),
+                                header_encryption: t.header_encryption,
+                                test: at.test,
                                 mode: replay.clone(),
                             },
-                            bug_types: bug_types.clone(),
+                            bug_types: t.bug_types.clone(),
+                            deviations: at.deviations,
                         });
                     }
                     // The primitives' known answers: planned for every IUT, so that one
@@ -205,6 +244,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                                 mode: RunMode::Kat,
                                 job: Job::Xeddsa(Arc::new(test.clone())),
                                 bug_types: bug_types(&file.notes, &test.flags),
+                                deviations: Vec::new(),
                             });
                         }
                     }
@@ -212,9 +252,11 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                 RunMode::Interop => {
                     let mut tests = tests.clone();
                     for he in variants(hello, profile) {
+                        // Built at the limits the implementation keeps: a live scenario tests
+                        // the declared limit itself.
                         let scenarios = [
-                            Some(scripts::skip_limit(profile, seed)),
-                            Some(scripts::evicted_keys(profile, seed)),
+                            Some(scripts::skip_limit(profile, &kept, seed)),
+                            Some(scripts::evicted_keys(profile, &kept, seed)),
                             Some(scripts::bad_bundle_with_session(profile, seed)),
                             scripts::size_limit(profile, seed),
                         ];
@@ -222,23 +264,37 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                             if he {
                                 test.tc_id.push_str(".header_encryption");
                             }
-                            let bug_types = bug_types(&notes::notes_for(&test.flags), &test.flags);
-                            tests.push((he, Arc::new(test), bug_types));
+                            tests.push(Traced {
+                                header_encryption: he,
+                                bug_types: bug_types(&notes::notes_for(&test.flags), &test.flags),
+                                test: Arc::new(test),
+                                vector: false,
+                            });
                         }
                     }
-                    for (he, test, bug_types) in tests {
-                        for party in test.parties.iter().map(|p| p.name.clone()) {
+                    for t in &tests {
+                        for party in t.test.parties.iter().map(|p| p.name.clone()) {
+                            let mode = Mode::Interop {
+                                iut_party: party.clone(),
+                            };
+                            let at = at(t, &mode);
                             out.push(Planned {
-                                id: format!("interop/{}/{}@{}", profile.name(), test.tc_id, party),
+                                id: format!(
+                                    "interop/{}/{}@{}",
+                                    profile.name(),
+                                    t.test.tc_id,
+                                    party
+                                ),
                                 profile: profile.into(),
                                 mode: RunMode::Interop,
                                 job: Job::Trace {
                                     profile: profile.name().into(),
-                                    header_encryption: he,
-                                    test: test.clone(),
-                                    mode: Mode::Interop { iut_party: party },
+                                    header_encryption: t.header_encryption,
+                                    test: at.test,
+                                    mode,
                                 },
-                                bug_types: bug_types.clone(),
+                                bug_types: t.bug_types.clone(),
+                                deviations: at.deviations,
                             });
                         }
                     }
@@ -257,6 +313,7 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                                     role,
                                 },
                                 bug_types: Vec::new(),
+                                deviations: Vec::new(),
                             });
                         }
                     }
@@ -286,6 +343,7 @@ fn plan_franking(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
                     mode: RunMode::Kat,
                     job: Job::Franking(Arc::new(test.clone())),
                     bug_types: bug_types(&file.notes, &test.flags),
+                    deviations: Vec::new(),
                 });
             }
         }
@@ -299,6 +357,7 @@ fn plan_franking(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
             mode: RunMode::Interop,
             job: Job::FrankingSession { role },
             bug_types: bug_types(&notes::notes_for(&flags), &flags),
+            deviations: Vec::new(),
         });
     }
     out
@@ -339,6 +398,7 @@ fn plan_groups(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
                     mode: kat.clone(),
                 },
                 bug_types: bug_types.clone(),
+                deviations: Vec::new(),
             });
         }
         for (test, bug_types) in &tests {
@@ -355,6 +415,7 @@ fn plan_groups(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
                         },
                     },
                     bug_types: bug_types.clone(),
+                    deviations: Vec::new(),
                 });
             }
         }
@@ -367,6 +428,7 @@ fn plan_groups(hello: &Hello, corpus: &Corpus) -> Vec<Planned> {
             mode: RunMode::Props,
             job: Job::GroupProps { profile, role },
             bug_types: Vec::new(),
+            deviations: Vec::new(),
         });
     }
     out
@@ -418,6 +480,9 @@ pub fn run_one(
                 &error_map,
             );
             record_outcome(&mut result, outcome, test.steps.len());
+            if !planned.deviations.is_empty() {
+                at_declared_limits(&mut result, &planned.deviations);
+            }
         }
         Job::Props {
             profile,
@@ -493,6 +558,24 @@ fn run_group_trace(
     )
 }
 
+/// A vector whose verdict depends on the implementation's declared limits, run at them: a
+/// pass there is a deviation (neither a pass nor a failure); a failure there is a failure.
+fn at_declared_limits(result: &mut TestResult, deviations: &[String]) {
+    let which = deviations.join("; ");
+    match result.status {
+        Status::Pass => {
+            result.status = Status::Deviation;
+            result.detail = format!("passes at the declared limits; at the profile's its verdict differs (deviation: {which})");
+        }
+        Status::Fail => {
+            result.detail = format!("at the declared limits ({which}): {}", result.detail);
+        }
+        // Not run: it counts under no deviation.
+        _ => return,
+    }
+    result.deviations = deviations.to_vec();
+}
+
 /// What an engine outcome says of a test of `steps` steps: status, detail, notes, mapped
 /// steps, and the steps a failure left unchecked.
 fn record_outcome(result: &mut TestResult, outcome: Outcome, steps: usize) {
@@ -525,9 +608,22 @@ fn run_trace(
     error_map: &engine::ErrorMap,
 ) -> Outcome {
     let mut test = test.clone();
-    let mut spec = SpecIut::new(0);
     if test.steps.iter().all(expect_is_empty) {
-        if let Err(e) = engine::record(&mut spec, profile, group.header_encryption, &mut test) {
+        // The implementation's parties keep the limits it declared, the peer the profile's.
+        let declared = Declared::of(&imp.hello).unwrap_or_default();
+        let party = match mode {
+            Mode::Interop { iut_party } => Some(iut_party.as_str()),
+            _ => None,
+        };
+        let recorded = limits::record_in_place(
+            profile,
+            group.header_encryption,
+            &mut test,
+            &declared,
+            party,
+            0,
+        );
+        if let Err(e) = recorded {
             return Outcome {
                 status: engine::Status::Fail,
                 step: None,
@@ -537,6 +633,7 @@ fn run_trace(
             };
         }
     }
+    let mut spec = SpecIut::new(0);
     let peer: Option<&mut dyn e2ee_iut::Iut> = match mode {
         Mode::Interop { .. } => Some(&mut spec),
         _ => None,
@@ -564,14 +661,22 @@ fn expect_is_empty(step: &e2ee_vectors::trace::Step) -> bool {
     }
 }
 
-fn action() -> impl Strategy<Value = Action> {
+/// The longest burst of property mode: past the skipped-key store and the skip limit by a
+/// few messages (evictions, `too_far_ahead`), capped at 48 (past `olm-v1`'s store of 40).
+fn burst_max(limits: &Limits) -> u8 {
+    let reach = limits.skipped_keys.size().min(limits.max_skip as usize) + 8;
+    reach.min(48) as u8
+}
+
+fn action(limits: &Limits) -> impl Strategy<Value = Action> {
+    let burst = burst_max(limits);
     prop_oneof![
         4 => (0u8..2).prop_map(Action::Send),
         4 => any::<usize>().prop_map(Action::Deliver),
         1 => any::<usize>().prop_map(Action::Duplicate),
         1 => (any::<usize>(), any::<usize>(), any::<bool>(), 1u8..=255)
             .prop_map(|(n, f, last, x)| Action::Tamper(n, f, last, x)),
-        1 => (0u8..2, 1u8..=48).prop_map(|(who, n)| Action::Burst(who, n)),
+        1 => (0u8..2, 1u8..=burst).prop_map(|(who, n)| Action::Burst(who, n)),
         1 => (1u8..=6).prop_map(Action::RoundTrips),
         1 => any::<u64>().prop_map(Action::BadBundle),
     ]
@@ -589,15 +694,23 @@ fn run_props(
 ) -> (Status, String) {
     let group = group_of(header_encryption);
     let name = imp.name.clone();
+    // The implementation's party keeps the limits it declared, the spec's the profile's.
+    let declared = Declared::of(&imp.hello).unwrap_or_default();
     crate::props::drive(
         imp,
         options.cases,
         seed_bytes(options.seed, profile, header_encryption, role),
-        action(),
+        action(&declared.limits(profile)),
         |iut, hello, seed, actions| {
             let mut test = scripts::conversation(profile, header_encryption, seed, actions);
-            let mut spec = SpecIut::new(seed);
-            engine::record(&mut spec, profile.name(), header_encryption, &mut test)?;
+            limits::record_in_place(
+                profile.name(),
+                header_encryption,
+                &mut test,
+                &declared,
+                Some(role),
+                seed,
+            )?;
             let mut peer = SpecIut::new(seed ^ 1);
             Ok(engine::run(
                 iut,
@@ -614,8 +727,14 @@ fn run_props(
         },
         |why, seed, actions| {
             let mut test = scripts::conversation(profile, header_encryption, seed, actions);
-            let mut spec = SpecIut::new(seed);
-            let _ = engine::record(&mut spec, profile.name(), header_encryption, &mut test);
+            let _ = limits::record_in_place(
+                profile.name(),
+                header_encryption,
+                &mut test,
+                &declared,
+                Some(role),
+                seed,
+            );
             test.tc_id = crate::props::script_id(&name, profile.name(), role, seed);
             test.comment = format!("shrunk property-mode failure: {why}");
             write_failure(options, profile, header_encryption, &name, test)

@@ -3,6 +3,8 @@
 //! One algorithm for every profile. It departs from the document's pseudocode only where a
 //! profile needs it, and each departure is a named profile property:
 //!
+//! * the limits (MAX_SKIP, the skipped-key store, the receiving chains kept) are an input,
+//!   the profile's `Limits` or a party's stricter ones;
 //! * receiving chains are a list, newest first (`Limits::receiver_chains`). With one chain
 //!   this is the document's `DHr`/`CKr`/`Nr`; libsignal and Olm keep several, so a late
 //!   message of an earlier chain is decrypted from that chain instead of from `MKSKIPPED`;
@@ -18,7 +20,7 @@
 
 use crate::crypto::{kdf, x25519};
 use crate::error::Error;
-use crate::profile::{Profile, SkippedKeyStore, WireVariant};
+use crate::profile::{Limits, Profile, SkippedKeyStore, WireVariant};
 use crate::profiles;
 
 /// An X25519 key pair (§2.3 `GENERATE_DH` output). The private key is always an input.
@@ -142,10 +144,9 @@ pub fn ratchet_init_bob(sk: &[u8; 32], bob_dh: &KeyPair) -> State {
     }
 }
 
-/// True when `state` respects the profile's storage limits: the post-condition of every
+/// True when `state` respects the storage limits: the post-condition of every
 /// state-changing operation below (checked at run time by `tests/dr_contracts.rs`).
-pub fn within_limits(profile: Profile, state: &State) -> bool {
-    let limits = profile.limits();
+pub fn within_limits(limits: &Limits, state: &State) -> bool {
     let chains_ok = state.receiver_chains.len() <= limits.receiver_chains;
     let skipped_ok = match limits.skipped_keys {
         SkippedKeyStore::Global(max) => state.skipped.len() <= max,
@@ -174,12 +175,13 @@ pub fn within_limits(profile: Profile, state: &State) -> bool {
 pub fn ratchet_encrypt(
     profile: Profile,
     wire: WireVariant,
+    limits: &Limits,
     state: &State,
     plaintext: &[u8],
     ad: &[u8],
     fresh: &[u8; 32],
 ) -> Result<(State, Vec<u8>), Error> {
-    if plaintext.len() > profile.limits().max_plaintext {
+    if plaintext.len() > limits.max_plaintext {
         return Err(Error::Decode);
     }
     let mut s = state.clone();
@@ -205,11 +207,12 @@ pub fn ratchet_encrypt(
 /// §3.5 RatchetDecrypt. `fresh` is the private key of the next ratchet key pair, consumed
 /// only when this message starts a DH ratchet step in a profile that sends eagerly.
 #[hax_lib::ensures(|result| match &result {
-    Ok((new, _)) => within_limits(profile, new) || !within_limits(profile, state),
+    Ok((new, _)) => within_limits(limits, new) || !within_limits(limits, state),
     Err(_) => true,
 })]
 pub fn ratchet_decrypt(
     profile: Profile,
+    limits: &Limits,
     state: &State,
     message: &[u8],
     ad: &[u8],
@@ -231,14 +234,14 @@ pub fn ratchet_decrypt(
     let index = match s.receiver_chains.iter().position(|c| c.dh_r == header.dh) {
         Some(i) => i,
         None => {
-            dh_ratchet(profile, &mut s, &header, fresh)?;
+            dh_ratchet(profile, limits, &mut s, &header, fresh)?;
             0
         }
     };
     if header.n < s.receiver_chains[index].n_r {
         return Err(Error::DuplicateMessage);
     }
-    skip_message_keys(profile, &mut s, index, header.n)?;
+    skip_message_keys(limits, &mut s, index, header.n)?;
     let chain = &mut s.receiver_chains[index];
     let (next_ck, mk) = kdf_ck(&chain.ck_r);
     chain.ck_r = next_ck;
@@ -249,15 +252,14 @@ pub fn ratchet_decrypt(
 
 /// §3.5 SkipMessageKeys on receiving chain `index`: store the keys of messages
 /// `Nr..until`, refusing a gap larger than `MAX_SKIP` and evicting the oldest stored keys
-/// beyond the profile's store size (only the newest `max` of this skip are even stored).
+/// beyond the store's size (only the newest `max` of this skip are even stored).
 #[hax_lib::requires(index < state.receiver_chains.len())]
 pub fn skip_message_keys(
-    profile: Profile,
+    limits: &Limits,
     state: &mut State,
     index: usize,
     until: u32,
 ) -> Result<(), Error> {
-    let limits = profile.limits();
     let chain = state.receiver_chains[index].clone();
     if until <= chain.n_r {
         return Ok(());
@@ -265,9 +267,7 @@ pub fn skip_message_keys(
     if until - chain.n_r > limits.max_skip {
         return Err(Error::TooFarAhead);
     }
-    let max = match limits.skipped_keys {
-        SkippedKeyStore::Global(max) | SkippedKeyStore::PerChain(max) => max as u64,
-    };
+    let max = limits.skipped_keys.size() as u64;
     let mut ck = chain.ck_r;
     for n in chain.n_r..until {
         let (next_ck, mk) = kdf_ck(&ck);
@@ -282,13 +282,13 @@ pub fn skip_message_keys(
     }
     state.receiver_chains[index].ck_r = ck;
     state.receiver_chains[index].n_r = until;
-    evict_skipped_keys(profile, state, &chain.dh_r);
+    evict_skipped_keys(limits, state, &chain.dh_r);
     Ok(())
 }
 
-/// Drop the oldest skipped keys beyond the profile's store size.
-fn evict_skipped_keys(profile: Profile, state: &mut State, dh_r: &[u8; 32]) {
-    match profile.limits().skipped_keys {
+/// Drop the oldest skipped keys beyond the store's size.
+fn evict_skipped_keys(limits: &Limits, state: &mut State, dh_r: &[u8; 32]) {
+    match limits.skipped_keys {
         SkippedKeyStore::Global(max) => {
             if state.skipped.len() > max {
                 let excess = state.skipped.len() - max;
@@ -313,12 +313,13 @@ fn evict_skipped_keys(profile: Profile, state: &mut State, dh_r: &[u8; 32]) {
 /// §3.5 DHRatchet, receiving half (and, unless the profile is lazy, the sending half).
 fn dh_ratchet(
     profile: Profile,
+    limits: &Limits,
     s: &mut State,
     header: &Header,
     fresh: &[u8; 32],
 ) -> Result<(), Error> {
     if profile.skips_previous_chain() && !s.receiver_chains.is_empty() {
-        skip_message_keys(profile, s, 0, header.pn)?;
+        skip_message_keys(limits, s, 0, header.pn)?;
     }
     // An Olm responder that has not sent has no ratchet key to step from: no key for this
     // message can exist, so it cannot be authenticated (libolm: "sender chain not acknowledged").
@@ -333,10 +334,14 @@ fn dh_ratchet(
             n_r: 0,
         },
     );
-    let kept = profile.limits().receiver_chains;
+    let kept = limits.receiver_chains;
     if s.receiver_chains.len() > kept {
         s.receiver_chains.truncate(kept);
-        if let SkippedKeyStore::PerChain(_) = profile.limits().skipped_keys {
+        // A profile that keeps old chains derives their late keys from them, so a key of a
+        // chain it no longer keeps is gone too (libsignal and vodozemac keep skipped keys
+        // inside their chain). `modern` keeps one chain and stores the rest of the previous
+        // one at each step: those keys must outlive it.
+        if !profile.skips_previous_chain() {
             let chains = &s.receiver_chains;
             s.skipped
                 .retain(|k| chains.iter().any(|c| c.dh_r == k.dh_r));

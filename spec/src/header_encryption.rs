@@ -13,7 +13,7 @@
 use crate::crypto::{chacha, kdf, x25519};
 use crate::double_ratchet::{kdf_ck, Header, KeyPair};
 use crate::error::Error;
-use crate::profile::SkippedKeyStore;
+use crate::profile::Limits;
 use crate::profiles::modern::{
     self, ENCRYPTED_HEADER_LEN, HEADER_NONCE_LEN, KDF_RK_HE_INFO, LIMITS, TAG_LEN,
     TYPE_HEADER_ENCRYPTED,
@@ -160,12 +160,10 @@ fn open_body(mk: &[u8; 32], parts: &Parts<'_>, ad: &[u8]) -> Result<Vec<u8>, Err
     )?)
 }
 
-/// True when the skipped-key store respects `modern`'s size: the post-condition of
-/// `ratchet_decrypt` (checked at run time by `tests/contracts.rs`).
-pub fn within_limits(state: &State) -> bool {
-    match LIMITS.skipped_keys {
-        SkippedKeyStore::Global(max) | SkippedKeyStore::PerChain(max) => state.skipped.len() <= max,
-    }
+/// True when the skipped-key store respects its size (one store: §4 keeps one chain): the
+/// post-condition of `ratchet_decrypt` (checked at run time by `tests/contracts.rs`).
+pub fn within_limits(limits: &Limits, state: &State) -> bool {
+    state.skipped.len() <= limits.skipped_keys.size()
 }
 
 /// §4.5 RatchetEncryptHE. `header_nonce` is the sender's fresh randomness for HENCRYPT.
@@ -174,12 +172,13 @@ pub fn within_limits(state: &State) -> bool {
     Err(_) => true,
 })]
 pub fn ratchet_encrypt(
+    limits: &Limits,
     state: &State,
     plaintext: &[u8],
     ad: &[u8],
     header_nonce: &[u8; 12],
 ) -> Result<(State, Vec<u8>), Error> {
-    if plaintext.len() > LIMITS.max_plaintext {
+    if plaintext.len() > limits.max_plaintext {
         return Err(Error::Decode);
     }
     let (ck, hk) = match (state.ck_s, state.hk_s) {
@@ -207,10 +206,11 @@ pub fn ratchet_encrypt(
 /// §4.6 RatchetDecryptHE. `fresh` is the private key of the next ratchet key pair, used
 /// only if this message starts a DH ratchet step.
 #[hax_lib::ensures(|result| match &result {
-    Ok((new, _)) => within_limits(new) || !within_limits(state),
+    Ok((new, _)) => within_limits(limits, new) || !within_limits(limits, state),
     Err(_) => true,
 })]
 pub fn ratchet_decrypt(
+    limits: &Limits,
     state: &State,
     message: &[u8],
     ad: &[u8],
@@ -238,7 +238,7 @@ pub fn ratchet_decrypt(
         None => {
             let header =
                 hdecrypt(&s.nhk_r, &parts.nonce, parts.enc_header).ok_or(Error::AuthFailure)?;
-            skip_message_keys(&mut s, header.pn)?;
+            skip_message_keys(limits, &mut s, header.pn)?;
             dh_ratchet(&mut s, &header, fresh)?;
             header
         }
@@ -246,7 +246,7 @@ pub fn ratchet_decrypt(
     if header.n < s.n_r {
         return Err(Error::DuplicateMessage);
     }
-    skip_message_keys(&mut s, header.n)?;
+    skip_message_keys(limits, &mut s, header.n)?;
     let ck_r = s.ck_r.ok_or(Error::State)?;
     let (next_ck, mk) = kdf_ck(&ck_r);
     s.ck_r = Some(next_ck);
@@ -255,8 +255,9 @@ pub fn ratchet_decrypt(
     Ok((s, plaintext))
 }
 
-/// §4.6 SkipMessageKeysHE, with `modern`'s MAX_SKIP and store size.
-pub fn skip_message_keys(state: &mut State, until: u32) -> Result<(), Error> {
+/// §4.6 SkipMessageKeysHE, with MAX_SKIP and the store size of `limits` (`modern`'s, or a
+/// party's stricter ones).
+pub fn skip_message_keys(limits: &Limits, state: &mut State, until: u32) -> Result<(), Error> {
     let (ck_r, hk_r) = match (state.ck_r, state.hk_r) {
         (Some(ck), Some(hk)) => (ck, hk),
         _ => return Ok(()),
@@ -264,12 +265,10 @@ pub fn skip_message_keys(state: &mut State, until: u32) -> Result<(), Error> {
     if until <= state.n_r {
         return Ok(());
     }
-    if until - state.n_r > LIMITS.max_skip {
+    if until - state.n_r > limits.max_skip {
         return Err(Error::TooFarAhead);
     }
-    let max = match LIMITS.skipped_keys {
-        SkippedKeyStore::Global(max) | SkippedKeyStore::PerChain(max) => max,
-    };
+    let max = limits.skipped_keys.size();
     let mut ck = ck_r;
     for n in state.n_r..until {
         let (next_ck, mk) = kdf_ck(&ck);

@@ -112,15 +112,28 @@ impl WireVariant {
 /// Where skipped message keys are kept and how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkippedKeyStore {
-    /// One store for all chains (Double Ratchet §3.2 `MKSKIPPED`); the oldest key is
-    /// evicted when the store is full. Keys outlive the chain they came from.
+    /// One store for all chains of a session (Double Ratchet §3.2 `MKSKIPPED`); the oldest
+    /// key is evicted when the store is full. Where the profile skips the rest of a chain at
+    /// a DH step (`Profile::skips_previous_chain`, `modern`) the keys outlive the chain they
+    /// came from; elsewhere they go when their chain is evicted.
     Global(usize),
     /// A store per receiving chain; the chain's oldest key is evicted when full, and the
     /// keys go when their chain is evicted.
     PerChain(usize),
 }
 
-/// The limits a profile enforces. Each number's reason is in the profile's module.
+impl SkippedKeyStore {
+    /// How many keys the store keeps (per session or per chain).
+    pub fn size(self) -> usize {
+        match self {
+            SkippedKeyStore::Global(n) | SkippedKeyStore::PerChain(n) => n,
+        }
+    }
+}
+
+/// The limits a profile enforces. Each number's reason is in the profile's module. A party
+/// may run with stricter ones (`Party::limits`): a deployment that keeps less than its
+/// profile, as an implementation declares in its shim `hello` (harness/SHIM.md §Limits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest number of message keys one received message may make us skip (Double Ratchet
@@ -133,6 +146,9 @@ pub struct Limits {
     pub receiver_chains: usize,
     /// Largest plaintext `ratchet_encrypt` accepts (and so the largest message accepted).
     pub max_plaintext: usize,
+    /// Sessions with one peer kept besides the current one, newest first, when a newer
+    /// session replaces it (`party::Party::archived`); 0: one session per peer.
+    pub archived_sessions: usize,
 }
 
 impl Profile {

@@ -10,7 +10,7 @@ use crate::double_ratchet::{self as dr, KeyPair, ReceiverChain};
 use crate::error::Error;
 use crate::header_encryption as he;
 use crate::pqxdh::{self, KemPayload};
-use crate::profile::{Profile, WireVariant};
+use crate::profile::{Limits, Profile, WireVariant};
 use crate::profiles::{self, modern, olm_v1, session_version, signal_v3, signal_v4};
 use crate::x3dh::{self, Agreement, PreKeyBundle};
 
@@ -66,6 +66,9 @@ pub struct PreKeyMessage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     pub profile: Profile,
+    /// The limits the ratchet keeps: the profile's, or the stricter ones of its party
+    /// (`Party::limits`).
+    pub limits: Limits,
     pub ratchet: Ratchet,
     pub local_identity: [u8; 32],
     pub remote_identity: [u8; 32],
@@ -90,6 +93,7 @@ pub struct Session {
 #[allow(clippy::too_many_arguments)]
 pub fn initiate(
     profile: Profile,
+    limits: &Limits,
     header_encryption: bool,
     identity: &KeyPair,
     registration_id: u32,
@@ -127,6 +131,7 @@ pub fn initiate(
     };
     start_initiator(
         profile,
+        limits,
         header_encryption,
         &sender,
         bundle,
@@ -148,8 +153,10 @@ pub struct Initiator {
 /// carry until Bob answers. Public so that vectors can start a session from key material no
 /// honest agreement gives (the all-zero DH outputs of a low-order base or identity key,
 /// which only the receiver's low-order check can reject).
+#[allow(clippy::too_many_arguments)]
 pub fn start_initiator(
     profile: Profile,
+    limits: &Limits,
     header_encryption: bool,
     sender: &Initiator,
     bundle: &PreKeyBundle,
@@ -189,6 +196,7 @@ pub fn start_initiator(
     };
     Ok(Session {
         profile,
+        limits: *limits,
         ratchet,
         local_identity: sender.identity,
         remote_identity: bundle.identity_key,
@@ -288,6 +296,7 @@ pub struct ResponderKeys<'a> {
 /// Bob's side: run the key agreement from a prekey message and decrypt its inner message.
 pub fn respond(
     profile: Profile,
+    limits: &Limits,
     header_encryption: bool,
     keys: &ResponderKeys<'_>,
     prekey: &PreKeyMessage,
@@ -352,6 +361,7 @@ pub fn respond(
     };
     let session = Session {
         profile,
+        limits: *limits,
         ratchet,
         local_identity: keys.identity.public,
         remote_identity: h.identity_key,
@@ -401,12 +411,20 @@ pub fn encrypt(
     let ad = direction_ad(session, true);
     let (ratchet, inner) = match &session.ratchet {
         Ratchet::Plain(state) => {
-            let (state, message) =
-                dr::ratchet_encrypt(session.profile, session.wire, state, plaintext, &ad, fresh)?;
+            let (state, message) = dr::ratchet_encrypt(
+                session.profile,
+                session.wire,
+                &session.limits,
+                state,
+                plaintext,
+                &ad,
+                fresh,
+            )?;
             (Ratchet::Plain(state), message)
         }
         Ratchet::HeaderEncrypted(state) => {
-            let (state, message) = he::ratchet_encrypt(state, plaintext, &ad, header_nonce)?;
+            let (state, message) =
+                he::ratchet_encrypt(&session.limits, state, plaintext, &ad, header_nonce)?;
             (Ratchet::HeaderEncrypted(state), message)
         }
     };
@@ -462,11 +480,12 @@ fn decrypt_inner(
     let (ratchet, plaintext) = match &session.ratchet {
         Ratchet::Plain(state) => {
             let (state, plaintext) =
-                dr::ratchet_decrypt(session.profile, state, message, &ad, fresh)?;
+                dr::ratchet_decrypt(session.profile, &session.limits, state, message, &ad, fresh)?;
             (Ratchet::Plain(state), plaintext)
         }
         Ratchet::HeaderEncrypted(state) => {
-            let (state, plaintext) = he::ratchet_decrypt(state, message, &ad, fresh)?;
+            let (state, plaintext) =
+                he::ratchet_decrypt(&session.limits, state, message, &ad, fresh)?;
             (Ratchet::HeaderEncrypted(state), plaintext)
         }
     };
@@ -482,6 +501,7 @@ fn decrypt_inner(
 fn with_ratchet(session: &Session, ratchet: Ratchet) -> Session {
     Session {
         profile: session.profile,
+        limits: session.limits,
         ratchet,
         local_identity: session.local_identity,
         remote_identity: session.remote_identity,

@@ -7,7 +7,7 @@ use e2ee_spec::crypto::kem;
 use e2ee_spec::double_ratchet::{self as dr, KeyPair};
 use e2ee_spec::header_encryption as he;
 use e2ee_spec::pqxdh;
-use e2ee_spec::profiles::signal_v4;
+use e2ee_spec::profiles::{modern, signal_v4};
 use e2ee_spec::x3dh::{self, PreKeyBundle};
 use e2ee_spec::Profile;
 use proptest::prelude::*;
@@ -78,13 +78,13 @@ proptest! {
     fn skip_message_keys_contract(gap in 0u32..2100, start in 0u32..50, profile in prop_oneof![Just(Profile::Modern), Just(Profile::OlmV1)]) {
         let mut state = dr::ratchet_init_bob(&[1; 32], &pair(&[2; 32]));
         state.receiver_chains.push(dr::ReceiverChain { dh_r: [3; 32], ck_r: [4; 32], n_r: start });
-        let result = dr::skip_message_keys(profile, &mut state, 0, start + gap);
+        let result = dr::skip_message_keys(&profile.limits(), &mut state, 0, start + gap);
         if gap > profile.limits().max_skip {
             prop_assert_eq!(result, Err(e2ee_spec::Error::TooFarAhead));
         } else {
             prop_assert!(result.is_ok());
             prop_assert_eq!(state.receiver_chains[0].n_r, start + gap);
-            prop_assert!(dr::within_limits(profile, &state));
+            prop_assert!(dr::within_limits(&profile.limits(), &state));
         }
     }
 
@@ -100,10 +100,10 @@ proptest! {
         for (i, alice_sends) in pattern.iter().enumerate() {
             let fresh = [i as u8; 32];
             let (sender, receiver) = if *alice_sends || !bob_can_send { (&mut alice, &mut bob) } else { (&mut bob, &mut alice) };
-            let (s2, m) = he::ratchet_encrypt(sender, b"m", b"ad", &[i as u8; 12]).unwrap();
+            let (s2, m) = he::ratchet_encrypt(&modern::LIMITS, sender, b"m", b"ad", &[i as u8; 12]).unwrap();
             prop_assert!(s2.n_s > 0 && s2.skipped == sender.skipped);
-            let (r2, _) = he::ratchet_decrypt(receiver, &m, b"ad", &fresh).unwrap();
-            prop_assert!(he::within_limits(&r2));
+            let (r2, _) = he::ratchet_decrypt(&modern::LIMITS, receiver, &m, b"ad", &fresh).unwrap();
+            prop_assert!(he::within_limits(&modern::LIMITS, &r2));
             *sender = s2;
             *receiver = r2;
             bob_can_send = true;

@@ -283,15 +283,23 @@ fn dr_contracts_hold() {
                 unreachable!()
             };
             let ad = vec![i as u8; 66];
-            let (after, m) =
-                dr::ratchet_encrypt(profile, WireVariant::Reference, s, b"x", &ad, &key(60, i))
-                    .unwrap();
+            let (after, m) = dr::ratchet_encrypt(
+                profile,
+                WireVariant::Reference,
+                &profile.limits(),
+                s,
+                b"x",
+                &ad,
+                &key(60, i),
+            )
+            .unwrap();
             assert!(after.ck_s.is_some() && after.n_s > 0 && after.skipped == s.skipped);
             let Ratchet::Plain(r) = &receiver.ratchet else {
                 unreachable!()
             };
-            let (r_after, _) = dr::ratchet_decrypt(profile, r, &m, &ad, &key(61, i)).unwrap();
-            assert!(dr::within_limits(profile, &r_after));
+            let (r_after, _) =
+                dr::ratchet_decrypt(profile, &profile.limits(), r, &m, &ad, &key(61, i)).unwrap();
+            assert!(dr::within_limits(&profile.limits(), &r_after));
             sender.ratchet = Ratchet::Plain(after);
             receiver.ratchet = Ratchet::Plain(r_after);
         }

@@ -5,6 +5,7 @@ use e2ee_spec::double_ratchet as dr;
 use e2ee_spec::header_encryption as he;
 use e2ee_spec::party::{self, Party};
 use e2ee_spec::profile::WireVariant;
+use e2ee_spec::profiles::modern;
 use e2ee_spec::session::{self, MessageKind};
 use e2ee_spec::wire::protobuf;
 use e2ee_spec::x3dh::{self, PreKeyBundle};
@@ -69,13 +70,13 @@ proptest! {
     #[test]
     fn ratchet_functions_arbitrary(p in profile(), bytes in proptest::collection::vec(any::<u8>(), 0..200), ad in proptest::collection::vec(any::<u8>(), 0..70), k in any::<[u8; 32]>()) {
         let state = dr::ratchet_init_bob(&k, &dr::KeyPair::from_private(&k));
-        let _ = dr::ratchet_decrypt(p, &state, &bytes, &ad, &k);
-        let _ = dr::ratchet_encrypt(p, WireVariant::Reference, &state, &bytes, &ad, &k);
+        let _ = dr::ratchet_decrypt(p, &p.limits(), &state, &bytes, &ad, &k);
+        let _ = dr::ratchet_encrypt(p, WireVariant::Reference, &p.limits(), &state, &bytes, &ad, &k);
         if let Ok(alice) = dr::ratchet_init_alice(p, &k, &k, &k) {
-            let _ = dr::ratchet_decrypt(p, &alice, &bytes, &ad, &k);
+            let _ = dr::ratchet_decrypt(p, &p.limits(), &alice, &bytes, &ad, &k);
         }
         let hstate = he::ratchet_init_bob(&k, &dr::KeyPair::from_private(&k), &k, &k);
-        let _ = he::ratchet_decrypt(&hstate, &bytes, &ad, &k);
+        let _ = he::ratchet_decrypt(&modern::LIMITS, &hstate, &bytes, &ad, &k);
         let _ = protobuf::fields(&bytes);
     }
 

@@ -18,6 +18,7 @@
 
 use crate::envelope::Verdict;
 use crate::layout::{self, LayoutError};
+use crate::limits::Declared;
 use crate::trace::{Expect, PartyInit, Step, TraceGroup, TraceTest};
 use crate::witness;
 use e2ee_iut::hexbytes::arr;
@@ -332,6 +333,37 @@ pub fn record(
         header_encryption,
         test,
         &Mode::Full,
+        &[],
+    );
+    match outcome.status {
+        Status::Pass => Ok(()),
+        _ => Err(format!("step {:?}: {}", outcome.step, outcome.detail)),
+    }
+}
+
+/// [`record`], with the test's parties split as `Mode::Interop { iut_party }` splits them:
+/// `iut_party` on `spec`, the others on `peer`. Both are the spec, keeping different limits:
+/// how a test comes out for an implementation that declared stricter limits than its
+/// profile, playing that party against a peer that keeps the profile's (SHIM.md §Limits).
+pub fn record_interop(
+    spec: &mut dyn Iut,
+    peer: &mut dyn Iut,
+    profile: &str,
+    header_encryption: bool,
+    test: &mut TraceTest,
+    iut_party: &str,
+) -> Result<(), String> {
+    let mode = Mode::Interop {
+        iut_party: iut_party.to_string(),
+    };
+    let outcome = execute(
+        spec,
+        Some(peer),
+        None,
+        profile,
+        header_encryption,
+        test,
+        &mode,
         &[],
     );
     match outcome.status {
@@ -660,9 +692,11 @@ fn execute(
                 // Anything else the spec did with tampered bytes the vector did not foresee.
                 outcome.not_the_iuts("this step is the spec's, given tampered bytes")
             } else if to_iut && result.is_ok() && expect.error.is_some() {
+                // An invalid declaration is judged as none (the runner refuses to start it).
+                let limits = hello.and_then(|h| Declared::of(h).ok()).unwrap_or_default();
                 no_false_blame(
                     outcome,
-                    witness::spec_verdict(the_profile, header_encryption, &log, &request),
+                    witness::spec_verdict(the_profile, header_encryption, &limits, &log, &request),
                 )
             } else {
                 outcome

@@ -1029,6 +1029,7 @@ fn check_bundle(profile: Profile, t: &BundleTest) -> Result<(), String> {
     };
     let got = session::initiate(
         profile,
+        &profile.limits(),
         false,
         &identity,
         b.registration_id.unwrap_or(0),

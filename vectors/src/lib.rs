@@ -11,6 +11,7 @@ pub mod group_engine;
 pub mod group_trace;
 pub mod kat;
 pub mod layout;
+pub mod limits;
 pub mod notes;
 pub mod published;
 pub mod rng;

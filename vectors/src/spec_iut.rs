@@ -4,11 +4,12 @@
 //! Randomness the runner does not inject comes from `rng::Rng` seeded at
 //! construction, so a run of the spec is reproducible either way.
 
+use crate::limits::Declared;
 use crate::rng::Rng;
 use e2ee_iut::hexbytes::{arr, bytes, hex_of};
 use e2ee_iut::protocol::{
-    class_in_minor, Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_MINOR,
-    PROTOCOL_VERSION, XEDDSA_VERIFY,
+    class_in_minor, Bundle, DeclaredLimits, Failure, Hello, Iut, MessageKind, Reply, Request,
+    LIMITS_MINOR, PROTOCOL_MINOR, PROTOCOL_VERSION, XEDDSA_VERIFY,
 };
 use e2ee_spec::crypto::kem;
 use e2ee_spec::franking;
@@ -20,6 +21,7 @@ use e2ee_spec::profiles::signal_v4;
 use e2ee_spec::session::MessageKind as Kind;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::{Error, Profile};
+use std::collections::BTreeMap;
 
 struct Entry {
     handle: String,
@@ -45,6 +47,10 @@ pub struct SpecIut {
     /// The minor protocol version agreed in `hello`: an older runner gets the classes of
     /// its own version (SHIM.md §Versions).
     minor: u32,
+    /// The limits its parties keep: the profiles', unless [`SpecIut::with_limits`].
+    limits: Declared,
+    /// What its `hello` declares ([`SpecIut::declaring`]).
+    declares: BTreeMap<String, DeclaredLimits>,
 }
 
 /// The wire variant of a party that writes `version_byte` (hex) first in `profile`; `None`
@@ -72,7 +78,46 @@ impl SpecIut {
             rng: Rng::from_u64(seed),
             next_handle: 0,
             minor: PROTOCOL_MINOR,
+            limits: Declared::default(),
+            declares: BTreeMap::new(),
         }
+    }
+
+    /// The spec with the stricter limits an implementation declared: what records the
+    /// implementation's parties of a test at those limits and judges its bytes (SHIM.md
+    /// §Limits). Its `hello` still declares none: declaring is the implementation's act.
+    pub fn with_limits(mut self, limits: &Declared) -> SpecIut {
+        self.limits = limits.clone();
+        self
+    }
+
+    /// The spec keeping `limits` and declaring them in its `hello` (from protocol 1.2 on):
+    /// an implementation whose limits are stricter than its profiles', as a runner sees one
+    /// (`e2ee-conform shim --limits`). `Err` if the limits could not be declared.
+    pub fn declaring(
+        mut self,
+        limits: BTreeMap<String, DeclaredLimits>,
+    ) -> Result<SpecIut, String> {
+        let hello = Hello {
+            limits: limits.clone(),
+            ..SpecIut::hello()
+        };
+        self.limits = Declared::of(&hello)?;
+        self.declares = limits;
+        Ok(self)
+    }
+
+    /// Its `hello` reply to a runner of this version, with what it declares.
+    pub fn own_hello(&self) -> Hello {
+        self.hello_for(PROTOCOL_MINOR)
+    }
+
+    fn hello_for(&self, minor: u32) -> Hello {
+        let mut hello = SpecIut::hello_in_minor(minor);
+        if minor >= LIMITS_MINOR {
+            hello.limits = self.declares.clone();
+        }
+        hello
     }
 
     /// The `hello` reply to a runner of this version.
@@ -112,6 +157,7 @@ impl SpecIut {
             .map(|s| s.to_string())
             .collect(),
             error_classes,
+            limits: Default::default(),
             // The spec writes every variant of its profiles (1.2 and later).
             version_bytes: if minor >= 2 {
                 Profile::ALL
@@ -434,7 +480,7 @@ impl SpecIut {
         match request {
             Request::Hello { minor, .. } => {
                 self.minor = (*minor).min(PROTOCOL_MINOR);
-                Ok(Reply::Hello(SpecIut::hello_in_minor(self.minor)))
+                Ok(Reply::Hello(self.hello_for(self.minor)))
             }
             Request::Reset {} => {
                 self.parties.clear();
@@ -471,6 +517,7 @@ impl SpecIut {
                 let wire = wire_of(p, version_byte.as_deref()).map_err(Failure::Unsupported)?;
                 let identity: [u8; 32] = self.or_random(identity_private)?;
                 let party = Party {
+                    limits: self.limits.limits(p),
                     wire,
                     ..Party::new(
                         p,

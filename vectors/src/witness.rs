@@ -6,6 +6,7 @@
 //! implementation chose its own keys) is found out rather than trusted.
 
 use crate::layout;
+use crate::limits::Declared;
 use crate::spec_iut::SpecIut;
 use e2ee_iut::protocol::{Bundle, Failure, Iut, Reply, Request};
 use e2ee_spec::Profile;
@@ -20,14 +21,15 @@ pub enum Verdict {
 }
 
 /// Replay `log` (every request the implementation got in this test since its reset, with its
-/// reply) on a fresh spec, then send it `last`.
+/// reply) on a fresh spec keeping the limits the implementation declared, then send it `last`.
 pub fn spec_verdict(
     profile: Profile,
     header_encryption: bool,
+    limits: &Declared,
     log: &[(Request, Result<Reply, Failure>)],
     last: &Request,
 ) -> Verdict {
-    let mut spec = SpecIut::new(0);
+    let mut spec = SpecIut::new(0).with_limits(limits);
     // The implementation's handles and snapshots, and the spec's for the same things.
     let mut handles = Handles::default();
     for (i, (request, theirs)) in log.iter().enumerate() {

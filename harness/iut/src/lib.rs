@@ -1,4 +1,4 @@
-//! e2ee-iut: what an implementation under test must answer (shim protocol 1.1, `SHIM.md`).
+//! e2ee-iut: what an implementation under test must answer (shim protocol 1.2, `SHIM.md`).
 //! Rust implementations implement [`Iut`] directly; others speak the JSON-lines form.
 #![forbid(unsafe_code)]
 

@@ -3,13 +3,15 @@
 //! `harness/SHIM.md` is the normative description; this module is its Rust form.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The major version: a runner and a shim of different majors cannot talk.
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The minor version this runner speaks. A minor version adds optional fields or splits an
 /// error class into finer ones ([`CLASSES_ADDED`]), so a shim of a lower minor is still
 /// judged, by the classes of its own version (SHIM.md §Versions). 1.2 added `hello`'s
-/// `version_bytes` and `create_party`'s `version_byte` (SHIM.md §Wire variants).
+/// `version_bytes` and `create_party`'s `version_byte` (SHIM.md §Wire variants), and `hello`'s
+/// `limits` (§Limits).
 pub const PROTOCOL_MINOR: u32 = 2;
 
 /// Bytes on the wire are lowercase hex strings.
@@ -281,7 +283,50 @@ pub struct Hello {
     /// profile's reference byte only.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub version_bytes: std::collections::BTreeMap<String, Vec<Hex>>,
+    /// Since 1.2: the limits the IUT keeps where they are stricter than a profile's, by
+    /// profile name (SHIM.md §Limits). A profile or field not given keeps the profile's value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, DeclaredLimits>,
 }
+
+/// What an IUT declares it keeps in one profile (SHIM.md §Limits). Each field, when given,
+/// must be at most the profile's (`spec/PROFILES.md`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredLimits {
+    /// The largest gap one message may make the receiver skip (Double Ratchet `MAX_SKIP`,
+    /// libsignal `MAX_FORWARD_JUMPS`, vodozemac `MAX_MESSAGE_GAP`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_skip: Option<u32>,
+    /// How many skipped message keys are kept, and where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_keys: Option<SkippedKeys>,
+    /// Receiving chains kept per session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver_chains: Option<u32>,
+    /// Sessions with one peer kept besides the current one when a newer one replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_sessions: Option<u32>,
+}
+
+/// A skipped-key store: at most `max` keys per receiving chain or per session, the oldest
+/// evicted first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkippedKeys {
+    pub max: u32,
+    pub per: StorePer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorePer {
+    Chain,
+    Session,
+}
+
+/// The minor version that added [`Hello::limits`].
+pub const LIMITS_MINOR: u32 = 2;
 
 /// A successful reply's payload (the JSON `ok` object). Which variant a request gets is
 /// fixed by its op; see SHIM.md.

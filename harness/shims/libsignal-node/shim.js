@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Shim protocol 1.1 (harness/SHIM.md) for @signalapp/libsignal-client, profiles signal-v3
+// Shim protocol 1.2 (harness/SHIM.md) for @signalapp/libsignal-client, profiles signal-v3
 // (X3DH), signal-v4 (PQXDH without SPQR) and the group profile signal-sk-v3 (Sender Keys).
 //
 // Usage: node shim.js [VERSION]   VERSION is one of PACKAGES below (default 0.72.1, so that a
@@ -146,7 +146,7 @@ const ERROR_CLASSES = [
 
 // SHIM.md §Versions: the minor version this shim speaks, and the classes each minor added
 // with the class they split from (a runner of an older minor gets that one instead).
-const MINOR = 1;
+const MINOR = 2;
 const CLASSES_ADDED = [[1, 'untrusted_identity', 'invalid_key']];
 function classInMinor(cls, minor) {
   for (const [added, newer, older] of [...CLASSES_ADDED].reverse()) {
@@ -154,6 +154,19 @@ function classInMinor(cls, minor) {
   }
   return cls;
 }
+
+// libsignal rust/protocol/src/consts.rs (the same at v0.72.1 and v0.79.0): MAX_FORWARD_JUMPS
+// 25_000, MAX_MESSAGE_KEYS 2000 per receiving chain, MAX_RECEIVER_CHAINS 5,
+// ARCHIVED_STATES_MAX_LENGTH 40. For the 1:1 profiles this package speaks.
+const SESSION_LIMITS = {
+  max_skip: 25000,
+  skipped_keys: { max: 2000, per: 'chain' },
+  receiver_chains: 5,
+  archived_sessions: 40,
+};
+const LIMITS = Object.fromEntries(
+  PKG.profiles.filter((p) => p === 'signal-v3' || p === 'signal-v4').map((p) => [p, SESSION_LIMITS]),
+);
 
 // Rules applied in order to a LibSignalErrorBase's message (code 0, "Generic", unless noted).
 const MESSAGE_RULES = [
@@ -603,6 +616,9 @@ class Shim {
       // iteration and signing key (groupCreate); its XEdDSA nonces stay libsignal's own.
       capabilities: ['import-keys', 'snapshot', 'xeddsa-verify', 'group-draws'],
       error_classes: [...new Set(ERROR_CLASSES.map((c) => classInMinor(c, this.minor)))],
+      // SHIM.md §Limits (1.2): what libsignal keeps, declared as it is. They are the signal
+      // profiles' own, so none is a deviation.
+      ...(this.minor >= 2 ? { limits: LIMITS } : {}),
     };
   }
 

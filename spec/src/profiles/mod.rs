@@ -74,34 +74,13 @@ pub fn open(profile: Profile, mk: &[u8; 32], message: &[u8], ad: &[u8]) -> Resul
     }
 }
 
-/// How a profile keeps the sessions with a peer that a newer session with the same peer
-/// replaced (`spec/PROFILES.md` §Several sessions with one peer).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Archive {
-    /// How many replaced sessions are kept per peer, newest first; a session archived when
-    /// the archive is full evicts the oldest. 0: one session per peer (`modern`).
-    pub max: usize,
-    /// libsignal clears an archived session's unacknowledged prekey message
-    /// (`archive_current_state`), so if it becomes current again it sends normal messages;
-    /// an Olm session keeps sending pre-key messages until it has received one.
-    pub clears_pending_prekey: bool,
-}
-
-pub fn archive(profile: Profile) -> Archive {
-    match profile {
-        Profile::SignalV3 | Profile::SignalV4 => Archive {
-            max: signal_v3::ARCHIVED_STATES_MAX_LENGTH,
-            clears_pending_prekey: true,
-        },
-        Profile::OlmV1 => Archive {
-            max: olm_v1::ARCHIVED_SESSIONS_MAX,
-            clears_pending_prekey: false,
-        },
-        Profile::Modern => Archive {
-            max: 0,
-            clears_pending_prekey: false,
-        },
-    }
+/// Whether a replaced session's unacknowledged prekey message is cleared when it is archived
+/// (`spec/PROFILES.md` §Several sessions with one peer; how many are kept is
+/// `Limits::archived_sessions`). libsignal clears it (`archive_current_state`), so if the
+/// session becomes current again it sends normal messages; an Olm session keeps sending
+/// pre-key messages until it has received one.
+pub fn archive_clears_pending_prekey(profile: Profile) -> bool {
+    profile.is_libsignal()
 }
 
 /// Split an 80-byte HKDF output into AES-256 key, HMAC key and IV: the message-key

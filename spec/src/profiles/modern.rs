@@ -29,12 +29,14 @@ pub const TAG_LEN: usize = 16;
 /// MAX_SKIP = 1000 (the Double Ratchet document, §6.4, gives 1000 as an example bound): enough for
 /// real message loss, small enough that one forged header costs at most 1000 HMACs.
 /// Skipped keys are kept in one store of 2000 (two full gaps), oldest evicted first.
-/// One receiving chain, as in the document. Plaintexts up to 64 KiB.
+/// One receiving chain, as in the document. Plaintexts up to 64 KiB. One session per peer: a
+/// new session replaces the old one, which is not archived.
 pub const LIMITS: Limits = Limits {
     max_skip: 1000,
     skipped_keys: SkippedKeyStore::Global(2000),
     receiver_chains: 1,
     max_plaintext: 65536,
+    archived_sessions: 0,
 };
 
 /// Encode a header (§3.1 HEADER) in the fixed 40-byte layout.

@@ -39,6 +39,7 @@ pub const LIMITS: Limits = Limits {
     skipped_keys: SkippedKeyStore::PerChain(40),
     receiver_chains: 5,
     max_plaintext: usize::MAX,
+    archived_sessions: ARCHIVED_SESSIONS_MAX,
 };
 
 /// Sessions kept per peer besides the one in use. The Matrix specification sets no bound

@@ -56,6 +56,7 @@ pub const LIMITS: Limits = Limits {
     skipped_keys: SkippedKeyStore::PerChain(2000),
     receiver_chains: 5,
     max_plaintext: usize::MAX,
+    archived_sessions: ARCHIVED_STATES_MAX_LENGTH,
 };
 
 /// libsignal `consts.rs:11` ARCHIVED_STATES_MAX_LENGTH = 40: the session states an address

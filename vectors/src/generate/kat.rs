@@ -1510,6 +1510,7 @@ fn bundle(profile: Profile) -> (PathBuf, String) {
     let mut push = |id: String, comment: String, f: &str, b: &x3dh::PreKeyBundle| {
         let got = session::initiate(
             profile,
+            &profile.limits(),
             false,
             &alice,
             1,

@@ -13,7 +13,7 @@ use crate::trace::{TraceGroup, TraceTest};
 use e2ee_iut::protocol::{Bundle, MessageKind};
 use e2ee_spec::double_ratchet::{self as dr, KeyPair};
 use e2ee_spec::party::{self, Party};
-use e2ee_spec::profiles::{self, signal_v3};
+use e2ee_spec::profiles::signal_v3;
 use e2ee_spec::session;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::Profile;
@@ -1132,7 +1132,14 @@ fn authenticated_low_order_prekey_keys(ctx: Ctx) -> Vec<TraceTest> {
                     base_key,
                 };
                 let session = session::start_initiator(
-                    p, ctx.he, &sender, &bundle, &agreement, kyber, &fresh,
+                    p,
+                    &p.limits(),
+                    ctx.he,
+                    &sender,
+                    &bundle,
+                    &agreement,
+                    kyber,
+                    &fresh,
                 )
                 .expect("a forged session");
                 let (_, kind, m) =
@@ -1688,9 +1695,9 @@ fn session(ctx: Ctx) -> Vec<TraceTest> {
     v
 }
 
-/// Whether the profile keeps the sessions newer ones replaced (`profiles::archive`).
+/// Whether the profile keeps the sessions newer ones replaced (`Limits::archived_sessions`).
 fn archives(p: Profile) -> bool {
-    profiles::archive(p).max > 0
+    p.limits().archived_sessions > 0
 }
 
 /// Alice's message on a session Bob has replaced: decrypted in Bob's archived session where
@@ -1834,7 +1841,7 @@ fn several_sessions(ctx: Ctx) -> Vec<TraceTest> {
     {
         // One more replaced session than the profile archives: the first is evicted. Cheap
         // enough to run (42 short sessions), so every profile has it; modern archives none.
-        let kept = profiles::archive(p).max;
+        let kept = p.limits().archived_sessions;
         let n = signal_v3::ARCHIVED_STATES_MAX_LENGTH + 2;
         let mut s = Script::new(ctx, "x3dh.sessions.archive_bound.000".into(), &format!("Alice starts {n} sessions with Bob one after the other (one bundle each), each with a first message Bob receives and a second kept back; then the second messages of the first two arrive late: Bob keeps {kept} replaced sessions, so the first session's is unknown and the second's decrypts where it is kept; the current session then talks both ways"), &["SessionReplaced", "LateMessageOfOldSession", "ArchiveBound"]);
         s.party("alice");
@@ -1872,7 +1879,7 @@ fn several_sessions(ctx: Ctx) -> Vec<TraceTest> {
 /// duplicate (libsignal `promote_matching_session`, Olm's match by session id); in `modern`,
 /// which keeps one session per peer, it names a one-time prekey already used and deleted.
 fn replayed_prekey(p: Profile) -> Want {
-    if profiles::archive(p).max > 0 {
+    if archives(p) {
         DUPLICATE
     } else {
         UNKNOWN_PREKEY
@@ -1882,7 +1889,7 @@ fn replayed_prekey(p: Profile) -> Want {
 /// The comment of a one-time-prekey-reuse trace: as it was for `modern`; the profiles that
 /// archive replaced sessions catch the replay earlier, in the archived session.
 fn reuse_comment(p: Profile, base: &str) -> String {
-    if profiles::archive(p).max > 0 {
+    if archives(p) {
         format!("{base}; the replaced session is archived, so the replay is found there first and is a duplicate (the one-time prekey is gone all the same)")
     } else {
         base.to_string()

@@ -23,7 +23,8 @@ pub mod pickle;
 
 use e2ee_iut::hexbytes::{arr, bytes, hex_of};
 use e2ee_iut::protocol::{
-    Bundle, Failure, Hello, Iut, MessageKind, Reply, Request, PROTOCOL_MINOR, PROTOCOL_VERSION,
+    Bundle, DeclaredLimits, Failure, Hello, Iut, MessageKind, Reply, Request, SkippedKeys,
+    StorePer, PROTOCOL_MINOR, PROTOCOL_VERSION,
 };
 use errors::state;
 use pickle::{Party, Peer};
@@ -36,6 +37,20 @@ const PROFILE: &str = "olm-v1";
 /// Sessions kept per peer besides the one in use: the spec's `olm_v1::ARCHIVED_SESSIONS_MAX`
 /// (the Matrix specification sets no bound).
 pub const ARCHIVED_SESSIONS_MAX: usize = 40;
+
+/// What vodozemac 0.11.1 keeps, declared as it is (SHIM.md §Limits): `olm/session/
+/// receiver_chain.rs:31` MAX_MESSAGE_GAP = 2000, `:50` MAX_MESSAGE_KEYS = 40 per receiving
+/// chain, `olm/session/mod.rs:55` MAX_RECEIVING_CHAINS = 5; the archive is this adapter's.
+/// They are `olm-v1`'s own (`spec/PROFILES.md` §olm-v1 Limits), so none is a deviation.
+pub const LIMITS: DeclaredLimits = DeclaredLimits {
+    max_skip: Some(2000),
+    skipped_keys: Some(SkippedKeys {
+        max: 40,
+        per: StorePer::Chain,
+    }),
+    receiver_chains: Some(5),
+    archived_sessions: Some(ARCHIVED_SESSIONS_MAX as u32),
+};
 
 /// vodozemac behind the [`Iut`] trait. Handles are `p<n>` for parties, `m<n>` for group
 /// members, `s<n>` for snapshots.
@@ -68,6 +83,7 @@ impl VodozemacIut {
                 e2ee_iut::protocol::GROUP_DRAWS.into(),
             ],
             error_classes: errors::CLASSES.iter().map(|c| c.to_string()).collect(),
+            limits: [(PROFILE.to_string(), LIMITS)].into(),
             // olm-v1 and megolm-v1 have no version byte to choose.
             version_bytes: Default::default(),
         }

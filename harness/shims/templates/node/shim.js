@@ -39,6 +39,9 @@ const ERROR_CLASSES = [];
 // you write by default first. Leave it empty if you write what libsignal writes (0x34); a
 // port of libsignal-protocol-java writes 0x33: { 'signal-v3': ['33'] }.
 const VERSION_BYTES = {};
+// The limits you keep where they are stricter than a profile's (SHIM.md, Limits), e.g.
+// { 'signal-v3': { max_skip: 2000 } }. One you keep but do not declare fails the limit tests.
+const LIMITS = {};
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -121,6 +124,7 @@ function hello(req) {
     capabilities: CAPABILITIES,
     error_classes: ERROR_CLASSES,
     ...(minor >= 2 ? { version_bytes: VERSION_BYTES } : {}),
+    ...(minor >= 2 && Object.keys(LIMITS).length ? { limits: LIMITS } : {}),
   };
 }
 

@@ -50,6 +50,9 @@ ERROR_CLASSES = []
 # you write by default first. Leave it empty if you write what libsignal writes (0x34); a
 # port of libsignal-protocol-java writes 0x33: {"signal-v3": ["33"]}.
 VERSION_BYTES = {}
+# The limits you keep where they are stricter than a profile's (SHIM.md, Limits), e.g.
+# {"signal-v3": {"max_skip": 2000}}. One you keep but do not declare fails the limit tests.
+LIMITS = {}
 
 # ---------------------------------------------------------------------------------------
 # Errors
@@ -143,6 +146,8 @@ def hello(req):
     }
     if minor >= 2:
         reply["version_bytes"] = VERSION_BYTES
+        if LIMITS:
+            reply["limits"] = LIMITS
     return reply
 
 
