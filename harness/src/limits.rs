@@ -2,10 +2,10 @@
 //!
 //! A vector was recorded at its profile's limits. For an implementation that declared stricter
 //! ones, the spec records the same test again with the implementation's parties at the
-//! declared limits (in interop, the peer keeps the profile's, as a peer that follows the
-//! profile does): where every step's
-//! verdict is the same the test counts as usual (at the declared limits, so that a checkpoint
-//! reflects a party that keeps that much); where a verdict differs, the test is a
+//! declared limits (the other parties keep the profile's, as a peer that follows the profile
+//! does): where every step's verdict is the same the test counts as usual (at the declared
+//! limits, so that a checkpoint reflects a party that keeps that much); where a verdict
+//! differs, the test is a
 //! **deviation**: it is run at the declared limits and, if it passes there, reported under the
 //! declared deviation it depends on, never as a pass. The tests are found by what they do
 //! (recorded twice), not by a list of ids or flags, so a new limit vector needs nothing here.
