@@ -100,6 +100,48 @@ fn acknowledged(profile: Profile, rng: &mut Rng) -> (Vec<PartyInit>, Vec<Step>) 
     (parties, steps)
 }
 
+/// The live interop scenarios below, kept as their recipe: `skip_limit`'s script has tens of
+/// thousands of steps per profile, so a plan holds how to build each scenario and the runner
+/// builds it when it runs it (seeded, so it is the same test every time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    SkipLimit,
+    EvictedKeys,
+    BadBundleWithSession,
+    SizeLimit,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 4] = [
+        Scenario::SkipLimit,
+        Scenario::EvictedKeys,
+        Scenario::BadBundleWithSession,
+        Scenario::SizeLimit,
+    ];
+
+    /// The scenario's script in `profile` at `limits` (the implementation's kept limits);
+    /// `None` where the profile has nothing to test (`size_limit` without a size limit). A
+    /// header-encrypted one's id ends in `.header_encryption`.
+    pub fn build(
+        self,
+        profile: Profile,
+        header_encryption: bool,
+        limits: &Limits,
+        seed: u64,
+    ) -> Option<TraceTest> {
+        let mut test = match self {
+            Scenario::SkipLimit => Some(skip_limit(profile, limits, seed)),
+            Scenario::EvictedKeys => Some(evicted_keys(profile, limits, seed)),
+            Scenario::BadBundleWithSession => Some(bad_bundle_with_session(profile, seed)),
+            Scenario::SizeLimit => size_limit(profile, seed),
+        }?;
+        if header_encryption {
+            test.tc_id.push_str(".header_encryption");
+        }
+        Some(test)
+    }
+}
+
 /// The skip limit, exercised live: after the session is established Alice sends
 /// `max_skip` messages that are lost and the next one arrives (a gap of exactly `max_skip`:
 /// accepted), then `max_skip + 1` lost and the next one (a gap of `max_skip + 1`: rejected

@@ -97,21 +97,29 @@ pub enum Job {
         profile: GroupProfile,
         role: &'static str,
     },
+    /// A live interop scenario, built when it runs (`scripts::Scenario`), the IUT playing
+    /// the party of `mode`.
+    Scenario {
+        profile: Profile,
+        header_encryption: bool,
+        scenario: scripts::Scenario,
+        /// The limits it is built at: those the implementation keeps.
+        limits: e2ee_spec::profile::Limits,
+        seed: u64,
+        mode: Mode,
+    },
     /// One franking known answer: the IUT as sender and recipient, the runner the server.
     Franking(Arc<e2ee_vectors::kat::FrankingTest>),
     /// Franked messages over a live session, the IUT playing `role` against the spec.
     FrankingSession { role: &'static str },
 }
 
-/// A trace test this implementation gets: a vector, or a scenario built for it.
+/// A published trace vector this implementation gets.
 #[derive(Clone)]
 struct Traced {
     header_encryption: bool,
     test: Arc<TraceTest>,
     bug_types: Vec<String>,
-    /// A published vector (recorded at the profile's limits), not a code-built scenario
-    /// (recorded when it runs, at the implementation's).
-    vector: bool,
 }
 
 fn supports(hello: &Hello, profile: impl Into<AnyProfile>) -> bool {
@@ -188,23 +196,15 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                 for test in &group.tests {
                     tests.push(Traced {
                         header_encryption: group.header_encryption,
-                        test: Arc::new(test.clone()),
+                        test: Arc::clone(test),
                         bug_types: bug_types(&file.notes, &test.flags),
-                        vector: true,
                     });
                 }
             }
         }
         // A test as this implementation, run in `mode`, must pass it.
         let at = |t: &Traced, mode: &Mode| {
-            if t.vector {
-                limits::at_declared(profile, t.header_encryption, &t.test, &declared, mode)
-            } else {
-                limits::AtDeclared {
-                    test: t.test.clone(),
-                    deviations: Vec::new(),
-                }
-            }
+            limits::at_declared(profile, t.header_encryption, &t.test, &declared, mode)
         };
         for mode in [RunMode::Kat, RunMode::Interop, RunMode::Props] {
             match mode {
@@ -250,28 +250,6 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                     }
                 }
                 RunMode::Interop => {
-                    let mut tests = tests.clone();
-                    for he in variants(hello, profile) {
-                        // Built at the limits the implementation keeps: a live scenario tests
-                        // the declared limit itself.
-                        let scenarios = [
-                            Some(scripts::skip_limit(profile, &kept, seed)),
-                            Some(scripts::evicted_keys(profile, &kept, seed)),
-                            Some(scripts::bad_bundle_with_session(profile, seed)),
-                            scripts::size_limit(profile, seed),
-                        ];
-                        for mut test in scenarios.into_iter().flatten() {
-                            if he {
-                                test.tc_id.push_str(".header_encryption");
-                            }
-                            tests.push(Traced {
-                                header_encryption: he,
-                                bug_types: bug_types(&notes::notes_for(&test.flags), &test.flags),
-                                test: Arc::new(test),
-                                vector: false,
-                            });
-                        }
-                    }
                     for t in &tests {
                         for party in t.test.parties.iter().map(|p| p.name.clone()) {
                             let mode = Mode::Interop {
@@ -296,6 +274,39 @@ pub fn plan_all(hello: &Hello, corpus: &Corpus, seed: u64) -> Vec<Planned> {
                                 bug_types: t.bug_types.clone(),
                                 deviations: at.deviations,
                             });
+                        }
+                    }
+                    for he in variants(hello, profile) {
+                        // Built at the limits the implementation keeps: a live scenario tests
+                        // the declared limit itself. Built here once for its id and parties,
+                        // then again when it runs: the plan keeps only the recipe.
+                        for scenario in scripts::Scenario::ALL {
+                            let Some(test) = scenario.build(profile, he, &kept, seed) else {
+                                continue;
+                            };
+                            let bug_types = bug_types(&notes::notes_for(&test.flags), &test.flags);
+                            for party in test.parties.iter().map(|p| p.name.clone()) {
+                                out.push(Planned {
+                                    id: format!(
+                                        "interop/{}/{}@{}",
+                                        profile.name(),
+                                        test.tc_id,
+                                        party
+                                    ),
+                                    profile: profile.into(),
+                                    mode: RunMode::Interop,
+                                    job: Job::Scenario {
+                                        profile,
+                                        header_encryption: he,
+                                        scenario,
+                                        limits: kept,
+                                        seed,
+                                        mode: Mode::Interop { iut_party: party },
+                                    },
+                                    bug_types: bug_types.clone(),
+                                    deviations: Vec::new(),
+                                });
+                            }
                         }
                     }
                 }
@@ -475,7 +486,7 @@ pub fn run_one(
                 imp,
                 profile,
                 &group_of(*header_encryption),
-                test,
+                TraceTest::clone(test),
                 mode,
                 &error_map,
             );
@@ -484,6 +495,31 @@ pub fn run_one(
                 at_declared_limits(&mut result, &planned.deviations);
             }
         }
+        Job::Scenario {
+            profile,
+            header_encryption,
+            scenario,
+            limits,
+            seed,
+            mode,
+        } => match scenario.build(*profile, *header_encryption, limits, *seed) {
+            Some(test) => {
+                let steps = test.steps.len();
+                let outcome = run_trace(
+                    imp,
+                    profile.name(),
+                    &group_of(*header_encryption),
+                    test,
+                    mode,
+                    &error_map,
+                );
+                record_outcome(&mut result, outcome, steps);
+            }
+            None => {
+                result.status = Status::Fail;
+                result.detail = format!("scenario {scenario:?} was planned but builds nothing");
+            }
+        },
         Job::Props {
             profile,
             header_encryption,
@@ -603,11 +639,10 @@ fn run_trace(
     imp: &mut Implementation,
     profile: &str,
     group: &TraceGroup,
-    test: &TraceTest,
+    mut test: TraceTest,
     mode: &Mode,
     error_map: &engine::ErrorMap,
 ) -> Outcome {
-    let mut test = test.clone();
     if test.steps.iter().all(expect_is_empty) {
         // The implementation's parties keep the limits it declared, the peer the profile's.
         let declared = Declared::of(&imp.hello).unwrap_or_default();
@@ -771,7 +806,7 @@ fn write_failure(
         )],
         notes: Default::default(),
         test_groups: vec![TraceGroup {
-            tests: vec![test.clone()],
+            tests: vec![Arc::new(test.clone())],
             ..group_of(header_encryption)
         }],
     };
@@ -811,7 +846,14 @@ pub fn replay(
                 };
                 let id = format!("replay/{}/{}{suffix}", file.profile, test.tc_id);
                 let error_map = known.error_map(&imp.name, &id);
-                let outcome = run_trace(imp, &file.profile, group, test, &mode, &error_map);
+                let outcome = run_trace(
+                    imp,
+                    &file.profile,
+                    group,
+                    TraceTest::clone(test),
+                    &mode,
+                    &error_map,
+                );
                 let mut result = TestResult::new(
                     &imp.name,
                     "replay",

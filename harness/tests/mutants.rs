@@ -1189,6 +1189,17 @@ fn run(mut imp: Implementation, corpus: &Corpus) -> (Vec<(String, Vec<String>)>,
             let r = suite::run_one(&mut imp, p, &opts, &Expectations::default());
             let flags = match &p.job {
                 Job::Trace { test, .. } => test.flags.clone(),
+                Job::Scenario {
+                    profile,
+                    header_encryption,
+                    scenario,
+                    limits,
+                    seed,
+                    ..
+                } => scenario
+                    .build(*profile, *header_encryption, limits, *seed)
+                    .map(|t| t.flags)
+                    .unwrap_or_default(),
                 Job::GroupTrace { test, .. } => test.flags.clone(),
                 Job::Franking(test) => test.flags.clone(),
                 Job::FrankingSession { .. } => e2ee_harness::franking_session::FLAGS

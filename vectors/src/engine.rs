@@ -232,17 +232,39 @@ pub fn run(
         Ok(m) => m,
         Err(why) => return Outcome::skip(why),
     };
-    let mut copy = test.clone();
     execute(
         iut,
         peer,
         Some(hello),
         profile,
         group.header_encryption,
-        &mut copy,
+        test,
         &mode,
         error_map,
+        None,
     )
+}
+
+/// What recording found for step `i` of a test: its expectation, or where a tamper's field is
+/// in the recorded message. Collected and written into the test after the run, so that
+/// judging (the common case) borrows the test instead of copying it.
+enum Learnt {
+    Expect(Expect),
+    Offset(usize),
+}
+
+fn apply(test: &mut TraceTest, learnt: Vec<(usize, Learnt)>) {
+    for (i, l) in learnt {
+        match (l, &mut test.steps[i]) {
+            (Learnt::Offset(at), Step::Tamper { offset, .. }) => *offset = at,
+            (Learnt::Expect(e), step) => {
+                if let Some(slot) = expect_mut(step) {
+                    *slot = e;
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The version bytes an IUT writes in `profile` (SHIM.md §Wire variants): what its `hello`
@@ -325,6 +347,7 @@ pub fn record(
     header_encryption: bool,
     test: &mut TraceTest,
 ) -> Result<(), String> {
+    let mut learnt = Vec::new();
     let outcome = execute(
         spec,
         None,
@@ -334,7 +357,9 @@ pub fn record(
         test,
         &Mode::Full,
         &[],
+        Some(&mut learnt),
     );
+    apply(test, learnt);
     match outcome.status {
         Status::Pass => Ok(()),
         _ => Err(format!("step {:?}: {}", outcome.step, outcome.detail)),
@@ -356,6 +381,7 @@ pub fn record_interop(
     let mode = Mode::Interop {
         iut_party: iut_party.to_string(),
     };
+    let mut learnt = Vec::new();
     let outcome = execute(
         spec,
         Some(peer),
@@ -365,7 +391,9 @@ pub fn record_interop(
         test,
         &mode,
         &[],
+        Some(&mut learnt),
     );
+    apply(test, learnt);
     match outcome.status {
         Status::Pass => Ok(()),
         _ => Err(format!("step {:?}: {}", outcome.step, outcome.detail)),
@@ -379,10 +407,12 @@ fn execute(
     hello: Option<&Hello>,
     profile: &str,
     header_encryption: bool,
-    test: &mut TraceTest,
+    test: &TraceTest,
     mode: &Mode,
     error_map: &ErrorMap,
+    mut learnt: Option<&mut Vec<(usize, Learnt)>>,
 ) -> Outcome {
+    // Recording (no hello: the spec itself) writes what it finds into `learnt`.
     let recording = hello.is_none();
     let mut notes = Vec::new();
     let mut mapped = 0;
@@ -565,8 +595,8 @@ fn execute(
                     }
                 };
                 if recording {
-                    if let Step::Tamper { offset, .. } = &mut test.steps[i] {
-                        *offset = at;
+                    if let Some(l) = learnt.as_deref_mut() {
+                        l.push((i, Learnt::Offset(at)));
                     }
                 } else if !live_peer && at != *offset {
                     // Without a live peer every message is the vector's own (the IUT's sends
@@ -648,8 +678,8 @@ fn execute(
             }
             let mut e = new_expect;
             e.digest = target.state_digest(&digest_party);
-            if let Some(slot) = expect_mut(&mut test.steps[i]) {
-                *slot = e;
+            if let Some(l) = learnt.as_deref_mut() {
+                l.push((i, Learnt::Expect(e)));
             }
         } else if let Some(outcome) = spec_on_tampered
             .then(|| tampered_at_spec(i, &expect, &result, &mut notes))

@@ -9,6 +9,7 @@
 use crate::envelope::Verdict;
 use e2ee_iut::protocol::{Bundle, MessageKind};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 pub type Hex = String;
 
@@ -20,7 +21,9 @@ pub struct TraceGroup {
     pub group_type: String,
     /// The header-encrypted Double Ratchet (`modern` only).
     pub header_encryption: bool,
-    pub tests: Vec<TraceTest>,
+    /// Shared: a run plans each test several times (modes, parties) and keeps the corpus
+    /// while it runs; the plan points into the corpus instead of copying it.
+    pub tests: Vec<Arc<TraceTest>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -26,8 +26,8 @@ fn edited(tc_id: &str, edit: impl Fn(&mut Step, &[u8])) -> (TraceGroup, TraceTes
         .tests
         .iter()
         .find(|t| t.tc_id == tc_id)
-        .unwrap_or_else(|| panic!("{tc_id}"))
-        .clone();
+        .map(|t| TraceTest::clone(t))
+        .unwrap_or_else(|| panic!("{tc_id}"));
     let sent = |label: &str| {
         test.steps.iter().find_map(|s| match s {
             Step::Send {

@@ -18,6 +18,7 @@ use e2ee_spec::session;
 use e2ee_spec::x3dh::PreKeyBundle;
 use e2ee_spec::Profile;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 type Build = fn(Ctx) -> Vec<TraceTest>;
 
@@ -47,7 +48,7 @@ pub fn files() -> Vec<(PathBuf, String)> {
                 .map(|ctx| TraceGroup {
                     group_type: "TraceTest".into(),
                     header_encryption: ctx.he,
-                    tests: build(*ctx),
+                    tests: build(*ctx).into_iter().map(Arc::new).collect(),
                 })
                 .filter(|g| !g.tests.is_empty())
                 .collect();
@@ -100,7 +101,7 @@ fn wire_file(profile: Profile) -> (PathBuf, String) {
     let group = TraceGroup {
         group_type: "TraceTest".into(),
         header_encryption: false,
-        tests,
+        tests: tests.into_iter().map(Arc::new).collect(),
     };
     let file = vector_file(
         "DoubleRatchet-Trace",
