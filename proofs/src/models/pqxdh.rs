@@ -14,6 +14,7 @@ use super::process::{Ctx, Proc};
 use super::ratchet::Ratchet;
 use super::text::{assemble, fresh_assumptions, two_parties};
 use super::{completes, About, Expect, FixedQuery, Model};
+use crate::guards::Spec;
 use crate::schedule_v4::prekey_layout;
 use crate::term::{var, Ty};
 
@@ -282,8 +283,8 @@ pub(super) const VARIANTS: &[Variant] = &[
     },
 ];
 
-pub(super) fn model(v: &Variant) -> Model {
-    let mut cx = Ctx::signal_v4();
+pub(super) fn model(v: &Variant, spec: &Spec) -> Model {
+    let mut cx = Ctx::signal_v4(spec);
     let one_time = v.one_time;
     let any_identity = v.any_identity;
 
