@@ -411,9 +411,12 @@ mod tests {
     #[cfg(unix)]
     fn check_with_fake(name: &str, expected: &[&str]) -> ModelResult {
         use std::os::unix::fs::PermissionsExt;
+        // A folder of its own per call: the tests run at once.
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
-            "e2ee-proofs-fake-proverif-{}-{name}",
-            std::process::id()
+            "e2ee-proofs-fake-proverif-{}-{}-{name}",
+            std::process::id(),
+            CALLS.fetch_add(1, Ordering::SeqCst)
         ));
         let _ = std::fs::remove_dir_all(&dir);
         let models = dir.join(crate::MODELS);

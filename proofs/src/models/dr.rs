@@ -1,7 +1,6 @@
 //! The Double Ratchet models: four messages in ping-pong from shared X3DH key material, their
-//! secrecy, forward secrecy and authentication, and two sanity models, the models of a spec
-//! that keeps message keys and of one that checks no MAC. Also the initial state both
-//! ratchet models start from.
+//! secrecy, forward secrecy and authentication, and a sanity model, the model of a spec that
+//! keeps message keys. Also the initial state both ratchet models start from.
 
 use super::process::{Ctx, Proc};
 use super::ratchet::Ratchet;
@@ -60,32 +59,6 @@ pub(super) const SANITY: &[Sanity] = &[
                 text: "attacker(s_m2) phase 1",
                 expected: Expect::False,
                 meaning: "ATTACK EXPECTED: Alice kept the message key of m2, so compromising her state later reveals m2",
-            },
-        ],
-    },
-    Sanity {
-        about: About {
-            name: "dr_no_mac_check",
-            weakened: true,
-            title: "SANITY (weakened): Double Ratchet whose receiver checks no MAC",
-            description: "   The Double Ratchet model, exported from a spec whose open decrypts without checking the\n   MAC (signal-v3) or the Poly1305 tag (modern): the cipher alone is malleable, so nothing\n   stops the attacker from changing a message. ProVerif must find the forgery.",
-        },
-        base: "dr",
-        mutant: &mutants::NO_MAC_CHECK,
-        queries: &[
-            FixedQuery {
-                id: "secrecy_m1",
-                property: "secrecy",
-                text: "attacker(s_m1) phase 0",
-                expected: Expect::True,
-                meaning: "the message is still secret: the cipher hides it without the MAC",
-            },
-            FixedQuery {
-                id: "auth_m1",
-                property: "sanity",
-                text: "k: G, m: bitstring; event(BobRecv1(k, m)) ==> event(AliceSent1(k, m))",
-                expected: Expect::False,
-                meaning: "ATTACK EXPECTED: without the MAC check the attacker turns Alice's m1 into a message of its choice under the same key, and Bob accepts it as Alice's",
             },
         ],
     },

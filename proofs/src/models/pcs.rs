@@ -28,6 +28,16 @@ pub(super) struct Variant {
     queries: &'static [FixedQuery],
 }
 
+/// m1 of the sessions the attacker delivers, sent before the compromise (its key was derived
+/// from a chain key the leaked state no longer holds).
+const AUTH_ACTIVE_M1: FixedQuery = FixedQuery {
+    id: "auth_active_m1",
+    property: "authentication",
+    text: "k: G, m: bitstring; event(BobRecvActive1(k, m)) ==> event(AliceSentActive1(k, m))",
+    expected: Expect::True,
+    meaning: "in a session whose messages the attacker delivers, when Bob accepts m1 under ratchet key k, Alice sent that plaintext under k: her state leaked only after m1's message key was derived and deleted",
+};
+
 pub(super) const VARIANTS: &[Variant] = &[
     Variant {
         about: About {
@@ -65,6 +75,7 @@ pub(super) const VARIANTS: &[Variant] = &[
                 expected: Expect::True,
                 meaning: "and so are Bob's replies on the next chain",
             },
+            AUTH_ACTIVE_M1,
             FixedQuery {
                 id: "pcs_active_m3",
                 property: "post-compromise-security",
@@ -76,7 +87,8 @@ pub(super) const VARIANTS: &[Variant] = &[
     },
 ];
 
-pub(super) const SANITY: &[Sanity] = &[Sanity {
+pub(super) const SANITY: &[Sanity] = &[
+Sanity {
     about: About {
         name: "dr_no_fresh_ratchet_key",
         weakened: true,
@@ -92,7 +104,34 @@ pub(super) const SANITY: &[Sanity] = &[Sanity {
         expected: Expect::False,
         meaning: "ATTACK EXPECTED: without a fresh ratchet key pair a DH ratchet step adds nothing the attacker does not know, and the session never heals",
     }],
-}];
+},
+Sanity {
+    about: About {
+        name: "dr_no_mac_check",
+        weakened: true,
+        title: "SANITY (weakened): Double Ratchet whose receiver checks no MAC",
+        description: "   The post-compromise model, exported from a spec whose open decrypts without checking\n   the MAC (signal-v3) or the Poly1305 tag (modern): the cipher alone is malleable, so nothing\n   stops the attacker from changing a message it delivers. ProVerif must find the forgery.",
+    },
+    base: "dr_pcs",
+    mutant: &mutants::NO_MAC_CHECK,
+    queries: &[
+        FixedQuery {
+            id: "pcs_m1",
+            property: "forward-secrecy",
+            text: "attacker(s_m1)",
+            expected: Expect::True,
+            meaning: "m1 is still secret: the cipher hides it without the MAC",
+        },
+        FixedQuery {
+            id: "auth_active_m1",
+            property: "sanity",
+            text: AUTH_ACTIVE_M1.text,
+            expected: Expect::False,
+            meaning: "ATTACK EXPECTED: without the MAC check the attacker turns Alice's m1 into a message of its choice under the same key, and Bob accepts it as Alice's",
+        },
+    ],
+},
+];
 
 pub(super) fn model(p: Profile, v: &Variant, spec: &Spec) -> Model {
     write(p, spec, &v.about, v.queries)
@@ -144,11 +183,16 @@ fn write(p: Profile, spec: &Spec, about: &About, queries: &[FixedQuery]) -> Mode
     let mut bob2 = Proc::new("BobActive(km: bitstring, spkB: scalar)");
     let (mut ar2, mut br2) = dr::init(&mut cx, &mut alice2, &mut bob2, "x", "y");
     let m1 = ar2.encrypt(&mut cx, &mut alice2, ad_ab, "t_m1");
+    alice2.line(format!(
+        "event AliceSentActive1(exp(g, {}), t_m1);",
+        ar2.dh_s
+    ));
     alice2.line(format!("out(c, {m1});"));
     leaked.push(ar2.dh_s.clone());
     alice2.line(format!("out(c, {});", ar2.state()));
     bob2.line("in(c, msg1: bitstring);");
-    br2.decrypt(&mut cx, &mut bob2, "msg1", ad_ab);
+    let (pt, k) = br2.decrypt(&mut cx, &mut bob2, "msg1", ad_ab);
+    bob2.line(format!("event BobRecvActive1({k}, {pt});"));
     let m2 = br2.encrypt(&mut cx, &mut bob2, ad_ba, "t_m2");
     bob2.line(format!("out(c, {m2});"));
     alice2.line("in(c, msg2: bitstring);");

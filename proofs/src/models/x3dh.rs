@@ -143,6 +143,13 @@ pub(super) const VARIANTS: &[Variant] = &[
             SECRECY_M1_PHASE0,
             FS_IDENTITY_KEYS_M1,
             FixedQuery {
+                id: "bob_agrees_injective",
+                property: "replay",
+                text: INJECTIVE,
+                expected: Expect::True,
+                meaning: "each initial message Bob accepts from Alice (before any compromise: his sessions end with phase 0) comes from its own run of Alice: the one-time prekey is used once, so no replay",
+            },
+            FixedQuery {
                 id: "fs_signed_prekey_m1",
                 property: "forward-secrecy",
                 text: "attacker(s_m1) phase 2",
@@ -241,9 +248,9 @@ pub(super) const SANITY: &[Sanity] = &[
             name: "x3dh_one_time_prekey_kept",
             weakened: true,
             title: "SANITY (weakened): X3DH where Bob does not delete a used one-time prekey",
-            description: "   The X3DH model with a one-time prekey, exported from a spec whose party::decrypt keeps\n   the one-time prekey a prekey message used (X3DH §3.4 says to delete it), so each of Bob's\n   one-time prekeys serves any number of sessions. ProVerif must find the replay.",
+            description: "   The forward-secrecy model with a one-time prekey, exported from a spec whose\n   party::decrypt keeps the one-time prekey a prekey message used (X3DH §3.4 says to delete\n   it), so each of Bob's one-time prekeys serves any number of sessions. ProVerif must find\n   the replay.",
         },
-        base: "x3dh_opk",
+        base: "x3dh_opk_fs",
         mutant: &mutants::ONE_TIME_PREKEY_KEPT,
         queries: &[FixedQuery {
             id: "bob_agrees_injective",
