@@ -22,13 +22,22 @@ fn by_file(models: Vec<Model>) -> BTreeMap<String, Model> {
 }
 
 /// The X3DH and Double Ratchet models of both pairwise profiles, by name without prefix.
-const X3DH: [&str; 4] = ["x3dh_opk", "x3dh_noopk", "x3dh_opk_fs", "x3dh_noopk_fs"];
+const X3DH: [&str; 6] = [
+    "x3dh_opk",
+    "x3dh_noopk",
+    "x3dh_opk_fs",
+    "x3dh_noopk_fs",
+    "x3dh_kci",
+    "x3dh_kci_spk",
+];
 const SESSION: [&str; 2] = ["session", "session_fs"];
 const DR: [&str; 1] = ["dr"];
 const PCS: [&str; 1] = ["dr_pcs"];
-const PQXDH: [&str; 7] = [
+const PQXDH: [&str; 9] = [
     "pqxdh_opk",
     "pqxdh_noopk",
+    "pqxdh_kci",
+    "pqxdh_kci_spk",
     "pqxdh_opk_hndl",
     "pqxdh_noopk_hndl",
     "pqxdh_no_pq_signature_check",

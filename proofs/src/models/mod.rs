@@ -56,7 +56,8 @@ impl Expect {
 pub struct Query {
     /// Stable id, unique in its model.
     pub id: String,
-    /// secrecy, authentication, forward-secrecy, post-compromise-security, replay or sanity.
+    /// secrecy, authentication, forward-secrecy, post-compromise-security,
+    /// key-compromise-impersonation, replay or sanity.
     pub property: &'static str,
     /// The query as written in the model (without `query` and the final dot).
     pub text: String,

@@ -190,3 +190,13 @@ pub(super) fn fresh_assumptions(
     }
     out
 }
+
+/// The parallel branch that gives the attacker the private keys `keys` from the start (an
+/// output at phase 0, open at any time): nothing if there are none.
+pub(super) fn revealed_from_start(keys: &[&str]) -> String {
+    match keys {
+        [] => String::new(),
+        [key] => format!("\n  | out(c, {key})"),
+        keys => format!("\n  | out(c, ({}))", keys.join(", ")),
+    }
+}

@@ -5,7 +5,7 @@
 use super::handshake::{alice_first_message, alice_x3dh, bob_one_time_prekey, bob_x3dh};
 use super::process::{Ctx, Proc};
 use super::ratchet::Ratchet;
-use super::text::{assemble, fresh_assumptions, two_parties};
+use super::text::{assemble, fresh_assumptions, revealed_from_start, two_parties};
 use super::{as_sanity, with_completes, About, Expect, FixedQuery, Model, Sanity};
 use crate::guards::Spec;
 use crate::mutants;
@@ -24,6 +24,9 @@ pub(super) struct Variant {
     one_time: bool,
     /// Compromise phases: 0 none, 1 both identity keys leak, 2 then Bob's signed prekey too.
     phases: u32,
+    /// Bob's private keys the attacker holds from the start (`ikB`, `spkB`): key-compromise
+    /// impersonation.
+    known_from_start: &'static [&'static str],
     /// Its queries, before the two reachability ones every model has.
     queries: &'static [FixedQuery],
 }
@@ -42,6 +45,11 @@ const MAIN_DESCRIPTION: &str = concat!(
 const FS_DESCRIPTION: &str = concat!(
     base!(),
     "\n   Phase 1 reveals both identity keys, phase 2 also Bob's signed prekey (one-time prekeys and\n   ephemeral keys are deleted after use). Alice starts sessions with Bob's identity only."
+);
+
+const KCI_DESCRIPTION: &str = concat!(
+    base!(),
+    "\n   Alice answers any identity's bundle; Bob any initial message. The attacker holds Bob's\n   private keys named in the title from the start (both parties still use them)."
 );
 
 const BOB_AGREES: &str = "ikb: G, spk: G, ek: G, opk: G; event(BobAccept(exp(g, ikA), ikb, spk, ek, opk)) ==> event(AliceInit(exp(g, ikA), ikb, spk, ek, opk))";
@@ -95,6 +103,7 @@ pub(super) const VARIANTS: &[Variant] = &[
         },
         one_time: true,
         phases: 0,
+        known_from_start: &[],
         queries: &[
             SECRECY_M1,
             BOB_AGREES_WITH_ALICE,
@@ -117,6 +126,7 @@ pub(super) const VARIANTS: &[Variant] = &[
         },
         one_time: false,
         phases: 0,
+        known_from_start: &[],
         queries: &[
             SECRECY_M1,
             BOB_AGREES_WITH_ALICE,
@@ -139,6 +149,7 @@ pub(super) const VARIANTS: &[Variant] = &[
         },
         one_time: true,
         phases: 2,
+        known_from_start: &[],
         queries: &[
             SECRECY_M1_PHASE0,
             FS_IDENTITY_KEYS_M1,
@@ -167,6 +178,7 @@ pub(super) const VARIANTS: &[Variant] = &[
         },
         one_time: false,
         phases: 2,
+        known_from_start: &[],
         queries: &[
             SECRECY_M1_PHASE0,
             FS_IDENTITY_KEYS_M1,
@@ -178,6 +190,51 @@ pub(super) const VARIANTS: &[Variant] = &[
                 meaning: "ATTACK EXPECTED (X3DH §4.6): without a one-time prekey, compromise of SPK_B and the identity keys before SPK_B is deleted reveals the initial message",
             },
         ],
+    },
+    Variant {
+        about: About {
+            name: "x3dh_kci",
+            weakened: false,
+            title: "X3DH without a one-time prekey, Bob's identity key compromised: key-compromise impersonation",
+            description: KCI_DESCRIPTION,
+        },
+        one_time: false,
+        phases: 0,
+        known_from_start: &["ikB"],
+        queries: &[
+            FixedQuery {
+                id: "bob_agrees_with_alice",
+                property: "key-compromise-impersonation",
+                text: BOB_AGREES,
+                expected: Expect::True,
+                meaning: "key-compromise impersonation resisted: although the attacker holds IK_B from the start, when Bob accepts an initial message from Alice's identity, Alice ran X3DH with Bob's identity and the same SPK and EK (DH1 = DH(IK_A, SPK_B) and DH3 = DH(EK_A, SPK_B) need a private key the attacker lacks)",
+            },
+            FixedQuery {
+                id: "secrecy_m1",
+                property: "key-compromise-impersonation",
+                text: "attacker(s_m1)",
+                expected: Expect::False,
+                meaning: "ATTACK EXPECTED (X3DH §4.6: \"compromise of a party's identity private key allows impersonation of that party to others\"): with IK_B the attacker signs a prekey of its own, and Alice sends m1 to 'Bob' under keys the attacker knows; this also shows the compromise is in effect",
+            },
+        ],
+    },
+    Variant {
+        about: About {
+            name: "x3dh_kci_spk",
+            weakened: false,
+            title: "X3DH without a one-time prekey, Bob's identity key and signed prekey compromised: impersonation of Alice to Bob",
+            description: KCI_DESCRIPTION,
+        },
+        one_time: false,
+        phases: 0,
+        known_from_start: &["ikB", "spkB"],
+        queries: &[FixedQuery {
+            id: "bob_agrees_with_alice",
+            property: "key-compromise-impersonation",
+            text: BOB_AGREES,
+            expected: Expect::False,
+            meaning: "ATTACK EXPECTED: with SPK_B the attacker computes every DH of an initial message in Alice's name with an ephemeral key of its own (DH1 = DH(IK_A, SPK_B) from SPK_B and Alice's public key; DH2 = DH(EK, IK_B) and DH3 from its EK and Bob's public keys), and Bob accepts it as Alice's: X3DH's resistance to key-compromise impersonation rests on SPK_B (IK_B adds nothing to this attack)",
+        }],
     },
 ];
 
@@ -313,28 +370,30 @@ fn write(p: Profile, v: &Variant, spec: &Spec, about: &About, queries: &[FixedQu
 
     let ik_phase = (v.phases > 0).then_some(0);
     let spk_phase = (v.phases > 1).then_some(1);
-    let assumptions = fresh_assumptions(
-        &[&alice, &bob],
-        &[
-            ("ikA", ik_phase),
-            ("ikB", ik_phase),
-            ("new spkB", spk_phase),
-        ],
-        &[],
-        &[],
-    );
-    let leaks = match v.phases {
-        0 => "",
-        1 => "\n  | (phase 1; out(c, (ikA, ikB)))",
-        _ => "\n  | (phase 1; out(c, (ikA, ikB)))\n  | (phase 2; out(c, spkB))",
+    let secret = |name: &str| !v.known_from_start.contains(&name);
+    let keys = [
+        ("ikA", ik_phase),
+        ("ikB", ik_phase),
+        ("new spkB", spk_phase),
+    ];
+    let keys: Vec<_> = keys
+        .into_iter()
+        .filter(|(n, _)| secret(n.trim_start_matches("new ")))
+        .collect();
+    let assumptions = fresh_assumptions(&[&alice, &bob], &keys, &[], &[]);
+    let mut leaks = match v.phases {
+        0 => String::new(),
+        1 => "\n  | (phase 1; out(c, (ikA, ikB)))".to_string(),
+        _ => "\n  | (phase 1; out(c, (ikA, ikB)))\n  | (phase 2; out(c, spkB))".to_string(),
     };
+    leaks.push_str(&revealed_from_start(v.known_from_start));
     let rest = two_parties(
         TEMPLATE,
         &queries,
         &assumptions,
         &alice,
         &bob,
-        &[("leaks", leaks)],
+        &[("leaks", &leaks)],
     );
     assemble(cx, about, queries, &rest)
 }
