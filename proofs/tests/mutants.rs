@@ -22,13 +22,14 @@ fn by_file(models: Vec<Model>) -> BTreeMap<String, Model> {
 }
 
 /// The X3DH and Double Ratchet models of both pairwise profiles, by name without prefix.
-const X3DH: [&str; 6] = [
+const X3DH: [&str; 7] = [
     "x3dh_opk",
     "x3dh_noopk",
     "x3dh_opk_fs",
     "x3dh_noopk_fs",
     "x3dh_kci",
     "x3dh_kci_spk",
+    "x3dh_compromise",
 ];
 const SESSION: [&str; 2] = ["session", "session_fs"];
 const DR: [&str; 1] = ["dr"];
@@ -75,7 +76,10 @@ fn expected_changes(name: &str) -> BTreeSet<String> {
     match name {
         "no_signature_check" => files(&[&X3DH, &SESSION], false),
         "no_identity_dh" => files(all, true),
-        "one_time_prekey_kept" => files(&[&["x3dh_opk", "x3dh_opk_fs"], &SESSION], false),
+        "one_time_prekey_kept" => files(
+            &[&["x3dh_opk", "x3dh_opk_fs", "x3dh_compromise"], &SESSION],
+            false,
+        ),
         "message_keys_kept" => files(&[&DR, &["session_fs"]], false),
         "ratchet_key_reused" => files(&[&DR, &PCS, &SESSION], false),
         "no_mac_check" | "ad_unbound" | "kdf_ck_swapped" => files(all, true),

@@ -144,8 +144,9 @@ pub(super) fn bob_x3dh(cx: &mut Ctx, pr: &mut Proc, one_time: bool) -> BobX3dh {
     }
 }
 
-/// Alice's initial message: the prekey message around her first ratchet message. With
-/// `any_identity`, the secret only goes to Bob's identity; others get a public payload.
+/// Alice's initial message: the prekey message around her first ratchet message, whose
+/// plaintext is `plaintext`. With `any_identity`, it only goes to Bob's identity; others get
+/// a public payload.
 pub(super) fn alice_first_message(
     cx: &mut Ctx,
     pr: &mut Proc,
@@ -153,16 +154,17 @@ pub(super) fn alice_first_message(
     ax: &AliceX3dh,
     one_time: bool,
     any_identity: bool,
+    plaintext: &str,
 ) {
     let prekey_fun = if one_time {
         "prekey_msg_opk"
     } else {
         "prekey_msg"
     };
-    let secret = ar.encrypt(cx, pr, &ax.ad, "s_m1");
+    let secret = ar.encrypt(cx, pr, &ax.ad, plaintext);
     let ek = &ax.ek;
     if any_identity {
-        let public = secret.replace("s_m1)", "nonsecret)");
+        let public = secret.replace(&format!("{plaintext})"), "nonsecret)");
         // A session with another identity stops here: its later steps use only its own fresh
         // keys, which tell the attacker nothing about other sessions.
         pr.line(format!("if ikb <> exp(g, ikB) then out(c, {prekey_fun}(exp(g, ikA), exp(g, {ek}), {public})) else"));

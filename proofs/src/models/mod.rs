@@ -17,6 +17,7 @@
 //! chain (no skipped message keys, no MAX_SKIP); header encryption; olm-v1; sessions are
 //! bounded to the messages written out in each family.
 
+mod compromise;
 mod dr;
 mod franking;
 mod handshake;
@@ -182,6 +183,11 @@ fn exported(spec: &Spec, with_sanity: bool) -> Vec<Model> {
             out.extend(pcs::SANITY.iter().map(|s| pcs::sanity(p, s)));
         }
         out.extend(session::VARIANTS.iter().map(|v| session::model(p, v, spec)));
+        out.extend(
+            compromise::VARIANTS
+                .iter()
+                .map(|v| compromise::model(p, v, spec)),
+        );
     }
     out.extend(pqxdh::VARIANTS.iter().map(|v| pqxdh::model(v, spec)));
     out.extend(sender_keys::VARIANTS.iter().map(sender_keys::model));

@@ -43,6 +43,15 @@ impl Proc {
         name.to_string()
     }
 
+    /// A fresh name made here, after what the process has received so far, not hoisted:
+    /// ProVerif then tells apart the names of sessions that received different messages
+    /// (a per-session secret whose secrecy depends on what the session received). It gets
+    /// no secrecy assumption (it may well leak in some sessions).
+    pub(super) fn fresh_here(&mut self, name: &str, ty: Ty) -> String {
+        self.lines.push(format!("new {name}: {};", ty.pv()));
+        name.to_string()
+    }
+
     pub(super) fn line(&mut self, l: impl Into<String>) {
         self.lines.push(l.into());
     }

@@ -108,7 +108,15 @@ pub(super) fn model(p: Profile, v: &Variant, spec: &Spec) -> Model {
     let mut alice = Proc::new("Alice");
     let ax = alice_x3dh(&mut cx, &mut alice, true, any_identity);
     let mut ar = Ratchet::init_alice(&mut cx, &mut alice, "a", &ax.rk0, ax.ck0.as_deref(), "spkb");
-    alice_first_message(&mut cx, &mut alice, &mut ar, &ax, true, any_identity);
+    alice_first_message(
+        &mut cx,
+        &mut alice,
+        &mut ar,
+        &ax,
+        true,
+        any_identity,
+        "s_m1",
+    );
     alice.line("in(c, msg2: bitstring);");
     let (p2, b1) = ar.decrypt(&mut cx, &mut alice, "msg2", &ax.ad_in);
     alice.line(format!(

@@ -347,7 +347,15 @@ fn write(p: Profile, v: &Variant, spec: &Spec, about: &About, queries: &[FixedQu
         ax.ek, ax.opk
     ));
     let mut ar = Ratchet::init_alice(&mut cx, &mut alice, "a", &ax.rk0, ax.ck0.as_deref(), "spkb");
-    alice_first_message(&mut cx, &mut alice, &mut ar, &ax, one_time, any_identity);
+    alice_first_message(
+        &mut cx,
+        &mut alice,
+        &mut ar,
+        &ax,
+        one_time,
+        any_identity,
+        "s_m1",
+    );
     alice.line("event AliceDone(ikb);");
 
     // Bob: one signed prekey for all his sessions, a fresh one-time prekey for each (or for
