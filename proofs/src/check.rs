@@ -284,24 +284,59 @@ fn check_model(
     {
         result.error = Some(format!("ProVerif: {err}"));
     }
-    let lines: Vec<&str> = output
-        .lines()
-        // "RESULT (but ...)" follows a false injective query with the non-injective verdict.
-        .filter(|l| l.starts_with("RESULT ") && !l.starts_with("RESULT (but"))
-        .collect();
-    if lines.len() != result.queries.len() && result.error.is_none() {
+    let answers = match answers(&output) {
+        Ok(a) => a,
+        Err(e) => {
+            result.error.get_or_insert(e);
+            return result;
+        }
+    };
+    if answers.len() != result.queries.len() && result.error.is_none() {
         result.error = Some(format!(
             "ProVerif gave {} results for {} queries",
-            lines.len(),
+            answers.len(),
             result.queries.len()
         ));
     }
     // ProVerif answers the queries in the order the model states them.
-    for (q, line) in result.queries.iter_mut().zip(lines) {
-        q.observed = Verdict::parse(line);
+    for (q, (verdict, line)) in result.queries.iter_mut().zip(answers) {
+        q.observed = Some(verdict);
         q.line = Some(line.to_string());
     }
     result
+}
+
+/// ProVerif 2.05's answer to each query in `output`, in order, with its `RESULT` line. The
+/// forms it prints (`display.ml`, `piauth.ml` of ProVerif 2.05; `tests/proverif-2.05/` has
+/// each, as ProVerif wrote it):
+///
+/// - `RESULT <query> is true.`, `... is false.`, `... cannot be proved.`: the answer;
+/// - after an answer that is not true, lines about a weaker query that are not answers:
+///   `RESULT (query encoded as <query>)`, `RESULT (but <query> is true.)`,
+///   `RESULT (even <query> is false.)`, `RESULT (even <query> cannot be proved.)`;
+/// - for a group of queries proved by induction, interim lines `PARTIAL RESULT <query> is
+///   true if the inductive queries can be proved.` (false ones as plain `RESULT` lines), in
+///   as many rounds as it takes, then `FINAL RESULT:` and one `RESULT` line per query: when
+///   that block is there, it alone is the answer.
+///
+/// Any other line starting with `RESULT` (Horn-clause input's `RESULT goal unreachable: ...`,
+/// `RESULT no biprocess can be computed`) answers no query: an error, not a verdict.
+pub fn answers(output: &str) -> Result<Vec<(Verdict, &str)>, String> {
+    let lines: Vec<&str> = output.lines().collect();
+    let from = lines
+        .iter()
+        .rposition(|l| l.trim_end() == "FINAL RESULT:")
+        .map_or(0, |i| i + 1);
+    let mut out = Vec::new();
+    for line in &lines[from..] {
+        if !line.starts_with("RESULT ") || line.starts_with("RESULT (") {
+            continue;
+        }
+        let verdict = Verdict::parse(line)
+            .ok_or_else(|| format!("ProVerif printed a result that answers no query: {line}"))?;
+        out.push((verdict, *line));
+    }
+    Ok(out)
 }
 
 /// Run `proverif file`, returning its standard output, killing it after `timeout`.
@@ -361,5 +396,128 @@ mod tests {
             Some(Verdict::CannotBeProved)
         );
         assert_eq!(Verdict::parse("RESULT something else"), None);
+    }
+
+    /// What ProVerif 2.05 printed for `tests/proverif-2.05/<name>`.
+    fn printed(name: &str) -> String {
+        let path = Path::new(crate::DIR)
+            .join("tests/proverif-2.05")
+            .join(format!("{name}.out"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// Check a one-model proofs folder against a fake `proverif` that prints what ProVerif
+    /// 2.05 printed for `name`, the model's queries expecting `expected`.
+    #[cfg(unix)]
+    fn check_with_fake(name: &str, expected: &[&str]) -> ModelResult {
+        use std::os::unix::fs::PermissionsExt;
+        // A folder of its own per call: the tests run at once.
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "e2ee-proofs-fake-proverif-{}-{}-{name}",
+            std::process::id(),
+            CALLS.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let models = dir.join(crate::MODELS);
+        std::fs::create_dir_all(&models).unwrap();
+        let out = dir.join("printed.txt");
+        std::fs::write(&out, printed(name)).unwrap();
+        let fake = dir.join("fake-proverif");
+        std::fs::write(&fake, format!("#!/bin/sh\nexec cat '{}'\n", out.display())).unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let text = format!("(* stands for {name}.pv *)\n");
+        std::fs::write(models.join("m.pv"), &text).unwrap();
+        let queries: Vec<serde_json::Value> = expected
+            .iter()
+            .enumerate()
+            .map(|(i, e)| serde_json::json!({"id": format!("q{i}"), "expected": e}))
+            .collect();
+        let doc = serde_json::json!({"sha256": sha256_hex(&text), "queries": queries});
+        let result = check_model(&fake, &models, "m.pv", &doc);
+        let _ = std::fs::remove_dir_all(&dir);
+        result
+    }
+
+    #[cfg(unix)]
+    fn observed(r: &ModelResult) -> Vec<Option<&'static str>> {
+        r.queries
+            .iter()
+            .map(|q| q.observed.map(Verdict::as_str))
+            .collect()
+    }
+
+    /// Each form ProVerif 2.05 prints, through the checker as `proofs check` runs it.
+    #[cfg(unix)]
+    #[test]
+    fn every_result_form_proverif_prints() {
+        let cases: [(&str, &[&str]); 7] = [
+            ("true_false", &["true", "false", "false"]),
+            ("cannot_be_proved", &["cannot be proved"]),
+            // A false injective query, then "(but <non-injective> is true.)".
+            ("injective_but", &["false"]),
+            // "(even <non-injective> is false.)".
+            ("injective_even", &["false"]),
+            // "(even <non-injective> cannot be proved.)".
+            ("injective_even_cannot", &["cannot be proved"]),
+            // "(query encoded as ...)" then "(but ...)".
+            ("query_encoded", &["false"]),
+            // PARTIAL RESULT lines, a false RESULT line in an interim round, FINAL RESULT:.
+            ("final_result", &["true", "false"]),
+        ];
+        for (name, verdicts) in cases {
+            let r = check_with_fake(name, verdicts);
+            assert_eq!(r.error, None, "{name}");
+            let want: Vec<Option<&str>> = verdicts.iter().map(|v| Some(*v)).collect();
+            assert_eq!(observed(&r), want, "{name}");
+            assert!(r.ok(), "{name}");
+        }
+    }
+
+    /// A verdict other than the expected one fails the model, as does a count of answers
+    /// other than the model's count of queries, and a RESULT line that answers no query.
+    #[cfg(unix)]
+    #[test]
+    fn results_that_differ_fail() {
+        let r = check_with_fake("true_false", &["true", "true", "false"]);
+        assert_eq!(r.error, None);
+        assert!(!r.ok());
+        assert!(!r.queries[1].ok() && r.queries[0].ok() && r.queries[2].ok());
+        let r = check_with_fake("final_result", &["true"]);
+        assert_eq!(
+            r.error.as_deref(),
+            Some("ProVerif gave 2 results for 1 queries")
+        );
+        let r = check_with_fake("horn_goal", &["true"]);
+        assert!(
+            r.error
+                .as_deref()
+                .is_some_and(|e| e.contains("RESULT goal unreachable: c:s[]")),
+            "{:?}",
+            r.error
+        );
+        assert!(!r.ok());
+    }
+
+    /// Without the FINAL RESULT rule the interim rounds would count twice; without skipping
+    /// supplemental lines, each "(but ...)" or "(even ...)" would be an answer.
+    #[test]
+    fn interim_and_supplemental_lines_are_not_answers() {
+        let final_result = printed("final_result");
+        let a = answers(&final_result).unwrap();
+        assert_eq!(
+            a,
+            vec![
+                (Verdict::True, "RESULT not attacker(s[]) is true."),
+                (
+                    Verdict::False,
+                    "RESULT event(B(x_1)) ==> event(A(x_1)) is false."
+                ),
+            ]
+        );
+        let query_encoded = printed("query_encoded");
+        let a = answers(&query_encoded).unwrap();
+        assert_eq!(a.len(), 1);
+        assert!(a[0].1.ends_with("public_vars k is false."));
     }
 }

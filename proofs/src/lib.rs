@@ -9,7 +9,9 @@
 #![forbid(unsafe_code)]
 
 mod check;
+mod guards;
 mod models;
+mod mutants;
 mod obligations;
 mod record;
 mod schedule;
@@ -22,7 +24,9 @@ pub use check::{
     check, find_proverif, proverif_version, CheckResult, CheckStatus, ModelResult, QueryResult,
     Verdict, MODEL_TIMEOUT,
 };
+pub use guards::{Dh, Guards, Spec, REFERENCE};
 pub use models::{Expect, Model, Query};
+pub use mutants::{Mutant, ALL as MUTANTS};
 pub use obligations::{SourceItem, SOURCE as SOURCE_OBLIGATIONS};
 pub use record::{read_record, write_record, RecordEntry, RecordVerdict};
 
@@ -47,6 +51,12 @@ pub const PROVERIF_VERSION: &str = "2.05";
 /// Every model, generated afresh from the spec.
 pub fn models() -> Vec<Model> {
     models::all()
+}
+
+/// The models of `spec`, the spec's functions or some of them replaced (a broken spec, one
+/// of [`MUTANTS`]): every model but the sanity models, which come from their own broken spec.
+pub fn models_of(spec: &Spec) -> Vec<Model> {
+    models::of(spec)
 }
 
 /// Write `models` into the proofs folder `dir` (created if missing): `proverif/*.pv`,

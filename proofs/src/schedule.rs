@@ -4,10 +4,12 @@
 //! with what the spec's own functions return, so a model cannot silently drift from the code.
 
 use super::term::{bytes, call, cat, cnst, hkdf, hmac, var, Term, Ty};
-use e2ee_spec::double_ratchet::{CHAIN_KEY_SEED, MESSAGE_KEY_SEED};
+use crate::guards::Guards;
+use e2ee_spec::double_ratchet::CHAIN_KEY_SEED;
 use e2ee_spec::profiles::{modern, signal_v3};
 use e2ee_spec::wire::protobuf;
 use e2ee_spec::{x3dh, Profile};
+use std::collections::BTreeSet;
 
 /// The prekey ids and registration id the models put in prekey messages. Any values do: ids
 /// only tell the responder which of its keys to use, and each model has one of each.
@@ -256,41 +258,74 @@ pub fn prekey_layout(profile: Profile, one_time: bool, ik: Term, ek: Term, inner
     }
 }
 
-/// The model's `letfun`s for a profile, in dependency order.
-pub fn letfuns(profile: Profile) -> Vec<LetFun> {
+/// X3DH §2.5 Encode(PK) as a `letfun`.
+pub fn encode_letfun() -> LetFun {
+    lf(
+        "encode",
+        &[("k", Ty::G)],
+        cat(vec![
+            cnst(
+                &[signal_v3::DJB_TYPE],
+                "X3DH §2.5 Encode: e2ee_spec::profiles::signal_v3::DJB_TYPE",
+            ),
+            bytes(var("k")),
+        ]),
+        "X3DH §2.5 Encode(PK) (e2ee_spec::x3dh::encode)",
+    )
+}
+
+/// X3DH §3.3 KM = F || the `n` DH outputs, as the letfun `x3dh_km<n>` (3 and 4 are the
+/// document's; a spec that leaves one out needs another arity).
+fn x3dh_km(n: usize) -> LetFun {
+    const PARAMS: [(&str, Ty); 4] = [
+        ("dh1", Ty::G),
+        ("dh2", Ty::G),
+        ("dh3", Ty::G),
+        ("dh4", Ty::G),
+    ];
+    const NAMES: [&str; 5] = ["x3dh_km0", "x3dh_km1", "x3dh_km2", "x3dh_km3", "x3dh_km4"];
+    let mut parts = vec![cnst(&x3dh::F, "e2ee_spec::x3dh::F")];
+    parts.extend(PARAMS[..n].iter().map(|(p, _)| bytes(var(p))));
+    lf(
+        NAMES[n],
+        &PARAMS[..n],
+        cat(parts),
+        match n {
+            3 => "X3DH §3.3 KDF input F || DH1 || DH2 || DH3 (no one-time prekey)",
+            4 => "X3DH §3.3 KDF input F || DH1 || DH2 || DH3 || DH4",
+            _ => "X3DH §3.3 KDF input F || the DH outputs the spec's x3dh::initiate/respond use",
+        },
+    )
+}
+
+/// The model's `letfun`s for a profile, in dependency order: the key schedule and message
+/// layouts of the profile's constants, with the choices `guards` read from the spec (which
+/// DH outputs, whether the AD is bound, which HMAC input gives which KDF_CK output).
+pub fn letfuns(profile: Profile, guards: &Guards) -> Vec<LetFun> {
     let l = labels(profile);
     let v = var;
+    let mut arities: BTreeSet<usize> = [3, 4].into();
+    arities.extend(
+        guards
+            .initiator_dhs
+            .iter()
+            .chain(&guards.responder_dhs)
+            .map(Vec::len),
+    );
     let mut out = vec![
-        lf(
-            "encode",
-            &[("k", Ty::G)],
-            cat(vec![cnst(&[signal_v3::DJB_TYPE], "X3DH §2.5 Encode: e2ee_spec::profiles::signal_v3::DJB_TYPE"), bytes(v("k"))]),
-            "X3DH §2.5 Encode(PK) (e2ee_spec::x3dh::encode)",
-        ),
+        encode_letfun(),
         lf(
             "assoc",
             &[("ika", Ty::G), ("ikb", Ty::G)],
-            cat(vec![call("encode", vec![v("ika")]), call("encode", vec![v("ikb")])]),
+            cat(vec![
+                call("encode", vec![v("ika")]),
+                call("encode", vec![v("ikb")]),
+            ]),
             "X3DH §3.3 AD = Encode(IK_A) || Encode(IK_B) (e2ee_spec::x3dh::associated_data)",
         ),
-        lf(
-            "x3dh_km3",
-            &[("dh1", Ty::G), ("dh2", Ty::G), ("dh3", Ty::G)],
-            cat(vec![cnst(&x3dh::F, "e2ee_spec::x3dh::F"), bytes(v("dh1")), bytes(v("dh2")), bytes(v("dh3"))]),
-            "X3DH §3.3 KDF input F || DH1 || DH2 || DH3 (no one-time prekey)",
-        ),
-        lf(
-            "x3dh_km4",
-            &[("dh1", Ty::G), ("dh2", Ty::G), ("dh3", Ty::G), ("dh4", Ty::G)],
-            cat(vec![
-                cnst(&x3dh::F, "e2ee_spec::x3dh::F"),
-                bytes(v("dh1")),
-                bytes(v("dh2")),
-                bytes(v("dh3")),
-                bytes(v("dh4")),
-            ]),
-            "X3DH §3.3 KDF input F || DH1 || DH2 || DH3 || DH4",
-        ),
+    ];
+    out.extend(arities.into_iter().map(x3dh_km));
+    out.push(
         lf(
             "x3dh_rk",
             &[("km", Ty::Bits)],
@@ -300,7 +335,7 @@ pub fn letfuns(profile: Profile) -> Vec<LetFun> {
                 _ => "libsignal derive_keys: root key = HKDF(0, KM, X3DH_INFO)[0..32] (signal_v3::derive_initial_keys)",
             },
         ),
-    ];
+    );
     if profile == Profile::SignalV3 {
         out.push(lf(
             "x3dh_ck",
@@ -325,27 +360,17 @@ pub fn letfuns(profile: Profile) -> Vec<LetFun> {
         lf(
             "kdf_ck_ck",
             &[("ck", Ty::Bits)],
-            hmac(
-                v("ck"),
-                cnst(&CHAIN_KEY_SEED, "e2ee_spec::double_ratchet::CHAIN_KEY_SEED"),
-            ),
+            hmac(v("ck"), seed(guards.chain_key_seed)),
             "Double Ratchet §5.2 KDF_CK: next chain key (double_ratchet::kdf_ck)",
         ),
         lf(
             "kdf_ck_mk",
             &[("ck", Ty::Bits)],
-            hmac(
-                v("ck"),
-                cnst(
-                    &MESSAGE_KEY_SEED,
-                    "e2ee_spec::double_ratchet::MESSAGE_KEY_SEED",
-                ),
-            ),
+            hmac(v("ck"), seed(guards.message_key_seed)),
             "Double Ratchet §5.2 KDF_CK: message key (double_ratchet::kdf_ck)",
         ),
     ]);
     let mk_stream = |from, to| hkdf(zero_salt(), v("mk"), l.message_keys_info.clone(), from, to);
-    let hdr = || vec![v("dh"), v("pn"), v("n")];
     // signal-v3's sealed body; the MAC covers exactly these bytes.
     let body = call(
         "body",
@@ -364,7 +389,7 @@ pub fn letfuns(profile: Profile) -> Vec<LetFun> {
             lf(
                 "aad",
                 &[("ad", Ty::Bits), ("dh", Ty::G), ("pn", Ty::Bits), ("n", Ty::Bits)],
-                cat(vec![v("ad"), modern_type_message(), call("header", hdr())]),
+                aead_ad(guards),
                 "modern::seal: the AEAD's associated data AD || type || header",
             ),
             lf(
@@ -400,7 +425,7 @@ pub fn letfuns(profile: Profile) -> Vec<LetFun> {
                 "mac",
                 &[("mk", Ty::Bits), ("ad", Ty::Bits), ("b", Ty::Bits)],
                 Term::Trunc {
-                    mac: Box::new(hmac(call("mk_mac_key", vec![v("mk")]), cat(vec![v("ad"), v("b")]))),
+                    mac: Box::new(hmac(call("mk_mac_key", vec![v("mk")]), mac_input(guards))),
                     len: signal_v3::MAC_LEN,
                 },
                 "signal_v3::seal: HMAC-SHA256(mac key, AD || body) truncated to MAC_LEN bytes",
@@ -438,6 +463,37 @@ pub fn letfuns(profile: Profile) -> Vec<LetFun> {
     out
 }
 
+/// A KDF_CK input byte, named after the spec constant it is.
+fn seed(bytes: [u8; 1]) -> Term {
+    let name = if bytes == CHAIN_KEY_SEED {
+        "e2ee_spec::double_ratchet::CHAIN_KEY_SEED"
+    } else {
+        "e2ee_spec::double_ratchet::MESSAGE_KEY_SEED"
+    };
+    cnst(&bytes, name)
+}
+
+/// modern's AEAD associated data: AD || type || header, without the AD if the spec does
+/// not bind it.
+fn aead_ad(guards: &Guards) -> Term {
+    let header = vec![
+        modern_type_message(),
+        call("header", vec![var("dh"), var("pn"), var("n")]),
+    ];
+    match guards.ad_bound {
+        true => cat([vec![var("ad")], header].concat()),
+        false => cat(header),
+    }
+}
+
+/// signal-v3's MAC input: AD || body, or the body alone if the spec does not bind the AD.
+fn mac_input(guards: &Guards) -> Term {
+    match guards.ad_bound {
+        true => cat(vec![var("ad"), var("b")]),
+        false => var("b"),
+    }
+}
+
 /// A call of the `letfun` `name` among `funs`, expanded to its body (to destructure a layout
 /// in a pattern, or to evaluate it on bytes).
 pub fn expand(funs: &[LetFun], name: &str, args: &[Term]) -> Term {
@@ -467,7 +523,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
-        let funs = letfuns(profile);
+        let funs = letfuns(profile, &crate::guards::reference(profile));
         let f = |name: &str, args: &[Term]| expand(&funs, name, args);
         t.eval(&env, &f).expect("a model term failed to evaluate")
     }

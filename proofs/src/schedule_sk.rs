@@ -8,7 +8,6 @@ use crate::schedule::{self, lf, pb_uint, zero_salt, LetFun};
 use crate::term::{call, cat, cnst, hkdf, hmac, var, Term, Ty};
 use e2ee_spec::group::GroupProfile;
 use e2ee_spec::profiles::signal_sk_v3 as sk;
-use e2ee_spec::Profile;
 
 /// The model-file prefix.
 pub const PREFIX: &str = "signal_sk_v3";
@@ -58,10 +57,7 @@ fn distribution_id() -> Term {
 /// The model's `letfun`s, in dependency order.
 pub fn letfuns() -> Vec<LetFun> {
     let v = var;
-    let encode = schedule::letfuns(Profile::SignalV3)
-        .into_iter()
-        .find(|f| f.name == "encode")
-        .expect("signal-v3 has Encode");
+    let encode = schedule::encode_letfun();
     let okm = |from, to| {
         hkdf(
             zero_salt(),

@@ -7,6 +7,7 @@
 //! `Profile`-keyed tables: its letfuns are signal-v3's with the X3DH key derivation, the
 //! message version byte and the prekey message replaced.
 
+use crate::guards::Guards;
 use crate::schedule::{self, lf, pb_uint, signal_body, zero_salt, LetFun};
 use crate::term::{bytes, call, cat, cnst, hkdf, var, Term, Ty};
 use e2ee_spec::profiles::{signal_v3, signal_v4};
@@ -141,10 +142,12 @@ fn pqxdh_letfuns() -> Vec<LetFun> {
 /// PQXDH's, signal-v4's version byte in messages, and PQXDH's prekey messages. X3DH's key
 /// material (`x3dh_km3`/`x3dh_km4`) stays: it is PQXDH's without SS, which the sanity
 /// variant that leaves SS out uses.
-pub fn letfuns() -> Vec<LetFun> {
+/// `guards` are what the spec's signal-v3 Double Ratchet does (signal-v4 runs the same
+/// functions).
+pub fn letfuns(guards: &Guards) -> Vec<LetFun> {
     let v = var;
     let mut out = Vec::new();
-    for f in schedule::letfuns(Profile::SignalV3) {
+    for f in schedule::letfuns(Profile::SignalV3, guards) {
         match f.name {
             "x3dh_rk" => out.extend(pqxdh_letfuns()),
             "x3dh_ck" => {}
@@ -189,7 +192,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
-        let funs = letfuns();
+        let funs = letfuns(&crate::guards::reference(Profile::SignalV3));
         let f = |name: &str, args: &[Term]| schedule::expand(&funs, name, args);
         t.eval(&env, &f).expect("a model term failed to evaluate")
     }
@@ -291,11 +294,15 @@ mod tests {
     /// signal-v3's: the letfuns are signal-v3's but for the PQXDH ones.
     #[test]
     fn only_the_handshake_and_version_differ_from_signal_v3() {
-        let v3: Vec<String> = schedule::letfuns(Profile::SignalV3)
+        let guards = crate::guards::reference(Profile::SignalV3);
+        let v3: Vec<String> = schedule::letfuns(Profile::SignalV3, &guards)
             .iter()
             .map(|f| f.name.to_string())
             .collect();
-        let v4: Vec<String> = letfuns().iter().map(|f| f.name.to_string()).collect();
+        let v4: Vec<String> = letfuns(&guards)
+            .iter()
+            .map(|f| f.name.to_string())
+            .collect();
         for name in &v3 {
             let replaced = ["x3dh_rk", "x3dh_ck", "prekey_msg", "prekey_msg_opk"];
             assert_eq!(
@@ -304,7 +311,10 @@ mod tests {
                 "{name}"
             );
         }
-        let body = letfuns().into_iter().find(|f| f.name == "body").unwrap();
+        let body = letfuns(&guards)
+            .into_iter()
+            .find(|f| f.name == "body")
+            .unwrap();
         let env = [
             ("x", key(9).to_vec()),
             ("n", vec![]),

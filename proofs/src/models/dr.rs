@@ -1,11 +1,14 @@
 //! The Double Ratchet models: four messages in ping-pong from shared X3DH key material, their
-//! secrecy, forward secrecy and authentication, and a weakened variant that keeps message
-//! keys. Also the initial state both ratchet models start from.
+//! secrecy, forward secrecy and authentication, and a sanity model, the model of a spec that
+//! keeps message keys. Also the initial state both ratchet models start from.
 
 use super::process::{Ctx, Proc};
 use super::ratchet::Ratchet;
 use super::text::{assemble, fresh_assumptions, two_parties};
-use super::{completes, q, About, Expect, FixedQuery, Model, Query};
+use super::{as_sanity, completes, q, About, Expect, FixedQuery, Model, Query, Sanity};
+use crate::guards::Spec;
+use crate::mutants;
+use crate::schedule::prefix;
 use e2ee_spec::Profile;
 
 /// Everything after the declarations: `{queries}`, `{assumptions}`, `{alice}`, `{bob}`.
@@ -14,53 +17,50 @@ const TEMPLATE: &str = include_str!("../templates/dr.pv");
 /// One Double Ratchet model.
 pub(super) struct Variant {
     about: About,
-    /// Sanity: message keys of received messages are not deleted (they leak with the state).
-    keep_message_keys: bool,
 }
 
-pub(super) const VARIANTS: &[Variant] = &[
-    Variant {
-        about: About {
-            name: "dr",
-            weakened: false,
-            title: "Double Ratchet: four messages, three DH ratchet steps after initialisation",
-            description: "   The Double Ratchet (§3) from X3DH key material shared by Alice and Bob (fresh per session,\n   unboundedly many sessions), Bob's signed prekey as his first ratchet key. Ping-pong:\n   m1 (Alice, ratchet key A1), m2 (Bob, B1), m3 (Alice, A2), m4 (Bob, B2), each delivered by\n   the attacker, each starting a new chain. Phase 1 reveals both parties' entire state after\n   the conversation.",
-        },
-        keep_message_keys: false,
+pub(super) const VARIANTS: &[Variant] = &[Variant {
+    about: About {
+        name: "dr",
+        weakened: false,
+        title: "Double Ratchet: four messages, three DH ratchet steps after initialisation",
+        description: "   The Double Ratchet (§3) from X3DH key material shared by Alice and Bob (fresh per session,\n   unboundedly many sessions), Bob's signed prekey as his first ratchet key. Ping-pong:\n   m1 (Alice, ratchet key A1), m2 (Bob, B1), m3 (Alice, A2), m4 (Bob, B2), each delivered by\n   the attacker, each starting a new chain. Phase 1 reveals both parties' entire state after\n   the conversation.",
     },
-    Variant {
+}];
+
+pub(super) const SANITY: &[Sanity] = &[
+    Sanity {
         about: About {
             name: "dr_keep_message_keys",
             weakened: true,
             title: "SANITY (weakened): Double Ratchet that does not delete message keys",
-            description: "   As the Double Ratchet model, but each party keeps the message keys of the messages it\n   received (a store that is never emptied), and they leak with its state in phase 1.\n   ProVerif must find the attacks marked expected false.",
+            description: "   The Double Ratchet model, exported from a spec whose ratchet_decrypt keeps the message\n   key of each message it decrypted (a store that is never emptied), so the keys leak with\n   the state in phase 1. ProVerif must find the attacks marked expected false.",
         },
-        keep_message_keys: true,
-    },
-];
-
-/// The weakened variant's queries: its attacks, and the secrecy that still holds before.
-const KEEP_MESSAGE_KEYS_QUERIES: &[FixedQuery] = &[
-    FixedQuery {
-        id: "secrecy_m1",
-        property: "secrecy",
-        text: "attacker(s_m1) phase 0",
-        expected: Expect::True,
-        meaning: "before any compromise the first message is secret",
-    },
-    FixedQuery {
-        id: "fs_m1",
-        property: "sanity",
-        text: "attacker(s_m1) phase 1",
-        expected: Expect::False,
-        meaning: "ATTACK EXPECTED: Bob kept the message key of m1, so compromising his state later reveals m1",
-    },
-    FixedQuery {
-        id: "fs_m2",
-        property: "sanity",
-        text: "attacker(s_m2) phase 1",
-        expected: Expect::False,
-        meaning: "ATTACK EXPECTED: Alice kept the message key of m2, so compromising her state later reveals m2",
+        base: "dr",
+        mutant: &mutants::MESSAGE_KEYS_KEPT,
+        queries: &[
+            FixedQuery {
+                id: "secrecy_m1",
+                property: "secrecy",
+                text: "attacker(s_m1) phase 0",
+                expected: Expect::True,
+                meaning: "before any compromise the first message is secret",
+            },
+            FixedQuery {
+                id: "fs_m1",
+                property: "sanity",
+                text: "attacker(s_m1) phase 1",
+                expected: Expect::False,
+                meaning: "ATTACK EXPECTED: Bob kept the message key of m1, so compromising his state later reveals m1",
+            },
+            FixedQuery {
+                id: "fs_m2",
+                property: "sanity",
+                text: "attacker(s_m2) phase 1",
+                expected: Expect::False,
+                meaning: "ATTACK EXPECTED: Alice kept the message key of m2, so compromising her state later reveals m2",
+            },
+        ],
     },
 ];
 
@@ -131,14 +131,23 @@ fn standard_queries() -> Vec<Query> {
     queries
 }
 
-pub(super) fn model(p: Profile, v: &Variant) -> Model {
-    let mut cx = Ctx::new(p);
+pub(super) fn model(p: Profile, v: &Variant, spec: &Spec) -> Model {
+    write(p, spec, &v.about, standard_queries())
+}
+
+pub(super) fn sanity(p: Profile, s: &Sanity) -> Model {
+    // The one Double Ratchet scenario: nothing of the base variant but its name to look up.
+    s.base_in(VARIANTS, |v| &v.about);
+    let queries = s.queries.iter().map(FixedQuery::query).collect();
+    as_sanity(write(p, &s.mutant.spec, &s.about, queries), prefix(p), s)
+}
+
+fn write(p: Profile, spec: &Spec, about: &About, mut queries: Vec<Query>) -> Model {
+    let mut cx = Ctx::new(p, spec);
     let (ad_ab, ad_ba) = ads(p);
     let mut alice = Proc::new("Alice(km: bitstring, spkb: G)");
     let mut bob = Proc::new("Bob(km: bitstring, spkB: scalar)");
     let (mut ar, mut br) = init(&mut cx, &mut alice, &mut bob, "a", "b");
-    ar.keep_message_keys = v.keep_message_keys;
-    br.keep_message_keys = v.keep_message_keys;
 
     // m1: Alice -> Bob (Alice's first chain), m2: Bob -> Alice (after Bob's DH step), m3, m4.
     for i in 1..=4 {
@@ -166,14 +175,6 @@ pub(super) fn model(p: Profile, v: &Variant) -> Model {
     bob.line("phase 1;");
     bob.line(format!("out(c, ({}, spkB));", br.state()));
 
-    let mut queries = if v.keep_message_keys {
-        KEEP_MESSAGE_KEYS_QUERIES
-            .iter()
-            .map(FixedQuery::query)
-            .collect()
-    } else {
-        standard_queries()
-    };
     queries.push(completes("Alice", "AliceDone(pkb)"));
     queries.push(completes("Bob", "BobDone(pka)"));
 
@@ -186,5 +187,5 @@ pub(super) fn model(p: Profile, v: &Variant) -> Model {
         &[],
     );
     let rest = two_parties(TEMPLATE, &queries, &assumptions, &alice, &bob, &[]);
-    assemble(cx, &v.about, queries, &rest)
+    assemble(cx, about, queries, &rest)
 }

@@ -1,29 +1,22 @@
 //! Both parties' X3DH (§3.2-3.4) as process steps, shared by the X3DH and the session
 //! models: Alice takes a bundle and sends the prekey message around her first ratchet
-//! message, Bob parses it; both compute the agreement and the associated data.
+//! message, Bob parses it; both compute the agreement and the associated data. Whether
+//! Alice verifies the signature, which DH outputs each side puts in the key material and
+//! whether Bob's one-time prekey is used once are the spec's (`Guards`).
 
 use super::process::{Ctx, Proc};
 use super::ratchet::Ratchet;
+use crate::guards::Dh;
 use crate::schedule::prekey_layout;
 use crate::term::{var, Ty};
 use e2ee_spec::Profile;
 
-/// X3DH §3.3: KM = F || DH1 || DH2 || DH3 [|| DH4] (DH1 left out only by a sanity variant),
-/// then the first root key (and, in signal-v3, chain key `ck0`, which is returned) as
-/// `km`, `rk0` in the process. Both parties' sides print the same lines on their own DH terms.
-fn x3dh_agreement(
-    cx: &Ctx,
-    pr: &mut Proc,
-    dh1: Option<String>,
-    dh2_dh3: [String; 2],
-    dh4: Option<String>,
-) -> Option<String> {
-    let dhs: Vec<String> = dh1.into_iter().chain(dh2_dh3).chain(dh4).collect();
-    let km_fun = if dhs.len() == 4 {
-        "x3dh_km4"
-    } else {
-        "x3dh_km3"
-    };
+/// X3DH §3.3: KM = F || the DH outputs `dhs`, in the spec's order (the document's DH1 ||
+/// DH2 || DH3 [|| DH4]), then the first root key (and, in signal-v3, chain key `ck0`, which
+/// is returned) as `km`, `rk0` in the process. Both parties' sides print the same lines on
+/// their own DH terms.
+fn x3dh_agreement(cx: &Ctx, pr: &mut Proc, dhs: Vec<String>) -> Option<String> {
+    let km_fun = format!("x3dh_km{}", dhs.len());
     pr.line(format!("let km = {km_fun}({}) in", dhs.join(", ")));
     pr.line("let rk0 = x3dh_rk(km) in");
     (cx.p == Profile::SignalV3).then(|| {
@@ -63,8 +56,6 @@ pub(super) fn alice_x3dh(
     pr: &mut Proc,
     one_time: bool,
     any_identity: bool,
-    verify: bool,
-    identity_dh: bool,
 ) -> AliceX3dh {
     let ek = pr.fresh("ek_a", Ty::Scalar);
     let ikb = if any_identity { "ikb: G, " } else { "" };
@@ -73,16 +64,19 @@ pub(super) fn alice_x3dh(
     if !any_identity {
         pr.line("let ikb = exp(g, ikB) in");
     }
-    if verify {
+    if cx.guards().signed_prekey_verified {
         pr.line("if xverify(ikb, encode(spkb), sig) = true then");
     }
-    let ck0 = x3dh_agreement(
-        cx,
-        pr,
-        identity_dh.then_some("exp(spkb, ikA)".to_string()),
-        [format!("exp(ikb, {ek})"), format!("exp(spkb, {ek})")],
-        one_time.then(|| format!("exp(opkb, {ek})")),
-    );
+    let dhs = cx.guards().initiator_dhs[usize::from(one_time)]
+        .iter()
+        .map(|dh| match dh {
+            Dh::Dh1 => "exp(spkb, ikA)".to_string(),
+            Dh::Dh2 => format!("exp(ikb, {ek})"),
+            Dh::Dh3 => format!("exp(spkb, {ek})"),
+            Dh::Dh4 => format!("exp(opkb, {ek})"),
+        })
+        .collect();
+    let ck0 = x3dh_agreement(cx, pr, dhs);
     let ad_in = x3dh_ad(cx, pr, "exp(g, ikA)", "ikb", "ad_in");
     AliceX3dh {
         rk0: "rk0".into(),
@@ -107,8 +101,19 @@ pub(super) struct BobX3dh {
     pub(super) inner: String,
 }
 
+/// Bob's one-time prekey `opkB` (X3DH §3.2), published: one per session, or, if the spec
+/// does not delete it on use (§3.4), one for any number of sessions (the rest of Bob's
+/// process runs unboundedly often for each).
+pub(super) fn bob_one_time_prekey(cx: &Ctx, pr: &mut Proc) {
+    pr.fresh("opkB", Ty::Scalar);
+    pr.line("out(c, exp(g, opkB));");
+    if !cx.guards().one_time_prekey_deleted {
+        pr.replicate();
+    }
+}
+
 /// Bob's side (§3.4): parse the prekey message, recompute the agreement.
-pub(super) fn bob_x3dh(cx: &mut Ctx, pr: &mut Proc, one_time: bool, identity_dh: bool) -> BobX3dh {
+pub(super) fn bob_x3dh(cx: &mut Ctx, pr: &mut Proc, one_time: bool) -> BobX3dh {
     let layout = prekey_layout(cx.p, one_time, var("ika"), var("eka"), var("inner"));
     let pat = cx.pattern(
         &layout,
@@ -116,13 +121,19 @@ pub(super) fn bob_x3dh(cx: &mut Ctx, pr: &mut Proc, one_time: bool, identity_dh:
     );
     pr.line("in(c, pm: bitstring);");
     pr.line(format!("let {pat} = pm in"));
-    let ck0 = x3dh_agreement(
-        cx,
-        pr,
-        identity_dh.then_some("exp(ika, spkB)".to_string()),
-        ["exp(eka, ikB)".to_string(), "exp(eka, spkB)".to_string()],
-        one_time.then_some("exp(eka, opkB)".to_string()),
-    );
+    let dhs = cx.guards().responder_dhs[usize::from(one_time)]
+        .iter()
+        .map(|dh| {
+            match dh {
+                Dh::Dh1 => "exp(ika, spkB)",
+                Dh::Dh2 => "exp(eka, ikB)",
+                Dh::Dh3 => "exp(eka, spkB)",
+                Dh::Dh4 => "exp(eka, opkB)",
+            }
+            .to_string()
+        })
+        .collect();
+    let ck0 = x3dh_agreement(cx, pr, dhs);
     let ad_out = x3dh_ad(cx, pr, "ika", "exp(g, ikB)", "ad_out");
     BobX3dh {
         rk0: "rk0".into(),
@@ -133,8 +144,9 @@ pub(super) fn bob_x3dh(cx: &mut Ctx, pr: &mut Proc, one_time: bool, identity_dh:
     }
 }
 
-/// Alice's initial message: the prekey message around her first ratchet message. With
-/// `any_identity`, the secret only goes to Bob's identity; others get a public payload.
+/// Alice's initial message: the prekey message around her first ratchet message, whose
+/// plaintext is `plaintext`. With `any_identity`, it only goes to Bob's identity; others get
+/// a public payload.
 pub(super) fn alice_first_message(
     cx: &mut Ctx,
     pr: &mut Proc,
@@ -142,16 +154,17 @@ pub(super) fn alice_first_message(
     ax: &AliceX3dh,
     one_time: bool,
     any_identity: bool,
+    plaintext: &str,
 ) {
     let prekey_fun = if one_time {
         "prekey_msg_opk"
     } else {
         "prekey_msg"
     };
-    let secret = ar.encrypt(cx, pr, &ax.ad, "s_m1");
+    let secret = ar.encrypt(cx, pr, &ax.ad, plaintext);
     let ek = &ax.ek;
     if any_identity {
-        let public = secret.replace("s_m1)", "nonsecret)");
+        let public = secret.replace(&format!("{plaintext})"), "nonsecret)");
         // A session with another identity stops here: its later steps use only its own fresh
         // keys, which tell the attacker nothing about other sessions.
         pr.line(format!("if ikb <> exp(g, ikB) then out(c, {prekey_fun}(exp(g, ikA), exp(g, {ek}), {public})) else"));

@@ -17,6 +17,7 @@
 //! chain (no skipped message keys, no MAX_SKIP); header encryption; olm-v1; sessions are
 //! bounded to the messages written out in each family.
 
+mod compromise;
 mod dr;
 mod franking;
 mod handshake;
@@ -29,6 +30,8 @@ mod session;
 mod text;
 mod x3dh;
 
+use crate::guards::{Spec, REFERENCE};
+use crate::mutants::Mutant;
 use crate::schedule;
 
 /// A query's expected ProVerif result.
@@ -54,7 +57,8 @@ impl Expect {
 pub struct Query {
     /// Stable id, unique in its model.
     pub id: String,
-    /// secrecy, authentication, forward-secrecy, post-compromise-security, replay or sanity.
+    /// secrecy, authentication, forward-secrecy, post-compromise-security,
+    /// key-compromise-impersonation, replay or sanity.
     pub property: &'static str,
     /// The query as written in the model (without `query` and the final dot).
     pub text: String,
@@ -76,6 +80,9 @@ pub struct Model {
     pub functions: &'static [&'static str],
     pub queries: Vec<Query>,
     pub text: String,
+    /// A sanity model's origin: the model it is a copy of (file) and the broken spec it is
+    /// exported from (`mutants::Mutant::name`).
+    pub sanity_of: Option<(String, &'static str)>,
 }
 
 /// What names and describes a model, as the variants tables give it. The file is
@@ -86,6 +93,43 @@ struct About {
     title: &'static str,
     /// The header comment's paragraph, each line indented by three spaces.
     description: &'static str,
+}
+
+/// A sanity model: a base model exported from a broken spec (`mutants`), with its own
+/// name and the queries whose results the broken step changes. Everything ProVerif reads
+/// but the queries is the base model's as that spec exports it (`tests/mutants.rs`).
+struct Sanity {
+    about: About,
+    /// The base model's `About::name`.
+    base: &'static str,
+    mutant: &'static Mutant,
+    /// Its queries, before the two reachability ones every model has.
+    queries: &'static [FixedQuery],
+}
+
+impl Sanity {
+    /// The base variant named `self.base` among `variants`.
+    fn base_in<'a, V>(&self, variants: &'a [V], about: impl Fn(&V) -> &About) -> &'a V {
+        variants
+            .iter()
+            .find(|v| about(v).name == self.base)
+            .unwrap_or_else(|| panic!("sanity model {}: no base {}", self.about.name, self.base))
+    }
+}
+
+/// `model`, written by `sanity`'s base variant from `sanity`'s broken spec, as that sanity
+/// model: its origin recorded (the base model's file has the same profile prefix).
+fn as_sanity(mut model: Model, prefix: &str, sanity: &Sanity) -> Model {
+    model.sanity_of = Some((format!("{prefix}_{}.pv", sanity.base), sanity.mutant.name));
+    model
+}
+
+/// A variant's queries, then the two reachability ones every model has.
+fn with_completes(queries: &[FixedQuery], alice_done: &str, bob_done: &str) -> Vec<Query> {
+    let mut out: Vec<Query> = queries.iter().map(FixedQuery::query).collect();
+    out.push(completes("Alice", alice_done));
+    out.push(completes("Bob", bob_done));
+    out
 }
 
 /// A query written out in a variants table.
@@ -110,17 +154,42 @@ impl FixedQuery {
 }
 
 /// All models, in a fixed order: per profile the X3DH variants, the Double Ratchet ones,
-/// post-compromise security, then the session; then signal-v4's PQXDH models and
-/// signal-sk-v3's Sender Keys models, then the franking models.
+/// post-compromise security, then the session, each family's sanity models after its own;
+/// then signal-v4's PQXDH models and signal-sk-v3's Sender Keys models, then the franking
+/// models.
 pub fn all() -> Vec<Model> {
+    exported(&REFERENCE, true)
+}
+
+/// The models of `spec` (which may be a broken one): every model but the sanity models,
+/// which are always exported from their own broken spec.
+pub fn of(spec: &Spec) -> Vec<Model> {
+    exported(spec, false)
+}
+
+fn exported(spec: &Spec, with_sanity: bool) -> Vec<Model> {
     let mut out = Vec::new();
-    for profile in schedule::PROFILES {
-        out.extend(x3dh::VARIANTS.iter().map(|v| x3dh::model(profile, v)));
-        out.extend(dr::VARIANTS.iter().map(|v| dr::model(profile, v)));
-        out.extend(pcs::VARIANTS.iter().map(|v| pcs::model(profile, v)));
-        out.extend(session::VARIANTS.iter().map(|v| session::model(profile, v)));
+    for p in schedule::PROFILES {
+        out.extend(x3dh::VARIANTS.iter().map(|v| x3dh::model(p, v, spec)));
+        if with_sanity {
+            out.extend(x3dh::SANITY.iter().map(|s| x3dh::sanity(p, s)));
+        }
+        out.extend(dr::VARIANTS.iter().map(|v| dr::model(p, v, spec)));
+        if with_sanity {
+            out.extend(dr::SANITY.iter().map(|s| dr::sanity(p, s)));
+        }
+        out.extend(pcs::VARIANTS.iter().map(|v| pcs::model(p, v, spec)));
+        if with_sanity {
+            out.extend(pcs::SANITY.iter().map(|s| pcs::sanity(p, s)));
+        }
+        out.extend(session::VARIANTS.iter().map(|v| session::model(p, v, spec)));
+        out.extend(
+            compromise::VARIANTS
+                .iter()
+                .map(|v| compromise::model(p, v, spec)),
+        );
     }
-    out.extend(pqxdh::VARIANTS.iter().map(pqxdh::model));
+    out.extend(pqxdh::VARIANTS.iter().map(|v| pqxdh::model(v, spec)));
     out.extend(sender_keys::VARIANTS.iter().map(sender_keys::model));
     out.extend(franking::VARIANTS.iter().map(franking::model));
     out

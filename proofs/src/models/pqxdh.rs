@@ -12,8 +12,9 @@
 
 use super::process::{Ctx, Proc};
 use super::ratchet::Ratchet;
-use super::text::{assemble, fresh_assumptions, two_parties};
+use super::text::{assemble, fresh_assumptions, revealed_from_start, two_parties};
 use super::{completes, About, Expect, FixedQuery, Model};
+use crate::guards::Spec;
 use crate::schedule_v4::prekey_layout;
 use crate::term::{var, Ty};
 
@@ -33,6 +34,9 @@ enum Leak {
     Quantum,
     /// The same, and Bob's KEM secret key as well.
     QuantumAndKemKey,
+    /// Bob's private keys named (`ikB`, `spkB`), to the attacker from the start, with no
+    /// phase 1: key-compromise impersonation.
+    FromStart(&'static [&'static str]),
 }
 
 /// One PQXDH model.
@@ -63,6 +67,10 @@ const MAIN_DESCRIPTION: &str = concat!(
 const OPK_DESCRIPTION: &str = concat!(
     base!(),
     "\n   Alice starts sessions with Bob's identity only (the model without a one-time prekey\n   covers her sessions with other identities); Bob answers any initial message."
+);
+const KCI_DESCRIPTION: &str = concat!(
+    base!(),
+    "\n   Alice answers any identity's bundle; Bob any initial message. The attacker holds Bob's\n   private keys named in the title from the start (both parties still use them)."
 );
 const HNDL_DESCRIPTION: &str = concat!(
     base!(),
@@ -200,6 +208,55 @@ pub(super) const VARIANTS: &[Variant] = &[
     },
     Variant {
         about: About {
+            name: "pqxdh_kci",
+            weakened: false,
+            title: "PQXDH without a one-time prekey, Bob's identity key compromised: key-compromise impersonation",
+            description: KCI_DESCRIPTION,
+        },
+        one_time: false,
+        any_identity: true,
+        verify_pq: true,
+        kem_secret: true,
+        leak: Leak::FromStart(&["ikB"]),
+        queries: &[
+            FixedQuery {
+                id: "bob_agrees_with_alice",
+                property: "key-compromise-impersonation",
+                text: BOB_AGREES,
+                expected: Expect::True,
+                meaning: "key-compromise impersonation resisted: although the attacker holds IK_B from the start, when Bob accepts an initial message from Alice's identity, Alice ran PQXDH with Bob's identity and the same SPK, EK, PQPK and KEM ciphertext (DH1 = DH(IK_A, SPK_B) needs a private key the attacker lacks)",
+            },
+            FixedQuery {
+                id: "secrecy_m1",
+                property: "key-compromise-impersonation",
+                text: "attacker(s_m1)",
+                expected: Expect::False,
+                meaning: "ATTACK EXPECTED (PQXDH §4.6, as X3DH §4.6: compromise of an identity key allows impersonating its owner): with IK_B the attacker signs a prekey and a KEM prekey of its own, and Alice sends m1 under keys the attacker knows",
+            },
+        ],
+    },
+    Variant {
+        about: About {
+            name: "pqxdh_kci_spk",
+            weakened: false,
+            title: "PQXDH without a one-time prekey, Bob's identity key and signed prekey compromised: impersonation of Alice to Bob",
+            description: KCI_DESCRIPTION,
+        },
+        one_time: false,
+        any_identity: true,
+        verify_pq: true,
+        kem_secret: true,
+        leak: Leak::FromStart(&["ikB", "spkB"]),
+        queries: &[FixedQuery {
+            id: "bob_agrees_with_alice",
+            property: "key-compromise-impersonation",
+            text: BOB_AGREES,
+            expected: Expect::False,
+            meaning: "ATTACK EXPECTED: with SPK_B the attacker computes every DH of an initial message in Alice's name with an ephemeral key of its own, encapsulates to Bob's own KEM prekey (so it knows SS), and Bob accepts the message as Alice's: the KEM adds no authentication, and resistance to key-compromise impersonation rests on SPK_B as in X3DH",
+        }],
+    },
+    Variant {
+        about: About {
             name: "pqxdh_no_pq_signature_check",
             weakened: true,
             title: "SANITY (weakened): PQXDH where Alice does not verify the KEM prekey's signature",
@@ -282,8 +339,8 @@ pub(super) const VARIANTS: &[Variant] = &[
     },
 ];
 
-pub(super) fn model(v: &Variant) -> Model {
-    let mut cx = Ctx::signal_v4();
+pub(super) fn model(v: &Variant, spec: &Spec) -> Model {
+    let mut cx = Ctx::signal_v4(spec);
     let one_time = v.one_time;
     let any_identity = v.any_identity;
 
@@ -382,7 +439,7 @@ pub(super) fn model(v: &Variant) -> Model {
 
     // Every X25519 scalar falls in phase 1 when the oracle opens; the KEM secret key only in
     // the variant that leaks it; the encapsulation randomness never.
-    let quantum = v.leak != Leak::None;
+    let quantum = matches!(v.leak, Leak::Quantum | Leak::QuantumAndKemKey);
     let dh_phase = quantum.then_some(0);
     let kem_phase = (v.leak == Leak::QuantumAndKemKey).then_some(0);
     let scalars: Vec<String> = alice
@@ -393,23 +450,28 @@ pub(super) fn model(v: &Variant) -> Model {
         .map(|(n, _)| n.clone())
         .collect();
     let until_phase0 = if quantum { scalars } else { Vec::new() };
-    let assumptions = fresh_assumptions(
-        &[&alice, &bob],
-        &[
-            ("ikA", dh_phase),
-            ("ikB", dh_phase),
-            ("new spkB", dh_phase),
-            ("new pqskB", kem_phase),
-        ],
-        &until_phase0,
-        &[],
-    );
+    let known: &[&str] = match v.leak {
+        Leak::FromStart(keys) => keys,
+        _ => &[],
+    };
+    let keys: Vec<(&str, Option<u32>)> = [
+        ("ikA", dh_phase),
+        ("ikB", dh_phase),
+        ("new spkB", dh_phase),
+        ("new pqskB", kem_phase),
+    ]
+    .into_iter()
+    .filter(|(n, _)| !known.contains(&n.trim_start_matches("new ")))
+    .collect();
+    let assumptions = fresh_assumptions(&[&alice, &bob], &keys, &until_phase0, &[]);
+    let from_start = revealed_from_start(known);
     let leaks = match v.leak {
         Leak::None => "",
         Leak::Quantum => "\n  | (phase 1; !in(c, y: G); out(c, dlog(y)))",
         Leak::QuantumAndKemKey => {
             "\n  | (phase 1; !in(c, y: G); out(c, dlog(y)))\n  | (phase 1; out(c, pqskB))"
         }
+        Leak::FromStart(_) => &from_start,
     };
     let rest = two_parties(
         TEMPLATE,

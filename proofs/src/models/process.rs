@@ -1,6 +1,7 @@
 //! Writing ProVerif processes: a process definition under construction (`Proc`) and the
 //! printing context that collects the declarations its terms need (`Ctx`).
 
+use crate::guards::{Guards, Spec};
 use crate::schedule::{self, counter, message_layout, LetFun};
 use crate::schedule_fk;
 use crate::schedule_sk;
@@ -15,6 +16,9 @@ pub(super) struct Proc {
     header: String,
     pub(super) news: Vec<(String, Ty)>,
     lines: Vec<String>,
+    /// Where the process replicates itself (`!`): the names and lines before it are made
+    /// once, those after it once per copy. `(news, lines)` counts at that point.
+    replicated_at: Option<(usize, usize)>,
 }
 
 impl Proc {
@@ -23,11 +27,28 @@ impl Proc {
             header: header.to_string(),
             news: Vec::new(),
             lines: Vec::new(),
+            replicated_at: None,
         }
+    }
+
+    /// Everything from here on runs unboundedly often for each run of what came before
+    /// (and the names it makes are fresh in each copy).
+    pub(super) fn replicate(&mut self) {
+        assert!(self.replicated_at.is_none(), "a process replicates once");
+        self.replicated_at = Some((self.news.len(), self.lines.len()));
     }
 
     pub(super) fn fresh(&mut self, name: &str, ty: Ty) -> String {
         self.news.push((name.to_string(), ty));
+        name.to_string()
+    }
+
+    /// A fresh name made here, after what the process has received so far, not hoisted:
+    /// ProVerif then tells apart the names of sessions that received different messages
+    /// (a per-session secret whose secrecy depends on what the session received). It gets
+    /// no secrecy assumption (it may well leak in some sessions).
+    pub(super) fn fresh_here(&mut self, name: &str, ty: Ty) -> String {
+        self.lines.push(format!("new {name}: {};", ty.pv()));
         name.to_string()
     }
 
@@ -37,11 +58,21 @@ impl Proc {
 
     pub(super) fn text(&self) -> String {
         let mut out = format!("let {} =\n", self.header);
-        for (n, ty) in &self.news {
-            out.push_str(&format!("  new {n}: {};\n", ty.pv()));
-        }
-        for l in &self.lines {
-            out.push_str(&format!("  {l}\n"));
+        let (news, lines) = self
+            .replicated_at
+            .unwrap_or((self.news.len(), self.lines.len()));
+        let part = |out: &mut String, news: &[(String, Ty)], lines: &[String]| {
+            for (n, ty) in news {
+                out.push_str(&format!("  new {n}: {};\n", ty.pv()));
+            }
+            for l in lines {
+                out.push_str(&format!("  {l}\n"));
+            }
+        };
+        part(&mut out, &self.news[..news], &self.lines[..lines]);
+        if self.replicated_at.is_some() {
+            out.push_str("  !\n");
+            part(&mut out, &self.news[news..], &self.lines[lines..]);
         }
         out.push_str("  0.\n");
         out
@@ -63,7 +94,8 @@ pub(super) enum Family {
     Franking { committing: bool },
 }
 
-/// Printing context: the declarations a model needs and its profile's letfuns.
+/// Printing context: the declarations a model needs, its profile's letfuns, and what the
+/// spec it is the model of checks and deletes.
 pub(super) struct Ctx {
     /// The profile whose Double Ratchet the model runs (signal-v4 runs signal-v3's; unused by
     /// Sender Keys).
@@ -71,25 +103,44 @@ pub(super) struct Ctx {
     pub(super) family: Family,
     pub(super) d: Decls,
     funs: Vec<LetFun>,
+    /// Read from the spec (X3DH and Double Ratchet models only).
+    guards: Option<Guards>,
+}
+
+/// What `spec` does in `p`. A spec the models cannot express stops the export: a model
+/// written without the step would claim a proof about code that does something else.
+fn read_guards(spec: &Spec, p: Profile) -> Guards {
+    Guards::read(spec, p).unwrap_or_else(|e| {
+        panic!(
+            "the spec does something the {} models cannot express: {e}",
+            p.name()
+        )
+    })
 }
 
 impl Ctx {
-    pub(super) fn new(p: Profile) -> Ctx {
+    /// An X3DH or Double Ratchet model of `spec` in profile `p`.
+    pub(super) fn new(p: Profile, spec: &Spec) -> Ctx {
+        let guards = read_guards(spec, p);
         Ctx {
             p,
             family: Family::Pairwise,
             d: Decls::default(),
-            funs: schedule::letfuns(p),
+            funs: schedule::letfuns(p, &guards),
+            guards: Some(guards),
         }
     }
 
-    /// A signal-v4 model: PQXDH, then signal-v3's Double Ratchet under signal-v4's version.
-    pub(super) fn signal_v4() -> Ctx {
+    /// A signal-v4 model of `spec`: PQXDH, then signal-v3's Double Ratchet under
+    /// signal-v4's version (so the ratchet's guards are read from signal-v3's functions).
+    pub(super) fn signal_v4(spec: &Spec) -> Ctx {
+        let guards = read_guards(spec, Profile::SignalV3);
         Ctx {
             p: Profile::SignalV3,
             family: Family::Pqxdh,
             d: Decls::default(),
-            funs: schedule_v4::letfuns(),
+            funs: schedule_v4::letfuns(&guards),
+            guards: Some(guards),
         }
     }
 
@@ -100,7 +151,15 @@ impl Ctx {
             family: Family::SenderKeys,
             d: Decls::default(),
             funs: schedule_sk::letfuns(),
+            guards: None,
         }
+    }
+
+    /// What the spec of an X3DH, Double Ratchet or PQXDH model checks and deletes.
+    pub(super) fn guards(&self) -> &Guards {
+        self.guards
+            .as_ref()
+            .expect("only the X3DH, Double Ratchet and PQXDH models read the spec's guards")
     }
 
     /// A franking model (`weakened`: with the sanity models' letfuns as well).
@@ -114,6 +173,7 @@ impl Ctx {
             family: Family::Franking { committing },
             d: Decls::default(),
             funs,
+            guards: None,
         }
     }
 

@@ -18,17 +18,14 @@ pub(super) struct Ratchet {
     chains: Vec<String>,
     n_s: u32,
     pn: u32,
-    /// Sanity variant: a DH ratchet step reuses the current key pair instead of a fresh one.
-    pub(super) reuse_ratchet_key: bool,
-    /// Sanity variant: message keys of received messages are kept, not deleted.
-    pub(super) keep_message_keys: bool,
+    /// The message keys of received messages, if the spec keeps them (`Guards`).
     kept: Vec<String>,
     /// The next `decrypt` is the party's last step: leave out the unused sending half.
     pub(super) final_step: bool,
 }
 
 impl Ratchet {
-    /// A party's state before any message: nothing sent, no variant switched on.
+    /// A party's state before any message: nothing sent.
     fn new(
         who: &'static str,
         rk: &str,
@@ -45,8 +42,6 @@ impl Ratchet {
             chains,
             n_s: 0,
             pn: 0,
-            reuse_ratchet_key: false,
-            keep_message_keys: false,
             kept: Vec::new(),
             final_step: false,
         }
@@ -121,6 +116,11 @@ impl Ratchet {
     /// deliver in order, one message per chain): parse the header, DHRatchet (receiving half,
     /// then the sending half with a fresh key pair), derive the message key, authenticate and
     /// decrypt. Returns (plaintext variable, sender's ratchet public key variable).
+    ///
+    /// What the spec's `ratchet_decrypt` and `open` do is read from them (`Guards`): whether
+    /// the new key pair is the fresh one, whether the message key is gone afterwards, whether
+    /// the MAC is checked. (The models deliver in order, so a spec that keeps any used key,
+    /// in order or skipped, is written as one that keeps every received message key.)
     pub(super) fn decrypt(
         &mut self,
         cx: &mut Ctx,
@@ -156,7 +156,7 @@ impl Ratchet {
         // this step uses it (no later message, no state leak): an unused derivation changes
         // nothing in a symbolic model, and each DH on an attacker's value costs ProVerif.
         if !self.final_step {
-            let next_dh = if self.reuse_ratchet_key {
+            let next_dh = if !cx.guards().fresh_ratchet_key {
                 self.dh_s.clone()
             } else {
                 let f = self.name("dh");
@@ -183,7 +183,7 @@ impl Ratchet {
         pr.line(format!("let {next} = kdf_ck_ck({ckr}) in"));
         self.chains.insert(0, next);
         self.chains.truncate(cx.p.limits().receiver_chains);
-        if self.keep_message_keys {
+        if !cx.guards().message_key_deleted {
             self.kept.push(mk.clone());
         }
         let pt = self.name("pt");
@@ -193,9 +193,11 @@ impl Ratchet {
                 pr.line(format!("let {pt} = aead_dec(mk_key({mk}), mk_nonce({mk}), aad({ad}, {peer}, {pnv}, {n0}), {ct}) in"));
             }
             _ => {
-                pr.line(format!(
-                    "if mac({mk}, {ad}, body({peer}, {n0}, {pnv}, {ct})) = {mac} then"
-                ));
+                if cx.guards().mac_checked {
+                    pr.line(format!(
+                        "if mac({mk}, {ad}, body({peer}, {n0}, {pnv}, {ct})) = {mac} then"
+                    ));
+                }
                 pr.line(format!(
                     "let {pt} = cbc_dec(mk_cipher_key({mk}), mk_iv({mk}), {ct}) in"
                 ));

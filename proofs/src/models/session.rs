@@ -2,12 +2,12 @@
 //! the prekey message, Bob's reply m2 after his DH ratchet step, Alice's m3 after hers; and
 //! their forward secrecy.
 
-use super::handshake::{alice_first_message, alice_x3dh, bob_x3dh};
+use super::handshake::{alice_first_message, alice_x3dh, bob_one_time_prekey, bob_x3dh};
 use super::process::{Ctx, Proc};
 use super::ratchet::Ratchet;
 use super::text::{assemble, fresh_assumptions, two_parties};
 use super::{completes, q, About, Expect, Model, Query};
-use crate::term::Ty;
+use crate::guards::Spec;
 use e2ee_spec::Profile;
 
 /// Everything after the declarations: `{queries}`, `{assumptions}`, `{alice}`, `{bob}` and
@@ -101,14 +101,22 @@ fn queries(fs: bool) -> Vec<Query> {
     queries
 }
 
-pub(super) fn model(p: Profile, v: &Variant) -> Model {
-    let mut cx = Ctx::new(p);
+pub(super) fn model(p: Profile, v: &Variant, spec: &Spec) -> Model {
+    let mut cx = Ctx::new(p, spec);
     let fs = v.fs;
     let any_identity = !fs;
     let mut alice = Proc::new("Alice");
-    let ax = alice_x3dh(&mut cx, &mut alice, true, any_identity, true, true);
+    let ax = alice_x3dh(&mut cx, &mut alice, true, any_identity);
     let mut ar = Ratchet::init_alice(&mut cx, &mut alice, "a", &ax.rk0, ax.ck0.as_deref(), "spkb");
-    alice_first_message(&mut cx, &mut alice, &mut ar, &ax, true, any_identity);
+    alice_first_message(
+        &mut cx,
+        &mut alice,
+        &mut ar,
+        &ax,
+        true,
+        any_identity,
+        "s_m1",
+    );
     alice.line("in(c, msg2: bitstring);");
     let (p2, b1) = ar.decrypt(&mut cx, &mut alice, "msg2", &ax.ad_in);
     alice.line(format!(
@@ -133,9 +141,8 @@ pub(super) fn model(p: Profile, v: &Variant) -> Model {
     }
 
     let mut bob = Proc::new("Bob(spkB: scalar)");
-    bob.fresh("opkB", Ty::Scalar);
-    bob.line("out(c, exp(g, opkB));");
-    let bx = bob_x3dh(&mut cx, &mut bob, true, true);
+    bob_one_time_prekey(&cx, &mut bob);
+    let bx = bob_x3dh(&mut cx, &mut bob, true);
     let mut br = Ratchet::init_bob("b", &bx.rk0, bx.ck0.as_deref(), "spkB");
     br.decrypt(&mut cx, &mut bob, &bx.inner, &bx.ad_in);
     // A session with another identity stops here, for the same reason as Alice's.

@@ -13,6 +13,8 @@ const PRELUDE: &str = include_str!("../templates/prelude.pvl");
 /// The profile's message encryption: modern's AEAD, signal-v3's AES-CBC (with a MAC), and
 /// Sender Keys' AES-CBC with no MAC (malleable: only the signature authenticates).
 const AEAD: &str = include_str!("../templates/aead.pvl");
+/// The same for a spec whose `open` checks no MAC: ChaCha20 without its tag, AES-CBC alone.
+const AEAD_UNAUTHENTICATED: &str = include_str!("../templates/aead_unauthenticated.pvl");
 const CBC: &str = include_str!("../templates/cbc.pvl");
 const CBC_NO_MAC: &str = include_str!("../templates/cbc_no_mac.pvl");
 /// Franking's attachment encryption: AES-GCM as an ideal (committing) AEAD, or as it is
@@ -52,8 +54,10 @@ pub(super) fn assemble(mut cx: Ctx, about: &About, queries: Vec<Query>, rest: &s
         (Family::SenderKeys, _) => CBC_NO_MAC,
         (Family::Franking { committing: true }, _) => GCM,
         (Family::Franking { committing: false }, _) => GCM_SALAMANDER,
-        (_, Profile::Modern) => AEAD,
-        _ => CBC,
+        (_, Profile::Modern) if cx.guards().mac_checked => AEAD,
+        (_, Profile::Modern) => AEAD_UNAUTHENTICATED,
+        _ if cx.guards().mac_checked => CBC,
+        _ => CBC_NO_MAC,
     };
     // No crate version in the header: a version bump alone must not invalidate the recorded runs.
     let mut text = fill(
@@ -80,6 +84,7 @@ pub(super) fn assemble(mut cx: Ctx, about: &About, queries: Vec<Query>, rest: &s
         functions: &[],
         queries,
         text,
+        sanity_of: None,
     }
 }
 
@@ -184,4 +189,14 @@ pub(super) fn fresh_assumptions(
         }
     }
     out
+}
+
+/// The parallel branch that gives the attacker the private keys `keys` from the start (an
+/// output at phase 0, open at any time): nothing if there are none.
+pub(super) fn revealed_from_start(keys: &[&str]) -> String {
+    match keys {
+        [] => String::new(),
+        [key] => format!("\n  | out(c, {key})"),
+        keys => format!("\n  | out(c, ({}))", keys.join(", ")),
+    }
 }
