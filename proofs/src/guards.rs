@@ -20,7 +20,7 @@ use e2ee_spec::double_ratchet::{
 };
 use e2ee_spec::error::Error;
 use e2ee_spec::party::{self, Party, PartyUpdate};
-use e2ee_spec::profile::WireVariant;
+use e2ee_spec::profile::{Limits, WireVariant};
 use e2ee_spec::session::MessageKind;
 use e2ee_spec::x3dh::{self, Agreement, PreKeyBundle};
 use e2ee_spec::{profiles, Profile};
@@ -32,7 +32,7 @@ pub type X3dhRespond =
 pub type PartyDecrypt =
     fn(&Party, &[u8; 32], MessageKind, &[u8], &[u8; 32]) -> Result<(PartyUpdate, Vec<u8>), Error>;
 pub type RatchetDecrypt =
-    fn(Profile, &State, &[u8], &[u8], &[u8; 32]) -> Result<(State, Vec<u8>), Error>;
+    fn(Profile, &Limits, &State, &[u8], &[u8], &[u8; 32]) -> Result<(State, Vec<u8>), Error>;
 pub type Seal =
     fn(Profile, WireVariant, &[u8; 32], &Header, &[u8], &[u8]) -> Result<Vec<u8>, Error>;
 pub type Open = fn(Profile, &[u8; 32], &[u8], &[u8]) -> Result<Vec<u8>, Error>;
@@ -259,13 +259,22 @@ fn ratchet_probes(spec: &Spec, profile: Profile) -> Result<(bool, bool), String>
         .map_err(|e| fail("ratchet_init_alice", e))?;
     let bob = dr::ratchet_init_bob(&sk, &spk);
     let encrypt = |s: &State, pt: &[u8]| {
-        dr::ratchet_encrypt(profile, WireVariant::Reference, s, pt, ad, &key(33))
-            .map_err(|e| fail("ratchet_encrypt", e))
+        dr::ratchet_encrypt(
+            profile,
+            WireVariant::Reference,
+            &profile.limits(),
+            s,
+            pt,
+            ad,
+            &key(33),
+        )
+        .map_err(|e| fail("ratchet_encrypt", e))
     };
     let (alice, m1) = encrypt(&alice, b"one")?;
     let (_, m2) = encrypt(&alice, b"two")?;
-    let decrypt =
-        |s: &State, m: &[u8], fresh: &[u8; 32]| (spec.ratchet_decrypt)(profile, s, m, ad, fresh);
+    let decrypt = |s: &State, m: &[u8], fresh: &[u8; 32]| {
+        (spec.ratchet_decrypt)(profile, &profile.limits(), s, m, ad, fresh)
+    };
     let fresh = key(34);
     let (in_order, pt) = decrypt(&bob, &m1, &fresh)
         .map_err(|e| fail("ratchet_decrypt refuses a valid message", e))?;

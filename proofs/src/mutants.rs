@@ -12,6 +12,7 @@ use e2ee_spec::crypto::{chacha, x25519};
 use e2ee_spec::double_ratchet::{self as dr, KeyPair, SkippedKey, State};
 use e2ee_spec::error::Error;
 use e2ee_spec::party::{self, Party, PartyUpdate};
+use e2ee_spec::profile::Limits;
 use e2ee_spec::profiles::{self, modern, signal_v3};
 use e2ee_spec::session::MessageKind;
 use e2ee_spec::x3dh::{self, Agreement, PreKeyBundle};
@@ -69,9 +70,9 @@ pub const RATCHET_KEY_REUSED: Mutant = Mutant {
     name: "ratchet_key_reused",
     removes: "a DH ratchet step keeps the current ratchet key pair instead of the fresh one",
     spec: Spec {
-        ratchet_decrypt: |p, state, message, ad, fresh| {
+        ratchet_decrypt: |p, limits, state, message, ad, fresh| {
             let current = state.dh_s.as_ref().map_or(*fresh, |k| k.private);
-            dr::ratchet_decrypt(p, state, message, ad, &current)
+            dr::ratchet_decrypt(p, limits, state, message, ad, &current)
         },
         ..REFERENCE
     },
@@ -176,12 +177,13 @@ fn decrypt_keeping_one_time_prekey(
 /// `ratchet_decrypt`, after which the message key it used stays among the skipped keys.
 fn decrypt_keeping_message_key(
     profile: Profile,
+    limits: &Limits,
     state: &State,
     message: &[u8],
     ad: &[u8],
     fresh: &[u8; 32],
 ) -> Result<(State, Vec<u8>), Error> {
-    let (mut s, plaintext) = dr::ratchet_decrypt(profile, state, message, ad, fresh)?;
+    let (mut s, plaintext) = dr::ratchet_decrypt(profile, limits, state, message, ad, fresh)?;
     let h = profiles::parse_header(profile, message)?;
     let used = match state.skipped.iter().find(|k| k.dh_r == h.dh && k.n == h.n) {
         Some(k) => k.clone(),
