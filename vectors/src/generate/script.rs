@@ -173,32 +173,25 @@ impl Script {
 
     /// How `name` writes its messages (`Ctx::legacy`).
     pub fn wire(&self, name: &str) -> WireVariant {
-        let p = self
-            .test
-            .parties
-            .iter()
-            .find(|p| p.name == name)
-            .expect("known party");
-        spec_iut::wire_of(self.ctx.profile, p.version_byte.as_deref())
+        spec_iut::wire_of(self.ctx.profile, self.init(name).version_byte.as_deref())
             .expect("a version byte the generator wrote")
     }
 
     pub fn registration_id(&self, name: &str) -> u32 {
+        self.init(name).registration_id
+    }
+
+    /// The party `name` as the test declares it.
+    fn init(&self, name: &str) -> &PartyInit {
         self.test
             .parties
             .iter()
             .find(|p| p.name == name)
             .expect("known party")
-            .registration_id
     }
 
     pub fn identity(&self, name: &str) -> KeyPair {
-        let p = self
-            .test
-            .parties
-            .iter()
-            .find(|p| p.name == name)
-            .expect("known party");
+        let p = self.init(name);
         let private: [u8; 32] = hex::decode(&p.identity_private)
             .expect("hex")
             .try_into()
