@@ -249,7 +249,7 @@ pub fn run(
 /// in the recorded message. Collected and written into the test after the run, so that
 /// judging (the common case) borrows the test instead of copying it.
 enum Learnt {
-    Expect(Expect),
+    Expect(Box<Expect>),
     Offset(usize),
 }
 
@@ -259,7 +259,7 @@ fn apply(test: &mut TraceTest, learnt: Vec<(usize, Learnt)>) {
             (Learnt::Offset(at), Step::Tamper { offset, .. }) => *offset = at,
             (Learnt::Expect(e), step) => {
                 if let Some(slot) = expect_mut(step) {
-                    *slot = e;
+                    *slot = *e;
                 }
             }
             _ => {}
@@ -679,7 +679,7 @@ fn execute(
             let mut e = new_expect;
             e.digest = target.state_digest(&digest_party);
             if let Some(l) = learnt.as_deref_mut() {
-                l.push((i, Learnt::Expect(e)));
+                l.push((i, Learnt::Expect(Box::new(e))));
             }
         } else if let Some(outcome) = spec_on_tampered
             .then(|| tampered_at_spec(i, &expect, &result, &mut notes))
